@@ -1,0 +1,5 @@
+"""Run askdesk as ``python -m askdesk``."""
+
+from askdesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""The ``askdesk`` command: the desk by default, subcommands for scripts.
+
+Every subcommand mirrors a key on the screen, so scripts and staff who use a
+screen reader can do everything the dashboard does. Errors are one plain
+sentence on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from askdesk import __version__
+from askdesk.clock import SystemClock
+from askdesk.config import APP, Config, load_config
+from askdesk.errors import AskdeskError, NotFound
+from askdesk.model import Outcome, QuestionType, Status
+from askdesk.model.message import READ_LEVELS
+
+log = logging.getLogger("askdesk")
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BUG = 70
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--config", type=Path, default=default, metavar="PATH",
+                        help="config file (env ASKDESK_CONFIG)")
+    parser.add_argument("--store", type=Path, default=default, metavar="PATH",
+                        help="store file (env ASKDESK_STORE)")
+    parser.add_argument("--as", dest="staff", default=default, metavar="NAME",
+                        help="your staff name (env ASKDESK_AS)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="askdesk",
+        description="Answer patrons' questions from every channel, from the keyboard. "
+        "With no command, opens the desk.",
+    )
+    parser.add_argument("--version", action="version", version=f"askdesk {__version__}")
+    _common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        _common(p, suppress=True)
+        return p
+
+    p = command("list", "list conversations on the desk")
+    p.add_argument("--status", choices=["new", "claimed", "resolved", "all"], default="all")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p = command("show", "show one conversation with its history")
+    p.add_argument("key")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    for name, help in [("claim", "claim a conversation"), ("release", "release it to New"),
+                       ("reopen", "reopen a resolved conversation"),
+                       ("unflag", "clear a flag")]:
+        command(name, help).add_argument("key")
+    p = command("resolve", "resolve a conversation")
+    p.add_argument("key")
+    p.add_argument("--outcome", choices=[o.value for o in Outcome], default="answered")
+    p.add_argument("--type", dest="question_type", choices=[t.value for t in QuestionType],
+                   required=True)
+    p.add_argument("--read", type=int, choices=sorted(READ_LEVELS), required=True,
+                   help="READ scale effort level 1-6")
+    p = command("flag", "flag a conversation for review")
+    p.add_argument("key")
+    p.add_argument("--reason", required=True)
+    p = command("note", "add an internal note")
+    p.add_argument("key")
+    p.add_argument("text")
+    p = command("hand", "hand a conversation to a colleague")
+    p.add_argument("key")
+    p.add_argument("--to", required=True, metavar="NAME")
+    command("fetch", "poll every configured channel once and print what arrived")
+    return parser
+
+
+def _setup_logging() -> Path | None:
+    folder = Path(platformdirs.user_log_dir(APP))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "askdesk.log", encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+    return folder / "askdesk.log"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log_path = _setup_logging()
+    try:
+        config = load_config(args.config, store=args.store, staff=args.staff)
+        return _run(args, config)
+    except AskdeskError as error:
+        print(f"askdesk: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader (head, less) went away; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception:
+        log.exception("unexpected error")
+        where = f" (details in {log_path})" if log_path else ""
+        print(f"askdesk: unexpected error{where}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _open_desk(config: Config) -> Any:
+    from askdesk.desk import Desk
+    from askdesk.store import TinyDBStore
+
+    return Desk(TinyDBStore(config.store), config.staff, SystemClock(), config.hot_days)
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    from askdesk import cli_output as out
+
+    if args.command is None:
+        return _run_app(config)
+    desk = _open_desk(config)
+    key = getattr(args, "key", None)
+    match args.command:
+        case "list":
+            status = None if args.status == "all" else Status(args.status)
+            conversations = [c for c in desk.live() if status is None or c.status is status]
+            conversations.sort(key=lambda c: c.waiting_since)
+            if args.format == "json":
+                out.print_json(out.records(conversations))
+            else:
+                out.print_table(conversations, desk.clock.now(), config)
+        case "show":
+            conversation = desk.get(key)
+            if conversation is None:
+                raise NotFound(f"no conversation or message {key} in {config.store}")
+            if args.format == "json":
+                out.print_json(out.record(conversation))
+            else:
+                out.print_conversation(conversation, desk.clock.now())
+        case "claim":
+            out.done(desk.claim(key), "claimed by you")
+        case "release":
+            out.done(desk.release(key), "released to New")
+        case "reopen":
+            out.done(desk.reopen(key), "reopened")
+        case "unflag":
+            out.done(desk.unflag(key), "flag cleared")
+        case "resolve":
+            c = desk.resolve(key, Outcome(args.outcome), QuestionType(args.question_type), args.read)
+            out.done(c, f"resolved ({args.outcome}, {args.question_type}, READ {args.read})")
+        case "flag":
+            out.done(desk.flag(key, args.reason), "flagged for review")
+        case "note":
+            out.done(desk.note(key, args.text), "note added")
+        case "hand":
+            out.done(desk.hand_off(key, args.to), f"handed to {args.to}")
+        case "fetch":
+            return _fetch(desk, config)
+    return 0
+
+
+def _poller(desk: Any, config: Config) -> Any:
+    from askdesk.channels.registry import build_channel
+    from askdesk.desk.sync import Poller
+
+    return Poller(desk, [build_channel(c) for c in config.effective_channels()])
+
+
+def _run_app(config: Config) -> int:
+    from askdesk.tui.app import AskdeskApp
+    from askdesk.tui.keys import check_keymap
+
+    check_keymap(config.keys, config.source)
+    desk = _open_desk(config)
+    desk.archive_old()
+    app = AskdeskApp(
+        desk,
+        clock=desk.clock,
+        poller=_poller(desk, config),
+        library=config.library,
+        target_minutes=config.target_minutes,
+        demo=config.is_demo,
+        keymap=config.keys,
+        refresh_seconds=config.refresh_seconds,
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def _fetch(desk: Any, config: Config) -> int:
+    poller = _poller(desk, config)
+    failed = False
+    for result in poller.poll_all():
+        print(result.summary())
+        for problem in result.problems:
+            print(f"  skipped {problem}")
+        failed = failed or result.error is not None
+    return EXIT_ERROR if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

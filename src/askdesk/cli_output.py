@@ -1,0 +1,92 @@
+"""How the command line prints conversations: Rich tables for people, JSON for scripts.
+
+Patron text is always wrapped in ``Text`` after ``inert``, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from askdesk.config import Config
+from askdesk.desk.records import conversation_record, describe_event
+from askdesk.desk.text import fit, inert
+from askdesk.desk.views import format_age, row_for
+from askdesk.model import Conversation
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def records(conversations: list[Conversation]) -> list[dict[str, Any]]:
+    return [conversation_record(c) for c in conversations]
+
+
+def record(conversation: Conversation) -> dict[str, Any]:
+    return conversation_record(conversation, full=True)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def print_table(conversations: list[Conversation], now: datetime, config: Config) -> None:
+    target = timedelta(minutes=config.target_minutes)
+    rows = [row_for(c, now, target) for c in conversations]
+    lines = [
+        [row.key, row.status.value, row.channel, row.author,
+         row.age + (" LATE" if row.overdue else ""), row.holder, row.flag or "", row.preview]
+        for row in rows
+    ]
+    headers = ["KEY", "STATUS", "CHANNEL", "AUTHOR", "AGE", "HOLDER", "FLAG", "TEXT"]
+    widths = []
+    for i, header in enumerate(headers[:-1]):
+        widest = max([len(header), *(cell_len(line[i]) for line in lines)])
+        # Keys are what people copy into the next command: never cut them.
+        widths.append(widest if header == "KEY" else min(widest, 20))
+    console = _console()
+    widths.append(max(20, console.width - sum(widths) - 2 * len(widths)))
+    table = Text()
+    for line in [headers, *lines]:
+        for cell, width in zip(line, widths, strict=True):
+            table.append(fit(cell, width) + "  ", style="bold" if line is headers else "")
+        table.rstrip()
+        table.append("\n")
+    if not conversations:
+        console.print(Text("No conversations."))
+        return
+    # Lines never wrap: a narrow terminal cuts them, a pipe gets them whole.
+    console.print(table, end="", soft_wrap=True)
+
+
+def print_conversation(c: Conversation, now: datetime) -> None:
+    console = _console()
+    status = c.status.value + (f" by {c.holder}" if c.holder else "")
+    console.print(Text(f"{c.key}  {c.channel} {c.kind.value}  {status}", style="bold"))
+    if c.flag:
+        console.print(Text(f"FLAGGED: {inert(c.flag)}"))
+    console.print()
+    for m in c.messages:
+        console.print(Text(f"{inert(m.author, keep_newlines=False)}  "
+                           f"{m.received_at:%Y-%m-%d %H:%M} ({format_age(now - m.received_at)} ago)"
+                           f"  {m.key}", style="bold"))
+        console.print(Text(inert(m.text)))
+        if m.url:
+            console.print(Text(inert(m.url, keep_newlines=False), style="dim"))
+        console.print()
+    console.print(Text("History", style="bold"))
+    for e in c.events:
+        console.print(Text(f"  {e.at:%Y-%m-%d %H:%M}  {e.staff:<10} "
+                           f"{inert(describe_event(e.action, e.details))}"))
+
+
+def done(c: Conversation, what: str) -> None:
+    print(f"{c.key}: {what}")

@@ -1,0 +1,227 @@
+"""Settings from a TOML file, the ``ASKDESK_*`` environment and the command line.
+
+Every key is documented in ``config.example.toml``. A bad file gives one
+sentence naming the file, the key and what was expected; never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from askdesk.errors import ConfigError
+
+APP = "askdesk"
+
+# Per channel type: option -> (expected type(s), description for errors, required).
+_NUMBER = (int, float)
+CHANNEL_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
+    "demo": {
+        "interval_seconds": (_NUMBER, "seconds between demo questions (a number > 0)", False),
+        "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
+    },
+    "drop": {
+        "path": ((str,), "the folder to watch for *.jsonl files (a string)", True),
+        "outbox": ((str,), "the file replies are appended to (a string)", False),
+        "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
+    },
+}
+_DESK_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
+    "target_minutes": (_NUMBER, "minutes a patron may wait before the row is marked overdue"),
+    "hot_days": (_NUMBER, "days a resolved conversation stays on the desk before archiving"),
+    "refresh_seconds": (_NUMBER, "seconds between checks for other processes' changes"),
+}
+_TOP_LEVEL = {"staff", "library", "store", "desk", "keys", "channels"}
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    type: str
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def number(self, option: str, default: float) -> float:
+        value = self.options.get(option, default)
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path | None = None
+    staff: str = ""
+    library: str = "the library"
+    store: Path = field(default_factory=lambda: default_store_path())
+    target_minutes: float = 60.0
+    hot_days: float = 7.0
+    refresh_seconds: float = 0.5
+    keys: Mapping[str, str] = field(default_factory=dict)
+    channels: tuple[ChannelConfig, ...] = ()
+
+    @property
+    def is_demo(self) -> bool:
+        return not self.channels
+
+    def effective_channels(self) -> tuple[ChannelConfig, ...]:
+        """The configured channels, or the demo feed when none is configured."""
+        return self.channels or (ChannelConfig(type="demo", name="demo"),)
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def default_store_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP)) / "askdesk.json"
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "staff"
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    store: Path | None = None,
+    staff: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the settings: command line beats environment beats file beats defaults."""
+    env = os.environ if env is None else env
+    explicit = path or (Path(env["ASKDESK_CONFIG"]) if env.get("ASKDESK_CONFIG") else None)
+    source = explicit or default_config_path()
+    data: dict[str, Any] = {}
+    if explicit is not None and not explicit.expanduser().is_file():
+        raise ConfigError(f"config file {explicit} does not exist")
+    if source.expanduser().is_file():
+        data = _read_toml(source.expanduser())
+    else:
+        source = None  # type: ignore[assignment]  # no file: defaults only
+    where = str(source) if source else "defaults"
+    config = _parse(data, where, source)
+    overrides: dict[str, Any] = {}
+    store = store or (Path(env["ASKDESK_STORE"]) if env.get("ASKDESK_STORE") else None)
+    if store is not None:
+        overrides["store"] = store.expanduser()
+    name = staff or env.get("ASKDESK_AS") or config.staff or os_user()
+    overrides["staff"] = _staff_name(name, "--as / ASKDESK_AS")
+    return _replace(config, **overrides)
+
+
+def _replace(config: Config, **changes: Any) -> Config:
+    from dataclasses import replace
+
+    return replace(config, **changes)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from error
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
+
+
+def _staff_name(name: str, where: str) -> str:
+    name = name.strip()
+    if not name or any(not (ch.isalnum() or ch in "._-") for ch in name) or len(name) > 40:
+        raise ConfigError(
+            f"{where}: staff name {name!r} must be 1-40 letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+def _expect(where: str, key: str, value: Any, types: tuple[type, ...], what: str) -> None:
+    # bool is an int to Python but never what a config author meant.
+    if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+        raise ConfigError(f"{where}: {key} should be {what}, not {value!r}")
+
+
+def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
+    for key in data:
+        if key not in _TOP_LEVEL:
+            raise ConfigError(
+                f"{where}: unknown key {key!r} (known: {', '.join(sorted(_TOP_LEVEL))})"
+            )
+    values: dict[str, Any] = {"source": source}
+    if "staff" in data:
+        _expect(where, "staff", data["staff"], (str,), "a name (a string)")
+        values["staff"] = _staff_name(data["staff"], f"{where}: staff")
+    if "library" in data:
+        _expect(where, "library", data["library"], (str,), "the library's name (a string)")
+        values["library"] = data["library"]
+    if "store" in data:
+        _expect(where, "store", data["store"], (str,), "the path of the store file (a string)")
+        values["store"] = Path(data["store"]).expanduser()
+    desk = data.get("desk", {})
+    _expect(where, "desk", desk, (dict,), "a table")
+    for key, value in desk.items():
+        if key not in _DESK_OPTIONS:
+            raise ConfigError(
+                f"{where}: unknown key desk.{key} (known: {', '.join(sorted(_DESK_OPTIONS))})"
+            )
+        types, what = _DESK_OPTIONS[key]
+        _expect(where, f"desk.{key}", value, types, f"{what} (a number)")
+        if value <= 0 and key != "hot_days" or value < 0:
+            raise ConfigError(f"{where}: desk.{key} should be more than 0, not {value!r}")
+        values[key] = float(value)
+    keys = data.get("keys", {})
+    _expect(where, "keys", keys, (dict,), "a table of action = \"key\"")
+    for action, key in keys.items():
+        _expect(where, f"keys.{action}", key, (str,), "a key name such as \"c\" or \"ctrl+s\"")
+    values["keys"] = dict(keys)
+    values["channels"] = _parse_channels(data.get("channels", []), where)
+    return Config(**values)
+
+
+def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
+    _expect(where, "channels", raw, (list,), "a list of [[channels]] tables")
+    channels: list[ChannelConfig] = []
+    names: set[str] = set()
+    for number, table in enumerate(raw, start=1):
+        at = f"channels #{number}"
+        _expect(where, at, table, (dict,), "a table")
+        kind = table.get("type")
+        if kind not in CHANNEL_OPTIONS:
+            raise ConfigError(
+                f"{where}: {at}.type should be one of {', '.join(sorted(CHANNEL_OPTIONS))}, "
+                f"not {kind!r}"
+            )
+        name = table.get("name")
+        _expect(where, f"{at}.name", name, (str,), "a unique name such as \"webform\"")
+        if not name or ":" in name or name != name.strip():
+            raise ConfigError(f"{where}: {at}.name {name!r} must be non-empty, without ':'")
+        if name in names:
+            raise ConfigError(f"{where}: {at}.name {name!r} is used by another channel")
+        names.add(name)
+        schema = CHANNEL_OPTIONS[kind]
+        options: dict[str, Any] = {}
+        for key, value in table.items():
+            if key in ("type", "name"):
+                continue
+            if key not in schema:
+                raise ConfigError(
+                    f"{where}: unknown key {key!r} in channel {name!r} "
+                    f"(a {kind} channel takes: {', '.join(sorted(schema)) or 'nothing else'})"
+                )
+            types, what, _ = schema[key]
+            _expect(where, f"channel {name!r} {key}", value, types, what)
+            if types == _NUMBER and value <= 0:
+                raise ConfigError(f"{where}: channel {name!r} {key} should be more than 0")
+            options[key] = value
+        for key, (_, what, required) in schema.items():
+            if required and key not in options:
+                raise ConfigError(f"{where}: channel {name!r} needs {key}: {what}")
+        channels.append(ChannelConfig(type=kind, name=name, options=options))
+    return tuple(channels)

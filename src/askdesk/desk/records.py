@@ -1,0 +1,86 @@
+"""Conversations as plain records for ``--format json`` and scripts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from askdesk.model import Conversation
+
+
+def conversation_record(c: Conversation, *, full: bool = False) -> dict[str, Any]:
+    """One JSON object per conversation; field names are a contract for scripts."""
+    latest = c.latest
+    resolution = c.resolution
+    record: dict[str, Any] = {
+        "key": c.key,
+        "message_key": latest.key,
+        "channel": c.channel,
+        "kind": c.kind.value,
+        "author": latest.author,
+        "text": latest.text,
+        "status": c.status.value,
+        "holder": c.holder,
+        "flagged": c.flagged,
+        "flag_reason": c.flag,
+        "received_at": latest.received_at.isoformat(),
+        "waiting_since": c.waiting_since.isoformat(),
+        "conversation": c.key,
+        "messages": len(c.messages),
+        "url": latest.url,
+        "resolution": None
+        if resolution is None
+        else {
+            "at": resolution.at.isoformat(),
+            "staff": resolution.staff,
+            "outcome": resolution.outcome.value,
+            "type": resolution.question_type.value,
+            "read": resolution.read_level,
+        },
+    }
+    if full:
+        record["thread"] = [
+            {
+                "key": m.key,
+                "author": m.author,
+                "text": m.text,
+                "received_at": m.received_at.isoformat(),
+                "kind": m.kind.value,
+                "url": m.url,
+            }
+            for m in c.messages
+        ]
+        record["events"] = [
+            {"at": e.at.isoformat(), "staff": e.staff, "action": e.action, **e.details}
+            for e in c.events
+        ]
+    return record
+
+
+def describe_event(action: str, details: dict[str, Any]) -> str:
+    """An event in words for the history view: ``claimed``, ``flagged: hostile``."""
+    match action:
+        case "arrive":
+            return "arrived"
+        case "follow-up":
+            return "patron wrote again"
+        case "claim":
+            return "claimed"
+        case "release":
+            return "released to New"
+        case "hand-off":
+            return f"handed to {details.get('to', '?')}"
+        case "resolve":
+            return (
+                f"resolved: {details.get('outcome')}, {details.get('type')}, "
+                f"READ {details.get('read')}"
+            )
+        case "reopen":
+            return "reopened" + (" by a follow-up" if "message" in details else "")
+        case "flag":
+            return f"flagged: {details.get('reason', '')}"
+        case "unflag":
+            return "flag cleared"
+        case "note":
+            return f"note: {details.get('text', '')}"
+        case _:
+            return action

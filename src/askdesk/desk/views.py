@@ -1,0 +1,64 @@
+"""What a row on the desk says about a conversation, shared by the screen and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from askdesk.desk.text import one_line
+from askdesk.model import Conversation, Status
+
+
+def format_age(delta: timedelta) -> str:
+    """A short age: ``now``, ``4m``, ``2h``, ``3d``, ``5w``."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 86400 * 14:
+        return f"{seconds // 86400}d"
+    return f"{seconds // (86400 * 7)}w"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    status: Status
+    channel: str
+    kind: str
+    author: str
+    preview: str
+    age: str
+    holder: str
+    flag: str | None
+    overdue: bool
+    messages: int
+    sort_at: datetime
+
+
+def row_for(conversation: Conversation, now: datetime, target: timedelta) -> Row:
+    latest = conversation.latest
+    waiting = now - conversation.waiting_since
+    resolution = conversation.resolution
+    label = latest.label
+    channel = conversation.channel
+    if label and label != channel:
+        channel = f"{channel}/{label}"
+    age_from = resolution.at if resolution else conversation.waiting_since
+    return Row(
+        key=conversation.key,
+        status=conversation.status,
+        channel=channel,
+        kind=conversation.kind.value,
+        author=one_line(conversation.author, 40),
+        preview=one_line(latest.text),
+        age=format_age(now - age_from),
+        holder=conversation.holder or "",
+        flag=conversation.flag,
+        overdue=conversation.status is not Status.RESOLVED and waiting > target,
+        messages=len(conversation.messages),
+        sort_at=age_from,
+    )

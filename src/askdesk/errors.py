@@ -1,0 +1,51 @@
+"""The errors askdesk shows to people: each carries one plain sentence.
+
+The CLI prints ``str(error)`` and exits non-zero; the app shows it as a
+notification. Anything that is not an ``AskdeskError`` is a bug and keeps its
+traceback in the log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class AskdeskError(Exception):
+    """Something went wrong that a person can understand and act on."""
+
+
+class ConfigError(AskdeskError):
+    """The configuration file or environment holds a bad value."""
+
+
+class StoreError(AskdeskError):
+    """The store cannot be read or written."""
+
+
+class NotFound(AskdeskError):
+    """No conversation has that key."""
+
+
+class TransitionError(AskdeskError):
+    """The state machine refused a change (e.g. claiming a claimed message)."""
+
+
+class AlreadyClaimed(TransitionError):
+    """Somebody else won the claim; ``holder`` says who."""
+
+    def __init__(self, key: str, holder: str) -> None:
+        super().__init__(f"{key} is already claimed by {holder}")
+        self.key = key
+        self.holder = holder
+
+
+class ChannelError(AskdeskError):
+    """A channel could not fetch or send."""
+
+
+class RateLimited(ChannelError):
+    """The platform asked us to wait until ``reset_at``."""
+
+    def __init__(self, message: str, reset_at: datetime | None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at

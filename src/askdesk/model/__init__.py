@@ -1,0 +1,18 @@
+"""The desk's vocabulary: messages, conversations, events and the state machine.
+
+Pure data and pure functions; no I/O, no clock, no Textual.
+"""
+
+from askdesk.model.conversation import Conversation
+from askdesk.model.message import Event, Kind, Message, Outcome, QuestionType, Resolution, Status
+
+__all__ = [
+    "Conversation",
+    "Event",
+    "Kind",
+    "Message",
+    "Outcome",
+    "QuestionType",
+    "Resolution",
+    "Status",
+]

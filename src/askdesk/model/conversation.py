@@ -1,0 +1,73 @@
+"""A conversation: the unit staff claim, answer and resolve.
+
+A patron's follow-up joins the conversation it belongs to, so one question
+asked over three messages is one row on the desk and one transaction in the
+statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from askdesk.model.message import Event, Kind, Message, Resolution, Status
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    key: str
+    channel: str
+    kind: Kind
+    messages: tuple[Message, ...]
+    status: Status = Status.NEW
+    holder: str | None = None
+    flag: str | None = None
+    """Why this needs review (hostile, doubtful, off-limits); ``None`` when not flagged."""
+    resolutions: tuple[Resolution, ...] = ()
+    """Every time it was resolved; a reopened conversation keeps its earlier ones."""
+    events: tuple[Event, ...] = ()
+
+    @property
+    def first(self) -> Message:
+        return self.messages[0]
+
+    @property
+    def latest(self) -> Message:
+        return self.messages[-1]
+
+    @property
+    def author(self) -> str:
+        return self.latest.author
+
+    @property
+    def flagged(self) -> bool:
+        return self.flag is not None
+
+    @property
+    def resolution(self) -> Resolution | None:
+        """The resolution in force, if the conversation is resolved now."""
+        if self.status is Status.RESOLVED and self.resolutions:
+            return self.resolutions[-1]
+        return None
+
+    @property
+    def waiting_since(self) -> datetime:
+        """When the patron's oldest message still waiting for us arrived.
+
+        That is the first message after the last resolve or staff reply, so a
+        reopened conversation's age counts from the follow-up.
+        """
+        last_closed = max(
+            (e.at for e in self.events if e.action in ("resolve", "reply")), default=None
+        )
+        for message in self.messages:
+            if last_closed is None or message.received_at > last_closed:
+                return message.received_at
+        return self.latest.received_at
+
+    @property
+    def notes(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.action == "note")
+
+    def message_keys(self) -> tuple[str, ...]:
+        return tuple(m.key for m in self.messages)

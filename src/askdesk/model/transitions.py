@@ -1,0 +1,179 @@
+"""The state machine of DESIGN.md as pure functions.
+
+Each function takes a conversation and returns the changed one with its
+event appended, or raises ``TransitionError`` with a sentence staff can read.
+The store applies them under its lock, which makes every one of them a
+compare-and-set.
+
+        claim            resolve
+  new ────────▶ claimed ────────▶ resolved
+   ▲  ◀──────── release/hand-off    │
+   └──────────── reopen ────────────┘
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from askdesk.errors import AlreadyClaimed, TransitionError
+from askdesk.model.conversation import Conversation
+from askdesk.model.message import Event, Message, Outcome, QuestionType, Resolution, Status
+
+PATRON = "patron"
+"""The ``staff`` of events that patrons cause (a follow-up that reopens)."""
+
+
+def _with_event(
+    conversation: Conversation, at: datetime, staff: str, action: str, **details: Any
+) -> tuple[Event, ...]:
+    return (*conversation.events, Event(at=at, staff=staff, action=action, details=details))
+
+
+def _require_holder(conversation: Conversation, staff: str) -> None:
+    if conversation.status is not Status.CLAIMED:
+        raise TransitionError(f"{conversation.key} is {conversation.status}, not claimed")
+    if conversation.holder != staff:
+        raise AlreadyClaimed(conversation.key, conversation.holder or "nobody")
+
+
+def claim(conversation: Conversation, staff: str, at: datetime) -> Conversation:
+    if conversation.status is Status.CLAIMED:
+        if conversation.holder == staff:
+            raise TransitionError(f"{conversation.key} is already yours")
+        raise AlreadyClaimed(conversation.key, conversation.holder or "somebody")
+    if conversation.status is not Status.NEW:
+        raise TransitionError(f"{conversation.key} is resolved; reopen it first")
+    return replace(
+        conversation,
+        status=Status.CLAIMED,
+        holder=staff,
+        events=_with_event(conversation, at, staff, "claim"),
+    )
+
+
+def release(conversation: Conversation, staff: str, at: datetime) -> Conversation:
+    _require_holder(conversation, staff)
+    return replace(
+        conversation,
+        status=Status.NEW,
+        holder=None,
+        events=_with_event(conversation, at, staff, "release"),
+    )
+
+
+def hand_off(conversation: Conversation, staff: str, to: str, at: datetime) -> Conversation:
+    """Give a conversation to a colleague; a new one may be assigned directly."""
+    to = to.strip()
+    if not to:
+        raise TransitionError("hand-off needs the name of a colleague")
+    if to == staff:
+        raise TransitionError("hand-off needs a colleague's name, not yours")
+    if conversation.status is Status.RESOLVED:
+        raise TransitionError(f"{conversation.key} is resolved; reopen it first")
+    if conversation.status is Status.CLAIMED:
+        _require_holder(conversation, staff)
+    return replace(
+        conversation,
+        status=Status.CLAIMED,
+        holder=to,
+        events=_with_event(conversation, at, staff, "hand-off", to=to),
+    )
+
+
+def resolve(
+    conversation: Conversation,
+    staff: str,
+    at: datetime,
+    outcome: Outcome,
+    question_type: QuestionType,
+    read_level: int,
+) -> Conversation:
+    """Close a conversation; an unclaimed one is claimed and closed in one step."""
+    if conversation.status is Status.RESOLVED:
+        raise TransitionError(f"{conversation.key} is already resolved")
+    if conversation.status is Status.CLAIMED:
+        _require_holder(conversation, staff)
+    resolution = Resolution(
+        at=at, staff=staff, outcome=outcome, question_type=question_type, read_level=read_level
+    )
+    return replace(
+        conversation,
+        status=Status.RESOLVED,
+        holder=staff,
+        resolutions=(*conversation.resolutions, resolution),
+        events=_with_event(
+            conversation,
+            at,
+            staff,
+            "resolve",
+            outcome=outcome.value,
+            type=question_type.value,
+            read=read_level,
+        ),
+    )
+
+
+def reopen(conversation: Conversation, staff: str, at: datetime) -> Conversation:
+    if conversation.status is not Status.RESOLVED:
+        raise TransitionError(f"{conversation.key} is {conversation.status}, not resolved")
+    return replace(
+        conversation,
+        status=Status.NEW,
+        holder=None,
+        events=_with_event(conversation, at, staff, "reopen"),
+    )
+
+
+def flag(conversation: Conversation, staff: str, at: datetime, reason: str) -> Conversation:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise TransitionError("a flag needs a reason, e.g. 'hostile' or 'check policy'")
+    return replace(
+        conversation, flag=reason, events=_with_event(conversation, at, staff, "flag", reason=reason)
+    )
+
+
+def unflag(conversation: Conversation, staff: str, at: datetime) -> Conversation:
+    if conversation.flag is None:
+        raise TransitionError(f"{conversation.key} is not flagged")
+    return replace(conversation, flag=None, events=_with_event(conversation, at, staff, "unflag"))
+
+
+def note(conversation: Conversation, staff: str, at: datetime, text: str) -> Conversation:
+    text = text.strip()
+    if not text:
+        raise TransitionError("a note needs some text")
+    return replace(conversation, events=_with_event(conversation, at, staff, "note", text=text))
+
+
+def start(message: Message, at: datetime) -> Conversation:
+    """The conversation a patron's first message opens."""
+    return Conversation(
+        key=message.conversation_key,
+        channel=message.channel,
+        kind=message.kind,
+        messages=(message,),
+        events=(Event(at=at, staff=PATRON, action="arrive", details={"message": message.key}),),
+    )
+
+
+def add_message(conversation: Conversation, message: Message, at: datetime) -> Conversation:
+    """A follow-up joins its conversation: it stays with the holder, or reopens it."""
+    if message.key in conversation.message_keys():
+        return conversation
+    messages = tuple(sorted((*conversation.messages, message), key=lambda m: m.received_at))
+    if conversation.status is Status.RESOLVED:
+        return replace(
+            conversation,
+            messages=messages,
+            status=Status.NEW,
+            holder=None,
+            events=_with_event(conversation, at, PATRON, "reopen", message=message.key),
+        )
+    return replace(
+        conversation,
+        messages=messages,
+        events=_with_event(conversation, at, PATRON, "follow-up", message=message.key),
+    )

@@ -1,0 +1,112 @@
+"""Resolved history, one file per month, out of the way of claims.
+
+A claim rewrites only the hot file; the archive is written when old resolved
+conversations move in (a few times a day) or when a patron writes again to
+one of them. ``index.json`` maps every archived message key and conversation
+key to its month, so dedup and ``show KEY`` find old conversations without
+opening every month. Callers hold the store's exclusive lock for writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from askdesk.store.files import Identity, Watched, atomic_write, dump, load
+
+Doc = dict[str, Any]
+
+
+class Archive:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._index_file = Watched(folder / "index.json")
+        self._index: dict[str, str] | None = None
+        self._index_identity: Identity | None = None
+
+    def _month_path(self, month: str) -> Path:
+        return self.folder / f"{month}.json"
+
+    def index(self) -> dict[str, str]:
+        """Key → month; loaded on first use and kept while the file is unchanged."""
+        identity = self._index_file.identity()
+        if identity is None:
+            return {}
+        if self._index is None or identity != self._index_identity:
+            self._index = load(self._index_file.path, "archive index")
+            self._index_identity = identity
+        return self._index
+
+    def month_of(self, key: str) -> str | None:
+        if not self._index_file.path.exists():
+            return None  # no archive yet: don't even stat further
+        return self.index().get(key)
+
+    def read_month(self, month: str) -> dict[str, Doc]:
+        path = self._month_path(month)
+        if not path.exists():
+            return {}
+        data: dict[str, Doc] = load(path, "archive file")
+        return data
+
+    def get(self, key: str) -> Doc | None:
+        month = self.month_of(key)
+        if month is None:
+            return None
+        docs = self.read_month(month)
+        return next((d for k, d in docs.items() if k == key or key in _keys(d)), None)
+
+    def add(self, docs_by_month: dict[str, list[Doc]]) -> None:
+        """Move conversations in; each month file and the index are replaced atomically."""
+        if not docs_by_month:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        index = dict(self.index())
+        for month, docs in docs_by_month.items():
+            existing = self.read_month(month)
+            for doc in docs:
+                existing[doc["key"]] = doc
+                for key in _keys(doc):
+                    index[key] = month
+            atomic_write(self._month_path(month), dump(existing))
+        self._write_index(index)
+
+    def remove(self, conversation_key: str) -> None:
+        """Drop a conversation that has gone back to the hot file.
+
+        Called only after the hot file holds it: a crash in between leaves it
+        in both places, and the hot copy wins everywhere.
+        """
+        month = self.month_of(conversation_key)
+        if month is None:
+            return
+        docs = self.read_month(month)
+        doc = docs.pop(conversation_key, None)
+        if doc is None:
+            return
+        atomic_write(self._month_path(month), dump(docs))
+        index = dict(self.index())
+        for k in _keys(doc):
+            index.pop(k, None)
+        self._write_index(index)
+
+    def _write_index(self, index: dict[str, str]) -> None:
+        self._index_file.write(index)
+        self._index = index
+        self._index_identity = self._index_file.identity()
+
+    def months(self) -> list[str]:
+        if not self.folder.exists():
+            return []
+        return sorted(p.stem for p in self.folder.glob("????-??.json"))
+
+    def __iter__(self) -> Iterator[Doc]:
+        for month in self.months():
+            yield from self.read_month(month).values()
+
+
+def _keys(doc: Doc) -> Iterable[str]:
+    yield doc["key"]
+    for m in doc["messages"]:
+        yield f"{m['channel']}:{m['remote_id']}"

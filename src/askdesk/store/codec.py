@@ -1,0 +1,100 @@
+"""Conversations to plain JSON-able dicts and back, the same for every backend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from askdesk.errors import StoreError
+from askdesk.model import Conversation, Event, Kind, Message, Outcome, QuestionType, Resolution, Status
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def message_to_dict(m: Message) -> dict[str, Any]:
+    return {
+        "channel": m.channel,
+        "remote_id": m.remote_id,
+        "kind": m.kind.value,
+        "author": m.author,
+        "text": m.text,
+        "received_at": m.received_at.isoformat(),
+        "conversation": m.conversation,
+        "url": m.url,
+        "label": m.label,
+    }
+
+
+def message_from_dict(d: dict[str, Any]) -> Message:
+    return Message(
+        channel=d["channel"],
+        remote_id=d["remote_id"],
+        kind=Kind(d["kind"]),
+        author=d["author"],
+        text=d["text"],
+        received_at=_time(d["received_at"]),
+        conversation=d.get("conversation"),
+        url=d.get("url"),
+        label=d.get("label"),
+    )
+
+
+def to_dict(c: Conversation) -> dict[str, Any]:
+    return {
+        "key": c.key,
+        "channel": c.channel,
+        "kind": c.kind.value,
+        "status": c.status.value,
+        "holder": c.holder,
+        "flag": c.flag,
+        "messages": [message_to_dict(m) for m in c.messages],
+        "resolutions": [
+            {
+                "at": r.at.isoformat(),
+                "staff": r.staff,
+                "outcome": r.outcome.value,
+                "type": r.question_type.value,
+                "read": r.read_level,
+            }
+            for r in c.resolutions
+        ],
+        "events": [
+            {"at": e.at.isoformat(), "staff": e.staff, "action": e.action, "details": e.details}
+            for e in c.events
+        ],
+    }
+
+
+def from_dict(d: dict[str, Any]) -> Conversation:
+    try:
+        return Conversation(
+            key=d["key"],
+            channel=d["channel"],
+            kind=Kind(d["kind"]),
+            status=Status(d["status"]),
+            holder=d.get("holder"),
+            flag=d.get("flag"),
+            messages=tuple(message_from_dict(m) for m in d["messages"]),
+            resolutions=tuple(
+                Resolution(
+                    at=_time(r["at"]),
+                    staff=r["staff"],
+                    outcome=Outcome(r["outcome"]),
+                    question_type=QuestionType(r["type"]),
+                    read_level=int(r["read"]),
+                )
+                for r in d["resolutions"]
+            ),
+            events=tuple(
+                Event(
+                    at=_time(e["at"]), staff=e["staff"], action=e["action"], details=e["details"]
+                )
+                for e in d["events"]
+            ),
+        )
+    except (KeyError, ValueError, TypeError) as error:
+        raise StoreError(
+            f"conversation {d.get('key', '?')!r} in the store is malformed ({error!r})"
+        ) from error

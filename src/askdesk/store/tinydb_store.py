@@ -1,0 +1,258 @@
+"""The embedded store: TinyDB on an atomic, cached hot file plus monthly archives.
+
+Several askdesk processes may share one store. Every write holds an
+exclusive file lock, starts from the freshest copy of the file and replaces
+it atomically, so each transition is a compare-and-set: of two staff who
+claim the same message at once, one wins and the other is told who did.
+
+The hot file keeps only what is live (new, claimed, recently resolved); a
+claim costs the same on the first day and after five years.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from askdesk.errors import NotFound, StoreError
+from askdesk.model import Conversation, Message, Status, transitions
+from askdesk.store.archive import Archive
+from askdesk.store.base import Change, IngestResult
+from askdesk.store.codec import from_dict, to_dict
+from askdesk.store.files import Identity
+from askdesk.store.json_storage import AtomicJSONStorage
+
+LOCK_TIMEOUT_S = 30
+
+
+class _Index:
+    """Where each conversation sits in the hot file, and which holds each message."""
+
+    def __init__(self, table: dict[str, dict[str, Any]]) -> None:
+        self.doc_ids: dict[str, int] = {}
+        self.conversation_of: dict[str, str] = {}
+        for doc_id, doc in table.items():
+            self.doc_ids[doc["key"]] = int(doc_id)
+            for m in doc["messages"]:
+                self.conversation_of[f"{m['channel']}:{m['remote_id']}"] = doc["key"]
+        self.next_id = max(self.doc_ids.values(), default=0) + 1
+
+    def doc_id(self, key: str) -> int | None:
+        conversation = self.conversation_of.get(key, key)
+        return self.doc_ids.get(conversation)
+
+
+class TinyDBStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create the folder for the store {self.path}: {error}") from error
+        self._file_lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        self._mutex = threading.RLock()
+        self._db = TinyDB(self.path, storage=AtomicJSONStorage)
+        self._storage: AtomicJSONStorage = self._db.storage
+        self._conversations: Table = self._db.table("conversations", cache_size=0)
+        self._cursors: Table = self._db.table("cursors", cache_size=0)
+        self.archive = Archive(self.path.with_name(self.path.stem + ".archive"))
+        self._index_of: tuple[int, Identity | None] | None = None
+        self._index = _Index({})
+        self._live_of: Identity | None = None
+        self._live: list[Conversation] = []
+        with self._mutex:
+            self._raw()  # a damaged store is reported now, not at the first key press
+
+    # -- reading -------------------------------------------------------------
+
+    def _raw(self) -> dict[str, dict[str, Any]]:
+        data = self._storage.read() or {}
+        table: dict[str, dict[str, Any]] = data.get("conversations", {})
+        return table
+
+    def _fresh_index(self) -> _Index:
+        table = self._raw()
+        marker = (id(table), self._storage.identity)
+        if marker != self._index_of:
+            self._index = _Index(table)
+            self._index_of = marker
+        return self._index
+
+    def version(self) -> Identity | None:
+        return self._storage.identity
+
+    def live(self) -> list[Conversation]:
+        with self._mutex:
+            identity = self._storage.identity
+            if identity is None:
+                return []
+            if identity != self._live_of:
+                self._live = [from_dict(doc) for doc in self._raw().values()]
+                self._live_of = identity
+            return list(self._live)
+
+    def get(self, key: str) -> Conversation | None:
+        with self._mutex:
+            doc_id = self._fresh_index().doc_id(key)
+            if doc_id is not None:
+                return from_dict(self._raw()[str(doc_id)])
+        doc = self.archive.get(key)
+        return from_dict(doc) if doc is not None else None
+
+    def history(self) -> Iterator[Conversation]:
+        hot = self.live()
+        hot_keys = {c.key for c in hot}
+        yield from hot
+        for doc in self.archive:
+            if doc["key"] not in hot_keys:  # a crash mid-move leaves two copies; hot wins
+                yield from_dict(doc)
+
+    def cursor(self, channel: str) -> str | None:
+        with self._mutex:
+            data = self._storage.read() or {}
+        for doc in data.get("cursors", {}).values():
+            if doc.get("channel") == channel:
+                value = doc.get("value")
+                return value if isinstance(value, str) else None
+        return None
+
+    # -- writing -------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._mutex:
+            try:
+                self._file_lock.acquire()
+            except Timeout as error:
+                raise StoreError(
+                    f"the store {self.path} has been locked by another askdesk process for "
+                    f"{LOCK_TIMEOUT_S} s; if none is running, delete {self._file_lock.lock_file}"
+                ) from error
+            try:
+                with self._storage.batch():
+                    yield
+            finally:
+                self._file_lock.release()
+
+    def ingest(
+        self,
+        messages: Sequence[Message],
+        at: datetime,
+        cursor: tuple[str, str | None] | None = None,
+    ) -> IngestResult:
+        result = IngestResult()
+        back_from_archive: list[str] = []
+        with self._transaction():
+            index = self._fresh_index()
+            table = self._raw()
+            archived = self.archive.index() if self.archive.months() else {}
+            changed: dict[str, Conversation] = {}
+            fresh: dict[str, Conversation] = {}
+            seen: set[str] = set()
+            for message in messages:
+                key, conversation_key = message.key, message.conversation_key
+                if key in index.conversation_of or key in archived or key in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(key)
+                if conversation_key in fresh:
+                    fresh[conversation_key] = transitions.add_message(
+                        fresh[conversation_key], message, at
+                    )
+                    continue
+                current = changed.get(conversation_key)
+                if current is None and conversation_key in index.doc_ids:
+                    current = from_dict(table[str(index.doc_ids[conversation_key])])
+                if current is None and conversation_key in archived:
+                    doc = self.archive.get(conversation_key)
+                    if doc is not None:
+                        current = from_dict(doc)
+                        back_from_archive.append(conversation_key)
+                if current is None:
+                    fresh[conversation_key] = transitions.start(message, at)
+                    result.added.append(conversation_key)
+                else:
+                    changed[conversation_key] = transitions.add_message(current, message, at)
+                    if conversation_key not in result.joined:
+                        result.joined.append(conversation_key)
+            next_id = index.next_id
+            new_docs = []
+            for conversation in [*fresh.values(), *changed.values()]:
+                doc_id = index.doc_ids.get(conversation.key)
+                if doc_id is None:
+                    new_docs.append(Document(to_dict(conversation), doc_id=next_id))
+                    next_id += 1
+                else:
+                    self._conversations.update(to_dict(conversation), doc_ids=[doc_id])
+            if new_docs:
+                self._conversations.insert_multiple(new_docs)
+            if cursor is not None:
+                self._save_cursor(*cursor)
+        for key in back_from_archive:
+            self.archive.remove(key)
+        return result
+
+    def _save_cursor(self, channel: str, value: str | None) -> None:
+        raw = (self._storage.read() or {}).get("cursors", {})
+        doc_ids = [int(i) for i, d in raw.items() if d.get("channel") == channel]
+        if doc_ids:
+            self._cursors.update({"value": value}, doc_ids=doc_ids)
+        else:
+            self._cursors.insert({"channel": channel, "value": value})
+
+    def save_cursor(self, channel: str, value: str | None) -> None:
+        with self._transaction():
+            self._save_cursor(channel, value)
+
+    def update(self, key: str, change: Change) -> Conversation:
+        from_archive = False
+        with self._transaction():
+            index = self._fresh_index()
+            doc_id = index.doc_id(key)
+            if doc_id is not None:
+                current = from_dict(self._raw()[str(doc_id)])
+            else:
+                doc = self.archive.get(key)
+                if doc is None:
+                    raise NotFound(f"no conversation or message {key} in {self.location}")
+                current, from_archive = from_dict(doc), True
+            updated = change(current)
+            if doc_id is not None:
+                self._conversations.update(to_dict(updated), doc_ids=[doc_id])
+            else:
+                self._conversations.insert(Document(to_dict(updated), doc_id=index.next_id))
+        if from_archive:
+            self.archive.remove(updated.key)
+        return updated
+
+    def archive_resolved(self, before: datetime) -> int:
+        with self._transaction():
+            table = self._raw()
+            by_month: dict[str, list[dict[str, Any]]] = {}
+            doc_ids: list[int] = []
+            for doc_id, doc in table.items():
+                if doc["status"] != Status.RESOLVED.value or not doc["resolutions"]:
+                    continue
+                resolved_at = datetime.fromisoformat(doc["resolutions"][-1]["at"])
+                if resolved_at < before:
+                    by_month.setdefault(resolved_at.strftime("%Y-%m"), []).append(doc)
+                    doc_ids.append(int(doc_id))
+            if not doc_ids:
+                return 0
+            # Archive first, then drop from the hot file: a crash in between
+            # leaves two copies (the hot one wins), never none.
+            self.archive.add(by_month)
+            self._conversations.remove(doc_ids=doc_ids)
+            return len(doc_ids)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,168 @@
+"""The askdesk application: wires the desk to the screens and runs the workers.
+
+Workers do the I/O (store reads, polls, transitions) and report with
+messages; only handlers here change what the screens show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from askdesk.clock import Clock
+from askdesk.desk import Desk
+from askdesk.desk.sync import Poller
+from askdesk.desk.views import format_age
+from askdesk.errors import AskdeskError
+from askdesk.model import Conversation
+from askdesk.tui.messages import ActionRefused, ChannelsPolled, ConversationChanged, DeskChanged
+from askdesk.tui.screens.conversation_screen import ConversationScreen
+from askdesk.tui.screens.desk import DeskScreen
+from askdesk.tui.screens.help import HelpScreen
+
+log = logging.getLogger(__name__)
+
+
+class AskdeskApp(App[None]):
+    CSS_PATH = "askdesk.tcss"
+    TITLE = "askdesk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave askdesk (your claims stay yours)"),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Keys and how the desk works"),
+    ]
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        clock: Clock,
+        poller: Poller | None = None,
+        library: str = "the library",
+        target_minutes: float = 60.0,
+        demo: bool = False,
+        keymap: Mapping[str, str] | None = None,
+        refresh_seconds: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.desk = desk
+        self.clock = clock
+        self.poller = poller
+        self.library = library
+        self.target_minutes = target_minutes
+        self.demo = demo
+        self._keymap = dict(keymap or {})
+        self.refresh_seconds = refresh_seconds
+        self.conversations: dict[str, Conversation] = {}
+        self._seen_version: object = None
+
+    def on_mount(self) -> None:
+        self.set_keymap(self._keymap)
+        # The first frame already shows the desk: the hot file is small by design.
+        self._seen_version = self.desk.version()
+        self.conversations = {c.key: c for c in self.desk.live()}
+        self.push_screen(DeskScreen())
+        self.set_interval(self.refresh_seconds, self.check_store)
+        self.set_interval(30, self._redraw)  # ages move on
+        if self.poller is not None:
+            self.poll_channels()
+            self.set_interval(1.0, self.poll_channels)
+
+    # -- workers: I/O off the event loop ------------------------------------------
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def check_store(self) -> None:
+        version = self.desk.version()
+        if version != self._seen_version:
+            self.post_message(DeskChanged(self.desk.live(), version))
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def poll_channels(self) -> None:
+        assert self.poller is not None
+        results = self.poller.poll_due()
+        if results:
+            self.post_message(ChannelsPolled(results))
+
+    @work(thread=True, group="desk", exit_on_error=False)
+    def run_desk(self, change: Callable[[Desk], Conversation], done: str) -> None:
+        """Apply one staff action; the store makes it a compare-and-set."""
+        try:
+            conversation = change(self.desk)
+        except AskdeskError as error:
+            self.post_message(ActionRefused(str(error)))
+        else:
+            self.post_message(ConversationChanged(conversation, done))
+
+    # -- handlers: the only place screens change ----------------------------------
+
+    @on(DeskChanged)
+    def _desk_changed(self, message: DeskChanged) -> None:
+        self._seen_version = message.version
+        self.conversations = {c.key: c for c in message.conversations}
+        self._redraw()
+
+    @on(ConversationChanged)
+    def _conversation_changed(self, message: ConversationChanged) -> None:
+        c = message.conversation
+        self.conversations[c.key] = c
+        self._redraw()
+        if message.done != "claimed":  # a claim shows itself: the row moves
+            self.notify(f"{c.key} {message.done}", timeout=3)
+
+    @on(ActionRefused)
+    def _refused(self, message: ActionRefused) -> None:
+        self.notify(message.reason, severity="warning", timeout=6)
+        self.check_store()
+
+    @on(ChannelsPolled)
+    def _polled(self, message: ChannelsPolled) -> None:
+        for result in message.results:
+            if result.error:
+                self.notify(result.summary(), title="Channel problem", severity="error", timeout=10)
+            for problem in result.problems[:3]:
+                self.notify(f"{result.channel}: skipped {problem}", severity="warning", timeout=10)
+        self.check_store()
+        self._redraw()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            log.error("worker %s failed", event.worker.name, exc_info=error)
+            text = str(error) if isinstance(error, AskdeskError) else f"unexpected error: {error!r}"
+            self.notify(text, title="Something went wrong", severity="error", timeout=10)
+
+    def _redraw(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, ConversationScreen):
+                screen.refresh_desk()
+
+    # -- shown in the status bar ----------------------------------------------------
+
+    def channel_summary(self) -> str:
+        if self.poller is None:
+            return ""
+        now = self.clock.now()
+        parts = []
+        for health in self.poller.health.values():
+            if health.last_error:
+                parts.append(f"{health.name} ✗ {health.last_error[:60]}")
+            elif health.last_ok:
+                parts.append(f"{health.name} ✓ {_ago(now, health.last_ok)}")
+            else:
+                parts.append(f"{health.name} …")
+        return " · ".join(parts)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    age = format_age(now - then)
+    return "just now" if age == "now" else f"{age} ago"

@@ -1,0 +1,41 @@
+"""What workers tell the app: small past-tense messages, never widget calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from askdesk.desk.sync import PollResult
+from askdesk.model import Conversation
+
+
+@dataclass
+class DeskChanged(Message):
+    """Somebody (perhaps another process) changed the store; here is the fresh desk."""
+
+    conversations: list[Conversation]
+    version: object
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DeskChanged)
+
+
+@dataclass
+class ConversationChanged(Message):
+    """One of our own actions went through."""
+
+    conversation: Conversation
+    done: str
+
+
+@dataclass
+class ActionRefused(Message):
+    """The desk said no (e.g. already claimed by ana); ``reason`` is one sentence."""
+
+    reason: str
+
+
+@dataclass
+class ChannelsPolled(Message):
+    results: list[PollResult]

@@ -1,0 +1,154 @@
+"""What staff can do to the conversation under the cursor, on any screen that has one.
+
+The desk screen and the detail screen both subclass this, so a key means the
+same thing wherever it is pressed and the footer offers only what applies.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from askdesk.model import Conversation, Status
+from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog, TextPrompt
+
+if TYPE_CHECKING:
+    from askdesk.tui.app import AskdeskApp
+
+
+class ConversationScreen(Screen[None]):
+    BINDINGS = [
+        Binding("c", "claim", "Claim", id="claim",
+                tooltip="Take this conversation; colleagues see that it is yours"),
+        Binding("u", "release", "Release", id="release",
+                tooltip="Give it back to New for someone else"),
+        Binding("d", "resolve", "Resolve", id="resolve",
+                tooltip="Done: record outcome, question type and READ level"),
+        Binding("exclamation_mark", "flag", "Flag", id="flag",
+                tooltip="Flag for review (hostile, doubtful, off-limits); again to clear"),
+        Binding("n", "note", "Note", id="note", tooltip="Add an internal note staff can see"),
+        Binding("a", "hand_off", "Hand off", id="hand_off",
+                tooltip="Hand this conversation to a colleague"),
+        Binding("U", "reopen", "Reopen", id="reopen", tooltip="Reopen a resolved conversation"),
+        Binding("o", "open_original", "Open post", id="open_original",
+                tooltip="Open the original post in your browser", show=False),
+    ]
+
+    @property
+    def desk_app(self) -> AskdeskApp:
+        return cast("AskdeskApp", self.app)
+
+    def current(self) -> Conversation | None:
+        """The conversation the keys act on."""
+        raise NotImplementedError
+
+    def refresh_desk(self) -> None:
+        """The desk changed: redraw what this screen shows."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        c = self.current()
+        me = self.desk_app.desk.staff
+        mine_or_free = c is not None and c.holder in (None, me)
+        match action:
+            case "claim":
+                return c is not None and c.status is Status.NEW
+            case "release":
+                return c is not None and c.status is Status.CLAIMED and c.holder == me
+            case "resolve" | "hand_off":
+                return c is not None and c.status is not Status.RESOLVED and (
+                    c.status is Status.NEW or mine_or_free
+                )
+            case "reopen":
+                return c is not None and c.status is Status.RESOLVED
+            case "flag" | "note":
+                return c is not None
+            case "open_original":
+                return c is not None and c.latest.url is not None
+        return True
+
+    def _key(self) -> str | None:
+        c = self.current()
+        return c.key if c else None
+
+    def action_claim(self) -> None:
+        if key := self._key():
+            self.desk_app.run_desk(lambda d: d.claim(key), "claimed")
+
+    def action_release(self) -> None:
+        if key := self._key():
+            self.desk_app.run_desk(lambda d: d.release(key), "released to New")
+
+    def action_reopen(self) -> None:
+        if key := self._key():
+            self.desk_app.run_desk(lambda d: d.reopen(key), "reopened")
+
+    def action_resolve(self) -> None:
+        key = self._key()
+        if key is None:
+            return
+
+        def resolved(choice: ResolveChoice | None) -> None:
+            if choice is not None:
+                self.desk_app.run_desk(
+                    lambda d: d.resolve(key, choice.outcome, choice.question_type, choice.read),
+                    f"resolved ({choice.outcome}, {choice.question_type}, READ {choice.read})",
+                )
+
+        self.app.push_screen(ResolveDialog(key), resolved)
+
+    def action_flag(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+        key = c.key
+        if c.flag is not None:
+            self.desk_app.run_desk(lambda d: d.unflag(key), f"flag cleared (was: {c.flag})")
+            return
+
+        def flagged(reason: str | None) -> None:
+            if reason:
+                self.desk_app.run_desk(lambda d: d.flag(key, reason), "flagged for review")
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Flag {key} for review",
+                "Why? e.g. hostile, sarcastic, off-limits, check policy",
+                suggestions=["hostile", "sarcastic", "off-limits", "check policy",
+                             "needs a colleague's review"],
+            ),
+            flagged,
+        )
+
+    def action_note(self) -> None:
+        key = self._key()
+        if key is None:
+            return
+
+        def noted(text: str | None) -> None:
+            if text:
+                self.desk_app.run_desk(lambda d: d.note(key, text), "note added")
+
+        self.app.push_screen(TextPrompt(f"Note on {key}", "Visible to staff only"), noted)
+
+    def action_hand_off(self) -> None:
+        key = self._key()
+        if key is None:
+            return
+
+        def handed(name: str | None) -> None:
+            if name:
+                self.desk_app.run_desk(lambda d: d.hand_off(key, name), f"handed to {name}")
+
+        self.app.push_screen(
+            TextPrompt(f"Hand {key} to", "Colleague's name",
+                       suggestions=self.desk_app.desk.colleagues()),
+            handed,
+        )
+
+    def action_open_original(self) -> None:
+        c = self.current()
+        if c is not None and c.latest.url:
+            self.app.open_url(c.latest.url)
+

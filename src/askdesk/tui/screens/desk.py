@@ -1,0 +1,227 @@
+"""The main screen: New, Claimed and Resolved panes over one list, a preview, a filter."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static, Tab, Tabs
+
+from askdesk.desk.text import fit, inert
+from askdesk.desk.views import Row, row_for
+from askdesk.model import Conversation, Status
+from askdesk.tui.screens.conversation_screen import ConversationScreen
+from askdesk.tui.screens.detail import DetailScreen
+from askdesk.tui.widgets.conversation_list import (
+    AUTHOR_W,
+    CHANNEL_W,
+    HOLDER_W,
+    MARKS_W,
+    ConversationList,
+)
+
+PANES = {
+    Status.NEW: "New",
+    Status.CLAIMED: "Claimed",
+    Status.RESOLVED: "Resolved",
+}
+EMPTY = {
+    Status.NEW: "No new questions. New ones appear here as they arrive.",
+    Status.CLAIMED: "Nothing claimed. Press 1 for New and c to claim a question.",
+    Status.RESOLVED: "Nothing resolved yet on this desk.",
+}
+
+
+def column_header(width: int) -> str:
+    return fit(
+        " ".join((
+            fit("", MARKS_W), fit("CHANNEL", CHANNEL_W), fit("AUTHOR", AUTHOR_W),
+            fit("AGE", 5), fit("HOLDER", HOLDER_W), "TEXT",
+        )),
+        width,
+    )
+
+
+class DeskScreen(ConversationScreen):
+    BINDINGS = [
+        Binding("1", "pane('new')", "New", id="pane_new", show=False),
+        Binding("2", "pane('claimed')", "Claimed", id="pane_claimed", show=False),
+        Binding("3", "pane('resolved')", "Resolved", id="pane_resolved", show=False),
+        Binding("tab", "next_pane", "Next pane", id="next_pane", show=False, priority=True),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False, priority=True),
+        Binding("slash", "filter", "Filter", id="filter",
+                tooltip="Show only conversations containing some text"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pane = Status.NEW
+        self.filter_text = ""
+        self._cursor_keys: dict[Status, str | None] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-bar")
+        if self.desk_app.demo:
+            yield Static(
+                "DEMO FEED: these questions are made up. To answer real ones, copy "
+                "config.example.toml to your config file and add your channels.",
+                id="demo-banner",
+            )
+        yield Tabs(*(Tab(label, id=status.value) for status, label in PANES.items()), id="panes")
+        yield Static(id="column-header")
+        yield ConversationList(id="list")
+        yield Static(id="preview")
+        yield Input(placeholder="Filter: text, author or channel · enter keeps it · esc clears",
+                    id="filter")
+        yield Footer()
+
+    @property
+    def list(self) -> ConversationList:
+        return self.query_one(ConversationList)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self.query_one(Tabs).can_focus = False
+        self.list.focus()
+        self.refresh_desk()
+
+    def on_resize(self) -> None:
+        self.query_one("#column-header", Static).update(Text(column_header(self.size.width)))
+
+    # -- what is shown -----------------------------------------------------------
+
+    def current(self) -> Conversation | None:
+        row = self.list.current
+        return self.desk_app.conversations.get(row.key) if row else None
+
+    def _rows(self, status: Status) -> list[Row]:
+        app = self.desk_app
+        now = app.clock.now()
+        target = timedelta(minutes=app.target_minutes)
+        needle = self.filter_text.casefold()
+        rows = [
+            row_for(c, now, target)
+            for c in app.conversations.values()
+            if c.status is status and (not needle or _matches(c, needle))
+        ]
+        # New and Claimed: longest waiting first. Resolved: latest first.
+        rows.sort(key=lambda r: r.sort_at, reverse=status is Status.RESOLVED)
+        return rows
+
+    def refresh_desk(self) -> None:
+        counts = {s: 0 for s in PANES}
+        for c in self.desk_app.conversations.values():
+            counts[c.status] += 1
+        tabs = self.query_one(Tabs)
+        for status, label in PANES.items():
+            tab = tabs.query_one(f"#{status.value}", Tab)
+            tab.label = f"{label} ({counts[status]})"
+        current = self.list.current
+        self.list.empty_text = EMPTY[self.pane] if not self.filter_text else "Nothing matches the filter."
+        self.list.set_rows(self._rows(self.pane), keep=current.key if current else None)
+        self._show_status()
+        self._show_preview()
+        self.refresh_bindings()
+
+    def _show_status(self) -> None:
+        app = self.desk_app
+        text = Text.assemble(
+            ("askdesk", "bold"), f" · {app.library} · you are ", (app.desk.staff, "bold")
+        )
+        health = app.channel_summary()
+        if health:
+            text.append(f" · {health}")
+        if self.filter_text:
+            text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}")
+        self.query_one("#status-bar", Static).update(text)
+
+    def _show_preview(self) -> None:
+        c = self.current()
+        preview = self.query_one("#preview", Static)
+        if c is None:
+            preview.update("")
+            return
+        latest = c.latest
+        text = Text.assemble(
+            (inert(latest.author, keep_newlines=False), "bold"),
+            f" · {c.channel} {c.kind.value} · {c.status.value}"
+            + (f" by {c.holder}" if c.holder else "")
+            + (f" · {len(c.messages)} messages" if len(c.messages) > 1 else ""),
+        )
+        if c.flag:
+            text.append(f"\n⚑ flagged: {inert(c.flag, keep_newlines=False)}", style="bold")
+        text.append("\n" + inert(latest.text[:2000]))
+        preview.update(text)
+
+    @on(ConversationList.Highlighted)
+    def _highlighted(self) -> None:
+        self._cursor_keys[self.pane] = self.list.current.key if self.list.current else None
+        self._show_preview()
+        self.refresh_bindings()
+
+    @on(ConversationList.Chosen)
+    def _chosen(self, event: ConversationList.Chosen) -> None:
+        self.app.push_screen(DetailScreen(event.key))
+
+    # -- panes and filter --------------------------------------------------------
+
+    def action_pane(self, name: str) -> None:
+        self.query_one(Tabs).active = name
+
+    @on(Tabs.TabActivated)
+    def _pane_changed(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id is None:
+            return
+        self.pane = Status(event.tab.id)
+        self.list.set_rows(self._rows(self.pane), keep=self._cursor_keys.get(self.pane))
+        self.list.empty_text = EMPTY[self.pane]
+        self._show_preview()
+        self.refresh_bindings()
+
+    def _step_pane(self, step: int) -> None:
+        order = list(PANES)
+        self.action_pane(order[(order.index(self.pane) + step) % len(order)].value)
+
+    def action_next_pane(self) -> None:
+        if self.focused is self.list:
+            self._step_pane(1)
+
+    def action_previous_pane(self) -> None:
+        if self.focused is self.list:
+            self._step_pane(-1)
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.value = self.filter_text
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.refresh_desk()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_kept(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = bool(self.filter_text)
+        self.list.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.display:
+            field.value = ""
+            field.display = False
+            self.filter_text = ""
+            self.refresh_desk()
+            self.list.focus()
+
+
+def _matches(c: Conversation, needle: str) -> bool:
+    return any(
+        needle in m.text.casefold() or needle in m.author.casefold() for m in c.messages
+    ) or needle in c.channel.casefold() or needle in (c.holder or "").casefold()

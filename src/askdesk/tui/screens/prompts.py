@@ -1,0 +1,137 @@
+"""Small dialogs: resolve (outcome, question type, READ level) and one-line prompts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from askdesk.model import Outcome, QuestionType
+from askdesk.model.message import READ_LEVELS
+
+
+@dataclass(frozen=True)
+class ResolveChoice:
+    outcome: Outcome
+    question_type: QuestionType
+    read: int
+
+
+class ResolveDialog(ModalScreen[ResolveChoice | None]):
+    """Type, READ level and outcome, all by keyboard.
+
+    Enter on the question type moves to the READ level; a digit 1-6 picks the
+    level; enter on the READ level (or ctrl+s anywhere) resolves. The outcome
+    defaults to "answered"; tab reaches it.
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="dialog_cancel"),
+        Binding("ctrl+s", "confirm", "Resolve", id="dialog_confirm"),
+        *(
+            Binding(str(level), f"read({level})", f"READ {level}", show=False)
+            for level in READ_LEVELS
+        ),
+    ]
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.key = key
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="resolve-dialog", classes="dialog"):
+            yield Label(f"Resolve {self.key}", classes="dialog-title")
+            with Horizontal():
+                with Vertical():
+                    yield Label("Question type")
+                    yield OptionList(
+                        *(Option(t.value, id=t.value) for t in QuestionType), id="type"
+                    )
+                with Vertical():
+                    yield Label("READ level (1-6)")
+                    yield OptionList(
+                        *(Option(f"{n}  {text}", id=str(n)) for n, text in READ_LEVELS.items()),
+                        id="read",
+                    )
+                with Vertical(id="outcome-column"):
+                    yield Label("Outcome")
+                    yield OptionList(*(Option(o.value, id=o.value) for o in Outcome), id="outcome")
+            yield Label(
+                "enter: next / resolve · 1-6: READ level · tab: outcome · esc: cancel",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        for option_list in self.query(OptionList):
+            option_list.highlighted = 0
+        self.query_one("#type", OptionList).focus()
+
+    def _chosen(self, list_id: str) -> str:
+        option_list = self.query_one(f"#{list_id}", OptionList)
+        index = option_list.highlighted or 0
+        return option_list.get_option_at_index(index).id or ""
+
+    @on(OptionList.OptionSelected, "#type")
+    def _type_chosen(self) -> None:
+        self.query_one("#read", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#read")
+    @on(OptionList.OptionSelected, "#outcome")
+    def _done(self) -> None:
+        self.action_confirm()
+
+    def action_read(self, level: int) -> None:
+        self.query_one("#read", OptionList).highlighted = level - 1
+        self.query_one("#read", OptionList).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(
+            ResolveChoice(
+                outcome=Outcome(self._chosen("outcome")),
+                question_type=QuestionType(self._chosen("type")),
+                read=int(self._chosen("read")),
+            )
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """One line of text (a flag reason, a note, a colleague's name); enter saves."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
+
+    def __init__(self, title: str, placeholder: str, suggestions: list[str] | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.placeholder = placeholder
+        self.suggestions = suggestions or []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog prompt"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(
+                placeholder=self.placeholder,
+                suggester=SuggestFromList(self.suggestions, case_sensitive=False)
+                if self.suggestions
+                else None,
+            )
+            hint = "enter: save · esc: cancel"
+            if self.suggestions:
+                hint = f"e.g. {', '.join(self.suggestions[:5])} · → accepts a suggestion · {hint}"
+            yield Label(hint, classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,91 @@
+"""The whole of one conversation: what the patron wrote, its history and notes.
+
+Every patron string is made inert and handed to Textual as ``Text``, so
+markup and escapes in a message are shown, never obeyed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from askdesk.desk.records import describe_event
+from askdesk.desk.text import inert
+from askdesk.desk.views import format_age
+from askdesk.model import Conversation
+
+MAX_SHOWN_CHARS = 20_000
+"""Longer texts are cut on screen (the store keeps them whole)."""
+
+
+def _shown(text: str) -> Text:
+    if len(text) > MAX_SHOWN_CHARS:
+        text = text[:MAX_SHOWN_CHARS] + f"\n… ({len(text) - MAX_SHOWN_CHARS} more characters)"
+    return Text(inert(text))
+
+
+def heading(conversation: Conversation) -> Text:
+    c = conversation
+    status = c.status.value + (f" by {c.holder}" if c.holder else "")
+    text = Text.assemble((c.key, "bold"), f"  {c.channel} · {c.kind.value} · {status}")
+    if c.resolution:
+        r = c.resolution
+        text.append(f" · {r.outcome.value}, {r.question_type.value}, READ {r.read_level}")
+    return text
+
+
+class ConversationView(VerticalScroll):
+    """Scrollable; rebuilt when the conversation changes."""
+
+    def __init__(self, conversation: Conversation, now: datetime, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.conversation = conversation
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        yield from self._parts()
+
+    def show(self, conversation: Conversation, now: datetime) -> None:
+        self.conversation, self.now = conversation, now
+        self.remove_children()
+        self.mount_all(list(self._parts()))
+
+    def _parts(self) -> list[Static]:
+        c, now = self.conversation, self.now
+        parts = [Static(heading(c), classes="conversation-heading")]
+        if c.flag:
+            parts.append(Static(Text(f"⚑ FLAGGED for review: {inert(c.flag)}"), classes="flag-line"))
+        for m in c.messages:
+            meta = Text.assemble(
+                (inert(m.author, keep_newlines=False), "bold"),
+                f"  {m.received_at:%a %d %b %H:%M} · {format_age(now - m.received_at)} ago"
+                f" · {m.kind.value} · {m.key}",
+            )
+            if m.url:
+                meta.append(f"\n{inert(m.url, keep_newlines=False)}", style="dim")
+            parts.append(Static(meta, classes="message-meta"))
+            parts.append(Static(_shown(m.text), classes="message-text"))
+        notes = c.notes
+        if notes:
+            parts.append(Static("Notes", classes="section-title"))
+            for e in notes:
+                parts.append(
+                    Static(
+                        Text(f"{e.at:%d %b %H:%M}  {e.staff}: {inert(str(e.details.get('text', '')))}"),
+                        classes="note",
+                    )
+                )
+        parts.append(Static("History", classes="section-title"))
+        for e in c.events:
+            parts.append(
+                Static(
+                    Text(f"{e.at:%d %b %H:%M}  {e.staff:<10} "
+                         f"{inert(describe_event(e.action, e.details))}"),
+                    classes="event",
+                )
+            )
+        return parts
