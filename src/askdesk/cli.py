@@ -8,7 +8,6 @@ sentence on stderr and a non-zero exit.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -34,12 +33,23 @@ EXIT_BUG = 70
 
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--config", type=Path, default=default, metavar="PATH",
-                        help="config file (env ASKDESK_CONFIG)")
-    parser.add_argument("--store", type=Path, default=default, metavar="PATH",
-                        help="store file (env ASKDESK_STORE)")
-    parser.add_argument("--as", dest="staff", default=default, metavar="NAME",
-                        help="your staff name (env ASKDESK_AS)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        metavar="PATH",
+        help="config file (env ASKDESK_CONFIG)",
+    )
+    parser.add_argument(
+        "--store", type=Path, default=default, metavar="PATH", help="store file (env ASKDESK_STORE)"
+    )
+    parser.add_argument(
+        "--as",
+        dest="staff",
+        default=default,
+        metavar="NAME",
+        help="your staff name (env ASKDESK_AS)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,17 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", "show one conversation with its history")
     p.add_argument("key")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    for name, help in [("claim", "claim a conversation"), ("release", "release it to New"),
-                       ("reopen", "reopen a resolved conversation"),
-                       ("unflag", "clear a flag")]:
+    for name, help in [
+        ("claim", "claim a conversation"),
+        ("release", "release it to New"),
+        ("reopen", "reopen a resolved conversation"),
+        ("unflag", "clear a flag"),
+    ]:
         command(name, help).add_argument("key")
     p = command("resolve", "resolve a conversation")
     p.add_argument("key")
     p.add_argument("--outcome", choices=[o.value for o in Outcome], default="answered")
-    p.add_argument("--type", dest="question_type", choices=[t.value for t in QuestionType],
-                   required=True)
-    p.add_argument("--read", type=int, choices=sorted(READ_LEVELS), required=True,
-                   help="READ scale effort level 1-6")
+    p.add_argument(
+        "--type", dest="question_type", choices=[t.value for t in QuestionType], required=True
+    )
+    p.add_argument(
+        "--read",
+        type=int,
+        choices=sorted(READ_LEVELS),
+        required=True,
+        help="READ scale effort level 1-6",
+    )
     p = command("flag", "flag a conversation for review")
     p.add_argument("key")
     p.add_argument("--reason", required=True)
@@ -163,7 +182,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         case "unflag":
             out.done(desk.unflag(key), "flag cleared")
         case "resolve":
-            c = desk.resolve(key, Outcome(args.outcome), QuestionType(args.question_type), args.read)
+            c = desk.resolve(
+                key, Outcome(args.outcome), QuestionType(args.question_type), args.read
+            )
             out.done(c, f"resolved ({args.outcome}, {args.question_type}, READ {args.read})")
         case "flag":
             out.done(desk.flag(key, args.reason), "flagged for review")

@@ -42,8 +42,16 @@ def print_table(conversations: list[Conversation], now: datetime, config: Config
     target = timedelta(minutes=config.target_minutes)
     rows = [row_for(c, now, target) for c in conversations]
     lines = [
-        [row.key, row.status.value, row.channel, row.author,
-         row.age + (" LATE" if row.overdue else ""), row.holder, row.flag or "", row.preview]
+        [
+            row.key,
+            row.status.value,
+            row.channel,
+            row.author,
+            row.age + (" LATE" if row.overdue else ""),
+            row.holder,
+            row.flag or "",
+            row.preview,
+        ]
         for row in rows
     ]
     headers = ["KEY", "STATUS", "CHANNEL", "AUTHOR", "AGE", "HOLDER", "FLAG", "TEXT"]
@@ -75,17 +83,26 @@ def print_conversation(c: Conversation, now: datetime) -> None:
         console.print(Text(f"FLAGGED: {inert(c.flag)}"))
     console.print()
     for m in c.messages:
-        console.print(Text(f"{inert(m.author, keep_newlines=False)}  "
-                           f"{m.received_at:%Y-%m-%d %H:%M} ({format_age(now - m.received_at)} ago)"
-                           f"  {m.key}", style="bold"))
+        console.print(
+            Text(
+                f"{inert(m.author, keep_newlines=False)}  "
+                f"{m.received_at:%Y-%m-%d %H:%M} ({format_age(now - m.received_at)} ago)"
+                f"  {m.key}",
+                style="bold",
+            )
+        )
         console.print(Text(inert(m.text)))
         if m.url:
             console.print(Text(inert(m.url, keep_newlines=False), style="dim"))
         console.print()
     console.print(Text("History", style="bold"))
     for e in c.events:
-        console.print(Text(f"  {e.at:%Y-%m-%d %H:%M}  {e.staff:<10} "
-                           f"{inert(describe_event(e.action, e.details))}"))
+        console.print(
+            Text(
+                f"  {e.at:%Y-%m-%d %H:%M}  {e.staff:<10} "
+                f"{inert(describe_event(e.action, e.details))}"
+            )
+        )
 
 
 def done(c: Conversation, what: str) -> None:

@@ -144,7 +144,7 @@ def _staff_name(name: str, where: str) -> str:
 
 def _expect(where: str, key: str, value: Any, types: tuple[type, ...], what: str) -> None:
     # bool is an int to Python but never what a config author meant.
-    if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+    if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
         raise ConfigError(f"{where}: {key} should be {what}, not {value!r}")
 
 
@@ -173,13 +173,13 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
             )
         types, what = _DESK_OPTIONS[key]
         _expect(where, f"desk.{key}", value, types, f"{what} (a number)")
-        if value <= 0 and key != "hot_days" or value < 0:
+        if (value <= 0 and key != "hot_days") or value < 0:
             raise ConfigError(f"{where}: desk.{key} should be more than 0, not {value!r}")
         values[key] = float(value)
     keys = data.get("keys", {})
-    _expect(where, "keys", keys, (dict,), "a table of action = \"key\"")
+    _expect(where, "keys", keys, (dict,), 'a table of action = "key"')
     for action, key in keys.items():
-        _expect(where, f"keys.{action}", key, (str,), "a key name such as \"c\" or \"ctrl+s\"")
+        _expect(where, f"keys.{action}", key, (str,), 'a key name such as "c" or "ctrl+s"')
     values["keys"] = dict(keys)
     values["channels"] = _parse_channels(data.get("channels", []), where)
     return Config(**values)
@@ -199,7 +199,7 @@ def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
                 f"not {kind!r}"
             )
         name = table.get("name")
-        _expect(where, f"{at}.name", name, (str,), "a unique name such as \"webform\"")
+        _expect(where, f"{at}.name", name, (str,), 'a unique name such as "webform"')
         if not name or ":" in name or name != name.strip():
             raise ConfigError(f"{where}: {at}.name {name!r} must be non-empty, without ':'")
         if name in names:

@@ -36,5 +36,8 @@ class Channel(Protocol):
     poll_seconds: float
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
-        """Bring in what is new since ``cursor``; raise ``ChannelError`` when nothing could be read."""
+        """Bring in what is new since ``cursor``.
+
+        Raises ``ChannelError`` when nothing could be read at all.
+        """
         ...

@@ -131,7 +131,9 @@ def flag(conversation: Conversation, staff: str, at: datetime, reason: str) -> C
     if not reason:
         raise TransitionError("a flag needs a reason, e.g. 'hostile' or 'check policy'")
     return replace(
-        conversation, flag=reason, events=_with_event(conversation, at, staff, "flag", reason=reason)
+        conversation,
+        flag=reason,
+        events=_with_event(conversation, at, staff, "flag", reason=reason),
     )
 
 

@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from askdesk.errors import StoreError
-from askdesk.model import Conversation, Event, Kind, Message, Outcome, QuestionType, Resolution, Status
+from askdesk.model import (
+    Conversation,
+    Event,
+    Kind,
+    Message,
+    Outcome,
+    QuestionType,
+    Resolution,
+    Status,
+)
 
 
 def _time(value: str) -> datetime:
@@ -88,9 +97,7 @@ def from_dict(d: dict[str, Any]) -> Conversation:
                 for r in d["resolutions"]
             ),
             events=tuple(
-                Event(
-                    at=_time(e["at"]), staff=e["staff"], action=e["action"], details=e["details"]
-                )
+                Event(at=_time(e["at"]), staff=e["staff"], action=e["action"], details=e["details"])
                 for e in d["events"]
             ),
         )

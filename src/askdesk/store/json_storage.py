@@ -20,7 +20,7 @@ from askdesk.errors import StoreError
 from askdesk.store.files import Identity, Watched, load
 
 
-class AtomicJSONStorage(Storage):  # type: ignore[misc]  # tinydb ships no type hints for Storage's base
+class AtomicJSONStorage(Storage):
     def __init__(self, path: str | Path) -> None:
         self.file = Watched(Path(path))
         self._data: dict[str, Any] | None = None

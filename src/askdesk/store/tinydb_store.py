@@ -57,11 +57,14 @@ class TinyDBStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreError(f"cannot create the folder for the store {self.path}: {error}") from error
+            raise StoreError(
+                f"cannot create the folder for the store {self.path}: {error}"
+            ) from error
         self._file_lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         self._mutex = threading.RLock()
-        self._db = TinyDB(self.path, storage=AtomicJSONStorage)
-        self._storage: AtomicJSONStorage = self._db.storage
+        self._storage = AtomicJSONStorage(self.path)
+        # TinyDB takes a storage class; hand it the instance we keep for batching.
+        self._db = TinyDB(storage=lambda: self._storage)
         self._conversations: Table = self._db.table("conversations", cache_size=0)
         self._cursors: Table = self._db.table("cursors", cache_size=0)
         self.archive = Archive(self.path.with_name(self.path.stem + ".archive"))

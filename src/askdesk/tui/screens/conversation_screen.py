@@ -20,20 +20,47 @@ if TYPE_CHECKING:
 
 class ConversationScreen(Screen[None]):
     BINDINGS = [
-        Binding("c", "claim", "Claim", id="claim",
-                tooltip="Take this conversation; colleagues see that it is yours"),
-        Binding("u", "release", "Release", id="release",
-                tooltip="Give it back to New for someone else"),
-        Binding("d", "resolve", "Resolve", id="resolve",
-                tooltip="Done: record outcome, question type and READ level"),
-        Binding("exclamation_mark", "flag", "Flag", id="flag",
-                tooltip="Flag for review (hostile, doubtful, off-limits); again to clear"),
+        Binding(
+            "c",
+            "claim",
+            "Claim",
+            id="claim",
+            tooltip="Take this conversation; colleagues see that it is yours",
+        ),
+        Binding(
+            "u", "release", "Release", id="release", tooltip="Give it back to New for someone else"
+        ),
+        Binding(
+            "d",
+            "resolve",
+            "Resolve",
+            id="resolve",
+            tooltip="Done: record outcome, question type and READ level",
+        ),
+        Binding(
+            "exclamation_mark",
+            "flag",
+            "Flag",
+            id="flag",
+            tooltip="Flag for review (hostile, doubtful, off-limits); again to clear",
+        ),
         Binding("n", "note", "Note", id="note", tooltip="Add an internal note staff can see"),
-        Binding("a", "hand_off", "Hand off", id="hand_off",
-                tooltip="Hand this conversation to a colleague"),
+        Binding(
+            "a",
+            "hand_off",
+            "Hand off",
+            id="hand_off",
+            tooltip="Hand this conversation to a colleague",
+        ),
         Binding("U", "reopen", "Reopen", id="reopen", tooltip="Reopen a resolved conversation"),
-        Binding("o", "open_original", "Open post", id="open_original",
-                tooltip="Open the original post in your browser", show=False),
+        Binding(
+            "o",
+            "open_original",
+            "Open post",
+            id="open_original",
+            tooltip="Open the original post in your browser",
+            show=False,
+        ),
     ]
 
     @property
@@ -57,8 +84,10 @@ class ConversationScreen(Screen[None]):
             case "release":
                 return c is not None and c.status is Status.CLAIMED and c.holder == me
             case "resolve" | "hand_off":
-                return c is not None and c.status is not Status.RESOLVED and (
-                    c.status is Status.NEW or mine_or_free
+                return (
+                    c is not None
+                    and c.status is not Status.RESOLVED
+                    and (c.status is Status.NEW or mine_or_free)
                 )
             case "reopen":
                 return c is not None and c.status is Status.RESOLVED
@@ -115,8 +144,13 @@ class ConversationScreen(Screen[None]):
             TextPrompt(
                 f"Flag {key} for review",
                 "Why? e.g. hostile, sarcastic, off-limits, check policy",
-                suggestions=["hostile", "sarcastic", "off-limits", "check policy",
-                             "needs a colleague's review"],
+                suggestions=[
+                    "hostile",
+                    "sarcastic",
+                    "off-limits",
+                    "check policy",
+                    "needs a colleague's review",
+                ],
             ),
             flagged,
         )
@@ -142,8 +176,9 @@ class ConversationScreen(Screen[None]):
                 self.desk_app.run_desk(lambda d: d.hand_off(key, name), f"handed to {name}")
 
         self.app.push_screen(
-            TextPrompt(f"Hand {key} to", "Colleague's name",
-                       suggestions=self.desk_app.desk.colleagues()),
+            TextPrompt(
+                f"Hand {key} to", "Colleague's name", suggestions=self.desk_app.desk.colleagues()
+            ),
             handed,
         )
 
@@ -151,4 +186,3 @@ class ConversationScreen(Screen[None]):
         c = self.current()
         if c is not None and c.latest.url:
             self.app.open_url(c.latest.url)
-

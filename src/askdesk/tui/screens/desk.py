@@ -37,10 +37,16 @@ EMPTY = {
 
 def column_header(width: int) -> str:
     return fit(
-        " ".join((
-            fit("", MARKS_W), fit("CHANNEL", CHANNEL_W), fit("AUTHOR", AUTHOR_W),
-            fit("AGE", 5), fit("HOLDER", HOLDER_W), "TEXT",
-        )),
+        " ".join(
+            (
+                fit("", MARKS_W),
+                fit("CHANNEL", CHANNEL_W),
+                fit("AUTHOR", AUTHOR_W),
+                fit("AGE", 5),
+                fit("HOLDER", HOLDER_W),
+                "TEXT",
+            )
+        ),
         width,
     )
 
@@ -52,8 +58,13 @@ class DeskScreen(ConversationScreen):
         Binding("3", "pane('resolved')", "Resolved", id="pane_resolved", show=False),
         Binding("tab", "next_pane", "Next pane", id="next_pane", show=False, priority=True),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False, priority=True),
-        Binding("slash", "filter", "Filter", id="filter",
-                tooltip="Show only conversations containing some text"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter",
+            tooltip="Show only conversations containing some text",
+        ),
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
     ]
 
@@ -75,18 +86,19 @@ class DeskScreen(ConversationScreen):
         yield Static(id="column-header")
         yield ConversationList(id="list")
         yield Static(id="preview")
-        yield Input(placeholder="Filter: text, author or channel · enter keeps it · esc clears",
-                    id="filter")
+        yield Input(
+            placeholder="Filter: text, author or channel · enter keeps it · esc clears", id="filter"
+        )
         yield Footer()
 
     @property
-    def list(self) -> ConversationList:
+    def conversation_list(self) -> ConversationList:
         return self.query_one(ConversationList)
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
         self.query_one(Tabs).can_focus = False
-        self.list.focus()
+        self.conversation_list.focus()
         self.refresh_desk()
 
     def on_resize(self) -> None:
@@ -95,7 +107,7 @@ class DeskScreen(ConversationScreen):
     # -- what is shown -----------------------------------------------------------
 
     def current(self) -> Conversation | None:
-        row = self.list.current
+        row = self.conversation_list.current
         return self.desk_app.conversations.get(row.key) if row else None
 
     def _rows(self, status: Status) -> list[Row]:
@@ -120,9 +132,13 @@ class DeskScreen(ConversationScreen):
         for status, label in PANES.items():
             tab = tabs.query_one(f"#{status.value}", Tab)
             tab.label = f"{label} ({counts[status]})"
-        current = self.list.current
-        self.list.empty_text = EMPTY[self.pane] if not self.filter_text else "Nothing matches the filter."
-        self.list.set_rows(self._rows(self.pane), keep=current.key if current else None)
+        current = self.conversation_list.current
+        self.conversation_list.empty_text = (
+            EMPTY[self.pane] if not self.filter_text else "Nothing matches the filter."
+        )
+        self.conversation_list.set_rows(
+            self._rows(self.pane), keep=current.key if current else None
+        )
         self._show_status()
         self._show_preview()
         self.refresh_bindings()
@@ -159,7 +175,9 @@ class DeskScreen(ConversationScreen):
 
     @on(ConversationList.Highlighted)
     def _highlighted(self) -> None:
-        self._cursor_keys[self.pane] = self.list.current.key if self.list.current else None
+        self._cursor_keys[self.pane] = (
+            self.conversation_list.current.key if self.conversation_list.current else None
+        )
         self._show_preview()
         self.refresh_bindings()
 
@@ -177,8 +195,10 @@ class DeskScreen(ConversationScreen):
         if event.tab.id is None:
             return
         self.pane = Status(event.tab.id)
-        self.list.set_rows(self._rows(self.pane), keep=self._cursor_keys.get(self.pane))
-        self.list.empty_text = EMPTY[self.pane]
+        self.conversation_list.set_rows(
+            self._rows(self.pane), keep=self._cursor_keys.get(self.pane)
+        )
+        self.conversation_list.empty_text = EMPTY[self.pane]
         self._show_preview()
         self.refresh_bindings()
 
@@ -187,11 +207,11 @@ class DeskScreen(ConversationScreen):
         self.action_pane(order[(order.index(self.pane) + step) % len(order)].value)
 
     def action_next_pane(self) -> None:
-        if self.focused is self.list:
+        if self.focused is self.conversation_list:
             self._step_pane(1)
 
     def action_previous_pane(self) -> None:
-        if self.focused is self.list:
+        if self.focused is self.conversation_list:
             self._step_pane(-1)
 
     def action_filter(self) -> None:
@@ -209,7 +229,7 @@ class DeskScreen(ConversationScreen):
     def _filter_kept(self) -> None:
         field = self.query_one("#filter", Input)
         field.display = bool(self.filter_text)
-        self.list.focus()
+        self.conversation_list.focus()
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)
@@ -218,10 +238,12 @@ class DeskScreen(ConversationScreen):
             field.display = False
             self.filter_text = ""
             self.refresh_desk()
-            self.list.focus()
+            self.conversation_list.focus()
 
 
 def _matches(c: Conversation, needle: str) -> bool:
-    return any(
-        needle in m.text.casefold() or needle in m.author.casefold() for m in c.messages
-    ) or needle in c.channel.casefold() or needle in (c.holder or "").casefold()
+    return (
+        any(needle in m.text.casefold() or needle in m.author.casefold() for m in c.messages)
+        or needle in c.channel.casefold()
+        or needle in (c.holder or "").casefold()
+    )

@@ -48,7 +48,9 @@ class HelpScreen(ModalScreen[None]):
             what = binding.tooltip or binding.description
             rows.append(f"| `{_key_name(key, keys)}` | {what} |")
         with VerticalScroll(classes="dialog help"):
-            yield Markdown(GUIDE + "\n## Keys here\n\n" + "\n".join(rows) + "\n\n*esc closes this help*")
+            yield Markdown(
+                GUIDE + "\n## Keys here\n\n" + "\n".join(rows) + "\n\n*esc closes this help*"
+            )
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -58,7 +58,9 @@ class ConversationView(VerticalScroll):
         c, now = self.conversation, self.now
         parts = [Static(heading(c), classes="conversation-heading")]
         if c.flag:
-            parts.append(Static(Text(f"⚑ FLAGGED for review: {inert(c.flag)}"), classes="flag-line"))
+            parts.append(
+                Static(Text(f"⚑ FLAGGED for review: {inert(c.flag)}"), classes="flag-line")
+            )
         for m in c.messages:
             meta = Text.assemble(
                 (inert(m.author, keep_newlines=False), "bold"),
@@ -73,18 +75,17 @@ class ConversationView(VerticalScroll):
         if notes:
             parts.append(Static("Notes", classes="section-title"))
             for e in notes:
-                parts.append(
-                    Static(
-                        Text(f"{e.at:%d %b %H:%M}  {e.staff}: {inert(str(e.details.get('text', '')))}"),
-                        classes="note",
-                    )
-                )
+                note_text = inert(str(e.details.get("text", "")))
+                line = Text(f"{e.at:%d %b %H:%M}  {e.staff}: {note_text}")
+                parts.append(Static(line, classes="note"))
         parts.append(Static("History", classes="section-title"))
         for e in c.events:
             parts.append(
                 Static(
-                    Text(f"{e.at:%d %b %H:%M}  {e.staff:<10} "
-                         f"{inert(describe_event(e.action, e.details))}"),
+                    Text(
+                        f"{e.at:%d %b %H:%M}  {e.staff:<10} "
+                        f"{inert(describe_event(e.action, e.details))}"
+                    ),
                     classes="event",
                 )
             )
