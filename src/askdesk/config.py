@@ -29,7 +29,6 @@ CHANNEL_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
     },
     "drop": {
         "path": ((str,), "the folder to watch for *.jsonl files (a string)", True),
-        "outbox": ((str,), "the file replies are appended to (a string)", False),
         "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
     },
 }

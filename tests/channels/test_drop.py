@@ -279,18 +279,17 @@ def test_built_from_config_with_paths_expanded(
     config = ChannelConfig(
         type="drop",
         name="webform",
-        options={"path": "~/drops", "outbox": "~/out.jsonl", "poll_seconds": 3},
+        options={"path": "~/drops", "poll_seconds": 3},
     )
     channel = build_channel(config)
     assert isinstance(channel, DropFolderChannel)
     assert (channel.name, channel.type, channel.poll_seconds) == ("webform", "drop", 3.0)
     assert channel.path == tmp_path / "drops"
-    assert channel.outbox == tmp_path / "out.jsonl"
     drop(tmp_path / "drops", "a.jsonl", record())
     assert [m.key for m in channel.fetch(None, NOW).messages] == ["webform:w1"]
     plain = build_channel(ChannelConfig(type="drop", name="d", options={"path": "/srv/d"}))
     assert isinstance(plain, DropFolderChannel)
-    assert (plain.poll_seconds, plain.outbox) == (10.0, None)
+    assert plain.poll_seconds == 10.0
     with pytest.raises(ConfigError, match="needs path"):
         build_channel(ChannelConfig(type="drop", name="d"))
 

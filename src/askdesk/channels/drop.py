@@ -57,13 +57,10 @@ class DropFolderChannel:
         name: str,
         path: Path | str,
         poll_seconds: float = 10,
-        outbox: Path | str | None = None,
     ) -> None:
         self.name = name
         self.path = Path(path)
         self.poll_seconds = float(poll_seconds)
-        self.outbox = Path(outbox) if outbox is not None else None
-        """Where replies will be appended as JSON lines (for the tool that dropped the message)."""
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
         problems: list[Problem] = []
