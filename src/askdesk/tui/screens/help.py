@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Markdown
+from textual.widgets import Markdown, Static
 
 GUIDE = """\
 ## The desk
@@ -29,6 +30,10 @@ def _key_name(key: str, display: str | None) -> str:
     return display or names.get(key, key)
 
 
+# Inherited from Textual's scroll and screen classes; not part of the desk.
+_NOT_OURS = ("scroll_", "page_left", "page_right", "screen.copy", "copy")
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help_close")]
 
@@ -37,20 +42,27 @@ class HelpScreen(ModalScreen[None]):
         self.below = below
 
     def compose(self) -> ComposeResult:
-        rows = ["| key | what it does |", "|---|---|"]
+        lines = Text()
         seen: set[str] = set()
         for key, active in self.below.active_bindings.items():
             binding = active.binding
-            if binding.action in seen or not binding.description:
+            # Textual's own widgets (scroll bars, inputs) bring keys of their own.
+            ours = isinstance(active.node, (Screen, App)) or type(
+                active.node
+            ).__module__.startswith("askdesk.")
+            if not ours or binding.action in seen or binding.action.startswith(_NOT_OURS):
                 continue
             seen.add(binding.action)
-            keys = self.app.get_key_display(binding)
-            what = binding.tooltip or binding.description
-            rows.append(f"| `{_key_name(key, keys)}` | {what} |")
+            keys = _key_name(key, self.app.get_key_display(binding))
+            lines.append(f"  {keys:<11}", style="bold")
+            lines.append(f"{binding.description:<12}")
+            if binding.tooltip:
+                lines.append(f" {binding.tooltip}", style="dim")
+            lines.append("\n")
         with VerticalScroll(classes="dialog help"):
-            yield Markdown(
-                GUIDE + "\n## Keys here\n\n" + "\n".join(rows) + "\n\n*esc closes this help*"
-            )
+            yield Markdown(GUIDE + "\n## Keys here")
+            yield Static(lines)
+            yield Static(Text("esc closes this help", style="italic"))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
