@@ -49,7 +49,7 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
         with Vertical(id="resolve-dialog", classes="dialog"):
             yield Label(f"Resolve {self.key}", classes="dialog-title")
             with Horizontal():
-                with Vertical():
+                with Vertical(id="type-column"):
                     yield Label("Question type")
                     yield OptionList(
                         *(Option(t.value, id=t.value) for t in QuestionType), id="type"
