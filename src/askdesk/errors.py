@@ -49,3 +49,12 @@ class RateLimited(ChannelError):
     def __init__(self, message: str, reset_at: datetime | None) -> None:
         super().__init__(message)
         self.reset_at = reset_at
+
+
+class Collision(TransitionError):
+    """The conversation changed while a reply was being written; ``changes`` says how."""
+
+    def __init__(self, key: str, changes: list[str]) -> None:
+        super().__init__(f"{key} changed while you were writing: {'; '.join(changes)}")
+        self.key = key
+        self.changes = changes

@@ -4,6 +4,6 @@ Heavy SDKs are imported inside the adapter that needs them, so a desk with
 only the demo feed never pays for tweepy.
 """
 
-from askdesk.channels.base import Channel, Fetched, Problem
+from askdesk.channels.base import Channel, Fetched, Problem, Receipt, Sender, SentLookup
 
-__all__ = ["Channel", "Fetched", "Problem"]
+__all__ = ["Channel", "Fetched", "Problem", "Receipt", "Sender", "SentLookup"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from askdesk.model import Message
+from askdesk.model import Conversation, Message, Reply
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,29 @@ class Channel(Protocol):
         Raises ``ChannelError`` when nothing could be read at all.
         """
         ...
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The platform's word that a reply went out: its id there."""
+
+    remote_id: str
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """A channel that can answer. ``can_send_private``: it has a private route (a DM)."""
+
+    name: str
+    can_send_private: bool
+
+    def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
+        """Deliver ``reply``; raise ``ChannelError`` (or ``RateLimited``) when it did not go."""
+        ...
+
+
+@runtime_checkable
+class SentLookup(Protocol):
+    """A channel that can tell whether an interrupted send reached the platform."""
+
+    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None: ...

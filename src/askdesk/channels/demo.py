@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from askdesk.channels.base import Fetched, Problem
+from askdesk.channels.base import Fetched, Problem, Receipt
 from askdesk.errors import ConfigError
-from askdesk.model import Kind, Message
+from askdesk.model import Conversation, Kind, Message, Reply
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,7 @@ class DemoChannel:
     """
 
     type: str = "demo"
+    can_send_private = True
 
     def __init__(
         self, name: str = "demo", poll_seconds: float = 2, interval_seconds: float = 40
@@ -249,6 +250,11 @@ class DemoChannel:
         self.name = name
         self.poll_seconds = float(poll_seconds)
         self.interval_seconds = float(interval_seconds)
+
+    def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
+        """Nobody is listening: the reply is recorded in the store and nowhere else."""
+        del now
+        return Receipt(remote_id=f"demo-{conversation.latest.remote_id}-{reply.id[:8]}")
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
         problems: list[Problem] = []

@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from askdesk.channels.base import Fetched, Problem
+from askdesk.channels.base import Fetched, Problem, Receipt
 from askdesk.errors import ChannelError
-from askdesk.model import Kind, Message
+from askdesk.model import Conversation, Kind, Message, Reply
 
 MAX_LINE_BYTES = 1024 * 1024
 """A line longer than this (1 MB) is reported, not read into memory whole."""
@@ -51,16 +51,63 @@ class DropFolderChannel:
     """
 
     type: str = "drop"
+    can_send_private = False
 
     def __init__(
         self,
         name: str,
         path: Path | str,
         poll_seconds: float = 10,
+        outbox: Path | str | None = None,
     ) -> None:
         self.name = name
         self.path = Path(path)
         self.poll_seconds = float(poll_seconds)
+        # Outside the folder's top level, so replies are never read back as questions.
+        self.outbox = Path(outbox) if outbox is not None else self.path / "sent" / "replies.jsonl"
+
+    def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
+        """Append one JSON line per reply for the tool that dropped the question."""
+        line = {
+            "reply_id": reply.id,
+            "message_key": conversation.latest.key,
+            "conversation": conversation.key,
+            "text": reply.text,
+            "staff": reply.staff,
+            "sent_at": now.isoformat(),
+            "private": reply.private,
+        }
+        data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            self.outbox.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.outbox, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, data)  # one write: lines from two processes never interleave
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            raise ChannelError(
+                f"could not write the outbox {self.outbox}: {error.strerror or error}"
+            ) from error
+        return Receipt(remote_id=f"{self.outbox.name}#{reply.id}")
+
+    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
+        """Whether a send that was cut short reached the outbox file."""
+        del conversation
+        try:
+            with open(self.outbox, encoding="utf-8", errors="replace") as handle:
+                for text in handle:
+                    try:
+                        if json.loads(text).get("reply_id") == reply.id:
+                            return Receipt(remote_id=f"{self.outbox.name}#{reply.id}")
+                    except (ValueError, AttributeError):
+                        continue  # a torn last line from a crash: not our reply
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise ChannelError(f"could not read the outbox {self.outbox}: {error}") from error
+        return None
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
         problems: list[Problem] = []

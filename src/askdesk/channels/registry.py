@@ -29,10 +29,12 @@ def build_channel(config: ChannelConfig) -> Channel:
         path = config.options.get("path")
         if not isinstance(path, str) or not path:
             raise ConfigError(f"channel {config.name!r} needs path: the folder to watch")
+        outbox = config.options.get("outbox")
         return DropFolderChannel(
             name=config.name,
             path=Path(path).expanduser(),
             poll_seconds=config.number("poll_seconds", 10),
+            outbox=Path(outbox).expanduser() if isinstance(outbox, str) else None,
         )
     raise ConfigError(
         f"channel {config.name!r} has unknown type {config.type!r} "

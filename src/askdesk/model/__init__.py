@@ -5,6 +5,7 @@ Pure data and pure functions; no I/O, no clock, no Textual.
 
 from askdesk.model.conversation import Conversation
 from askdesk.model.message import Event, Kind, Message, Outcome, QuestionType, Resolution, Status
+from askdesk.model.reply import Reply, ReplyStatus
 
 __all__ = [
     "Conversation",
@@ -13,6 +14,8 @@ __all__ = [
     "Message",
     "Outcome",
     "QuestionType",
+    "Reply",
+    "ReplyStatus",
     "Resolution",
     "Status",
 ]

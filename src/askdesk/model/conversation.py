@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from askdesk.model.message import Event, Kind, Message, Resolution, Status
+from askdesk.model.reply import Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,19 @@ class Conversation:
     resolutions: tuple[Resolution, ...] = ()
     """Every time it was resolved; a reopened conversation keeps its earlier ones."""
     events: tuple[Event, ...] = ()
+    replies: tuple[Reply, ...] = ()
+
+    @property
+    def version(self) -> int:
+        """Grows with every change (each one appends an event): what the composer compares."""
+        return len(self.events)
+
+    def reply(self, reply_id: str) -> Reply | None:
+        return next((r for r in self.replies if r.id == reply_id), None)
+
+    @property
+    def open_replies(self) -> tuple[Reply, ...]:
+        return tuple(r for r in self.replies if r.open)
 
     @property
     def first(self) -> Message:

@@ -13,6 +13,8 @@ from askdesk.model import (
     Message,
     Outcome,
     QuestionType,
+    Reply,
+    ReplyStatus,
     Resolution,
     Status,
 )
@@ -20,6 +22,52 @@ from askdesk.model import (
 
 def _time(value: str) -> datetime:
     return datetime.fromisoformat(value)
+
+
+def _maybe_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def reply_to_dict(r: Reply) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "text": r.text,
+        "staff": r.staff,
+        "created_at": r.created_at.isoformat(),
+        "status": r.status.value,
+        "private": r.private,
+        "templates": list(r.templates),
+        "attempts": r.attempts,
+        "next_attempt_at": _iso(r.next_attempt_at),
+        "last_error": r.last_error,
+        "sending_since": _iso(r.sending_since),
+        "sending_by": r.sending_by,
+        "remote_id": r.remote_id,
+        "sent_at": _iso(r.sent_at),
+    }
+
+
+def reply_from_dict(d: dict[str, Any]) -> Reply:
+    return Reply(
+        id=d["id"],
+        text=d["text"],
+        staff=d["staff"],
+        created_at=_time(d["created_at"]),
+        status=ReplyStatus(d["status"]),
+        private=bool(d.get("private", False)),
+        templates=tuple(d.get("templates", ())),
+        attempts=int(d.get("attempts", 0)),
+        next_attempt_at=_maybe_time(d.get("next_attempt_at")),
+        last_error=d.get("last_error"),
+        sending_since=_maybe_time(d.get("sending_since")),
+        sending_by=d.get("sending_by"),
+        remote_id=d.get("remote_id"),
+        sent_at=_maybe_time(d.get("sent_at")),
+    )
 
 
 def message_to_dict(m: Message) -> dict[str, Any]:
@@ -73,6 +121,7 @@ def to_dict(c: Conversation) -> dict[str, Any]:
             {"at": e.at.isoformat(), "staff": e.staff, "action": e.action, "details": e.details}
             for e in c.events
         ],
+        "replies": [reply_to_dict(r) for r in c.replies],
     }
 
 
@@ -100,6 +149,7 @@ def from_dict(d: dict[str, Any]) -> Conversation:
                 Event(at=_time(e["at"]), staff=e["staff"], action=e["action"], details=e["details"])
                 for e in d["events"]
             ),
+            replies=tuple(reply_from_dict(r) for r in d.get("replies", ())),
         )
     except (KeyError, ValueError, TypeError) as error:
         raise StoreError(

@@ -1,0 +1,87 @@
+"""What writing a reply needs to know: templates, how the platform counts, what is private.
+
+Shared by the composer on screen and ``askdesk reply``, so both refuse and
+warn about the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from askdesk.desk.limits import Measure, measure
+from askdesk.desk.privacy import personal_data
+from askdesk.desk.templates import Template, render
+from askdesk.errors import ConfigError
+from askdesk.model import Conversation, Kind
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    templates: tuple[Template, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    library: str = "the library"
+    privacy_patterns: tuple[str, ...] = ()
+    mastodon_limit: int = 500
+    sms_max_segments: int = 10
+    platforms: Mapping[str, str] = field(default_factory=dict)
+    """Channel name -> platform ("twitter", "email", …) for counting and variants."""
+    private_routes: frozenset[str] = frozenset()
+    """Channel names that can answer privately (a DM)."""
+
+    def platform(self, conversation: Conversation) -> str:
+        platform = self.platforms.get(conversation.channel, conversation.channel)
+        if platform == "demo":
+            # The demo imitates real platforms; count the way the one it imitates does.
+            return conversation.latest.label or "chat"
+        return platform
+
+    def template(self, name: str) -> Template:
+        for template in self.templates:
+            if template.name.casefold() == name.casefold():
+                return template
+        known = ", ".join(t.name for t in self.templates) or "none configured"
+        raise ConfigError(f"no template named {name!r} (known: {known})")
+
+    def by_key(self, key: str) -> Template | None:
+        return next((t for t in self.templates if t.key == key), None)
+
+    def render(self, template: Template, conversation: Conversation, staff: str) -> str:
+        return render(
+            template,
+            self.platform(conversation),
+            patron=conversation.author,
+            staff=staff,
+            library=self.library,
+            variables=self.variables,
+        )
+
+    def measure(self, text: str, conversation: Conversation) -> Measure:
+        return measure(
+            text,
+            self.platform(conversation),
+            mastodon_limit=self.mastodon_limit,
+            sms_max_segments=self.sms_max_segments,
+        )
+
+    def is_public(self, conversation: Conversation, private: bool) -> bool:
+        return conversation.kind is Kind.MENTION and not private
+
+    def can_go_private(self, conversation: Conversation) -> bool:
+        return conversation.channel in self.private_routes
+
+    def privacy_warnings(self, text: str, conversation: Conversation, private: bool) -> list[str]:
+        """Personal data in a public reply, in words; empty when there is nothing to fear."""
+        if not self.is_public(conversation, private):
+            return []
+        return personal_data(text, self.privacy_patterns, known=list(self.variables.values()))
+
+    def too_long(self, text: str, conversation: Conversation) -> str | None:
+        """Why the platform would refuse ``text``, or ``None``."""
+        counted = self.measure(text, conversation)
+        if counted.over:
+            return (
+                f"too long for {self.platform(conversation)}: {counted.label()}; "
+                "shorten it before sending"
+            )
+        return None

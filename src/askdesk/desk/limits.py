@@ -1,0 +1,153 @@
+"""How long a reply may be, counted the way each platform counts.
+
+Twitter/X weighs text with the official twitter-text rules (URLs 23, CJK and
+emoji 2), which the ``twitter-text-parser`` package implements; Bluesky and
+Mastodon count grapheme clusters, which the ``regex`` package's ``\\X`` finds;
+SMS counts GSM-7 septets or UTF-16 units per segment, done here by table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import regex  # type: ignore[import-untyped, unused-ignore]  # stubs are the optional types-regex
+
+PLATFORMS = ("twitter", "mastodon", "bluesky", "facebook", "sms", "email", "chat", "drop")
+"""The platforms askdesk knows how to measure and how to address in template variants."""
+
+TWITTER_LIMIT = 280
+BLUESKY_LIMIT = 300
+FACEBOOK_LIMIT = 2000
+URL_LENGTH = 23
+"""What a link costs on Twitter/X (t.co) and on Mastodon, however long it is."""
+
+# GSM 03.38: the basic set costs one septet, the extension table two (escape + char).
+_GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
+_GSM_SINGLE, _GSM_SEGMENT = 160, 153
+_UCS2_SINGLE, _UCS2_SEGMENT = 70, 67
+
+_GRAPHEME = regex.compile(r"\X")
+# Mastodon bills a remote mention @user@example.social as @user (Account::MENTION_RE).
+_REMOTE_MENTION = re.compile(
+    r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """How much of a platform's allowance a text uses.
+
+    ``used`` and ``limit`` are in ``unit``: "characters" (Twitter's weighted
+    characters, Mastodon's, Facebook's, or plain ones where nothing limits the
+    text), "graphemes" (Bluesky) or "segments" (SMS). For SMS, ``characters``
+    is the septets (GSM-7) or UTF-16 units (UCS-2) counted, ``segment_size``
+    what one segment holds at this length and ``encoding`` which of the two.
+    """
+
+    used: int
+    limit: int | None
+    unit: str
+    characters: int | None = None
+    segment_size: int | None = None
+    encoding: str | None = None
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.used > self.limit
+
+    def label(self) -> str:
+        """A short reading for the composer, e.g. "212/280" or "1,204 characters"."""
+        if self.unit == "segments" and self.segment_size is not None:
+            return self._sms_label()
+        if self.limit is None:
+            return f"{self.used:,} {_plural(self.used, self.unit)}"
+        return f"{self.used:,}/{self.limit:,}"
+
+    def _sms_label(self) -> str:
+        unicode = ", Unicode" if self.encoding == "UCS-2" else ""
+        if self.used <= 1:
+            size = f"{self.characters or 0:,}/{self.segment_size}"
+            detail = f"SMS, {size} characters{unicode}"
+        else:
+            detail = f"SMS, {self.segment_size} characters each{unicode}"
+        limit = f", limit {self.limit}" if self.over else ""
+        return f"{self.used} {_plural(self.used, 'segments')}{limit} ({detail})"
+
+
+def _plural(count: int, unit: str) -> str:
+    return unit[:-1] if count == 1 and unit.endswith("s") else unit
+
+
+def measure(
+    text: str, platform: str, *, mastodon_limit: int = 500, sms_max_segments: int = 10
+) -> Measure:
+    """How long ``text`` is on ``platform``, against that platform's limit.
+
+    An unknown platform (email, chat, the drop folder, anything new) has no
+    limit and counts plain characters.
+    """
+    if platform == "twitter":
+        return Measure(_twitter_length(text), TWITTER_LIMIT, "characters")
+    if platform == "mastodon":
+        return Measure(_mastodon_length(text), mastodon_limit, "characters")
+    if platform == "bluesky":
+        return Measure(graphemes(text), BLUESKY_LIMIT, "graphemes")
+    if platform == "sms":
+        return _sms(text, sms_max_segments)
+    if platform == "facebook":
+        return Measure(len(text), FACEBOOK_LIMIT, "characters")
+    return Measure(len(text), None, "characters")
+
+
+def graphemes(text: str) -> int:
+    """The user-perceived characters in ``text``: a flag or a family emoji is one."""
+    return len(_GRAPHEME.findall(text))
+
+
+def _twitter_length(text: str) -> int:
+    # Imported on first use: compiling its emoji pattern takes most of a second.
+    from twitter_text import parse_tweet  # type: ignore[import-untyped, unused-ignore]
+
+    return int(parse_tweet(text).weightedLength)
+
+
+def _mastodon_length(text: str) -> int:
+    """Mastodon's StatusLengthValidator: graphemes; a link is 23, a remote mention its @user."""
+    from twitter_text import (  # type: ignore[import-untyped, unused-ignore]
+        extract_urls_with_indices,
+    )
+
+    pieces: list[str] = []
+    start = 0
+    for url in extract_urls_with_indices(text, extract_urls_without_protocol=False):
+        begin, end = url["indices"]
+        pieces.append(text[start:begin])
+        pieces.append("x" * URL_LENGTH)
+        start = end
+    pieces.append(text[start:])
+    countable = _REMOTE_MENTION.sub(r"@\1", "".join(pieces))
+    return graphemes(countable)
+
+
+def _sms(text: str, max_segments: int) -> Measure:
+    if all(char in _GSM_BASIC or char in _GSM_EXTENSION for char in text):
+        costs = [2 if char in _GSM_EXTENSION else 1 for char in text]
+        encoding, single, segment = "GSM-7", _GSM_SINGLE, _GSM_SEGMENT
+    else:
+        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]  # UTF-16 surrogate pairs
+        encoding, single, segment = "UCS-2", _UCS2_SINGLE, _UCS2_SEGMENT
+    total = sum(costs)
+    if total <= single:
+        return Measure(1 if text else 0, max_segments, "segments", total, single, encoding)
+    # An escape pair or a surrogate pair is never split: it moves whole to the next segment.
+    segments, filled = 1, 0
+    for cost in costs:
+        if filled + cost > segment:
+            segments, filled = segments + 1, 0
+        filled += cost
+    return Measure(segments, max_segments, "segments", total, segment, encoding)

@@ -1,0 +1,200 @@
+"""Pure transitions of replies, applied by the store as compare-and-sets like the others.
+
+Only ``record_sent`` adds the ``reply`` event that statistics count as the
+first response: a reply that never left does not answer anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from askdesk.errors import AlreadyClaimed, Collision, TransitionError
+from askdesk.model.conversation import Conversation
+from askdesk.model.message import Event, Status
+from askdesk.model.reply import Reply, ReplyStatus
+from askdesk.model.transitions import PATRON
+
+
+def _event(
+    c: Conversation, at: datetime, staff: str, action: str, **details: Any
+) -> tuple[Event, ...]:
+    return (*c.events, Event(at=at, staff=staff, action=action, details=details))
+
+
+def _swap(c: Conversation, reply: Reply) -> tuple[Reply, ...]:
+    return tuple(reply if r.id == reply.id else r for r in c.replies)
+
+
+def _find(c: Conversation, reply_id: str, *allowed: ReplyStatus) -> Reply:
+    reply = c.reply(reply_id)
+    if reply is None:
+        raise TransitionError(f"{c.key} has no reply {reply_id}")
+    if allowed and reply.status not in allowed:
+        raise TransitionError(f"reply {reply_id} on {c.key} is {reply.status}")
+    return reply
+
+
+def changes_since(c: Conversation, version: int) -> list[str]:
+    """What happened after the composer opened, in words: ``bo claimed it``."""
+    described: list[str] = []
+    for e in c.events[version:]:
+        who = "the patron" if e.staff == PATRON else e.staff
+        match e.action:
+            case "follow-up" | "reopen" if e.staff == PATRON:
+                described.append("the patron wrote again")
+            case "reply":
+                described.append(f"{who} sent a reply")
+            case "reply-queued":
+                described.append(f"{who} wrote a reply")
+            case "hand-off":
+                described.append(f"{who} handed it to {e.details.get('to')}")
+            case "resolve":
+                described.append(f"{who} resolved it")
+            case "claim" | "release" | "note" | "flag" | "unflag" | "reopen":
+                described.append(f"{who} {_PAST[e.action]}")
+            case _:
+                described.append(f"{who}: {e.action}")
+    return described
+
+
+_PAST = {
+    "claim": "claimed it",
+    "release": "released it",
+    "note": "added a note",
+    "flag": "flagged it",
+    "unflag": "cleared its flag",
+    "reopen": "reopened it",
+}
+
+
+def queue_reply(
+    c: Conversation, reply: Reply, at: datetime, expected_version: int | None = None
+) -> Conversation:
+    """Store a reply as pending; an unclaimed conversation becomes the replier's."""
+    if expected_version is not None and c.version != expected_version:
+        raise Collision(c.key, changes_since(c, expected_version))
+    if c.status is Status.RESOLVED:
+        raise TransitionError(f"{c.key} is resolved; reopen it before replying")
+    if c.status is Status.CLAIMED and c.holder != reply.staff:
+        raise AlreadyClaimed(c.key, c.holder or "somebody")
+    events = c.events
+    if c.status is Status.NEW:
+        events = _event(c, at, reply.staff, "claim")
+    events = (
+        *events,
+        Event(
+            at=at,
+            staff=reply.staff,
+            action="reply-queued",
+            details={"reply": reply.id, "templates": list(reply.templates)},
+        ),
+    )
+    return replace(
+        c, status=Status.CLAIMED, holder=reply.staff, events=events, replies=(*c.replies, reply)
+    )
+
+
+def take_for_sending(c: Conversation, reply_id: str, at: datetime, worker: str) -> Conversation:
+    """Compare-and-set: only one outbox worker, in any process, sends a reply."""
+    reply = _find(c, reply_id, ReplyStatus.PENDING)
+    if not reply.due(at):
+        raise TransitionError(f"reply {reply_id} is not due until {reply.next_attempt_at}")
+    taken = replace(
+        reply,
+        status=ReplyStatus.SENDING,
+        sending_since=at,
+        sending_by=worker,
+        attempts=reply.attempts + 1,
+    )
+    return replace(c, replies=_swap(c, taken))
+
+
+def record_sent(c: Conversation, reply_id: str, at: datetime, remote_id: str) -> Conversation:
+    reply = _find(c, reply_id, ReplyStatus.SENDING, ReplyStatus.UNCERTAIN)
+    sent = replace(
+        reply,
+        status=ReplyStatus.SENT,
+        remote_id=remote_id,
+        sent_at=at,
+        last_error=None,
+        sending_since=None,
+        sending_by=None,
+    )
+    return replace(
+        c,
+        replies=_swap(c, sent),
+        events=_event(
+            c,
+            at,
+            reply.staff,
+            "reply",
+            reply=reply.id,
+            remote_id=remote_id,
+            templates=list(reply.templates),
+            private=reply.private,
+        ),
+    )
+
+
+def record_failure(
+    c: Conversation, reply_id: str, at: datetime, error: str, retry_at: datetime | None
+) -> Conversation:
+    """Back to pending with a time to retry, or failed when retrying cannot help."""
+    reply = _find(c, reply_id, ReplyStatus.SENDING)
+    failed = replace(
+        reply,
+        status=ReplyStatus.PENDING if retry_at is not None else ReplyStatus.FAILED,
+        next_attempt_at=retry_at,
+        last_error=error,
+        sending_since=None,
+        sending_by=None,
+    )
+    return replace(c, replies=_swap(c, failed))
+
+
+def mark_uncertain(c: Conversation, reply_id: str, at: datetime, reason: str) -> Conversation:
+    reply = _find(c, reply_id, ReplyStatus.SENDING)
+    uncertain = replace(reply, status=ReplyStatus.UNCERTAIN, last_error=reason)
+    return replace(c, replies=_swap(c, uncertain))
+
+
+def requeue(c: Conversation, reply_id: str, staff: str, at: datetime) -> Conversation:
+    """Staff say: send it (again). For failed, uncertain, or a stale send the platform denies."""
+    reply = _find(c, reply_id, ReplyStatus.FAILED, ReplyStatus.UNCERTAIN, ReplyStatus.SENDING)
+    again = replace(
+        reply,
+        status=ReplyStatus.PENDING,
+        next_attempt_at=None,
+        sending_since=None,
+        sending_by=None,
+        attempts=0,
+    )
+    return replace(
+        c, replies=_swap(c, again), events=_event(c, at, staff, "reply-retry", reply=reply_id)
+    )
+
+
+def confirm_sent(c: Conversation, reply_id: str, staff: str, at: datetime) -> Conversation:
+    """Staff checked the platform: the uncertain reply did go out."""
+    _find(c, reply_id, ReplyStatus.UNCERTAIN)
+    return record_sent(c, reply_id, at, remote_id="confirmed-by-staff")
+
+
+def edit_reply(c: Conversation, reply_id: str, staff: str, at: datetime, text: str) -> Conversation:
+    reply = _find(c, reply_id, ReplyStatus.PENDING, ReplyStatus.FAILED)
+    if not text.strip():
+        raise TransitionError("a reply needs some text")
+    edited = replace(reply, text=text, status=ReplyStatus.PENDING, next_attempt_at=None, attempts=0)
+    return replace(
+        c, replies=_swap(c, edited), events=_event(c, at, staff, "reply-edit", reply=reply_id)
+    )
+
+
+def cancel_reply(c: Conversation, reply_id: str, staff: str, at: datetime) -> Conversation:
+    reply = _find(c, reply_id, ReplyStatus.PENDING, ReplyStatus.FAILED, ReplyStatus.UNCERTAIN)
+    cancelled = replace(reply, status=ReplyStatus.CANCELLED)
+    return replace(
+        c, replies=_swap(c, cancelled), events=_event(c, at, staff, "reply-cancel", reply=reply_id)
+    )

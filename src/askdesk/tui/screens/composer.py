@@ -1,0 +1,192 @@
+"""Write a reply: stack templates, edit freely, see the length as the platform counts it.
+
+ctrl+s sends, ctrl+r sends and resolves. Before anything is stored the
+composer refuses a text the platform would refuse, warns about personal data
+in a public reply, and the outbox stops the send if the conversation changed
+since the composer opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, Static, TextArea
+
+from askdesk.desk.compose import ReplySettings
+from askdesk.desk.templates import Template
+from askdesk.desk.text import inert
+from askdesk.model import Conversation
+from askdesk.tui.screens.templates import TemplatePicker
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the composer hands back to be queued."""
+
+    text: str
+    templates: tuple[str, ...]
+    private: bool
+    expected_version: int | None
+    resolve: bool
+    template_defaults: Template | None
+
+
+class ComposerScreen(ModalScreen[Draft | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "send(False)", "Send", id="send", tooltip="Send this reply"),
+        Binding(
+            "ctrl+r",
+            "send(True)",
+            "Send & resolve",
+            id="send_resolve",
+            tooltip="Send, then resolve the conversation",
+        ),
+        Binding(
+            "ctrl+t", "template", "Template", id="template", tooltip="Add a template to the reply"
+        ),
+        Binding(
+            "ctrl+p",
+            "toggle_private",
+            "Private",
+            id="private",
+            tooltip="Answer by private message instead of in public",
+        ),
+        Binding("escape", "discard", "Discard", id="discard", tooltip="Close without sending"),
+    ]
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        settings: ReplySettings,
+        staff: str,
+        first_template: Template | None = None,
+    ) -> None:
+        super().__init__()
+        self.conversation = conversation
+        self.settings = settings
+        self.staff = staff
+        self.templates: list[Template] = []
+        self.private = conversation.kind.value == "direct"
+        self.opened_version = conversation.version
+        self._first = first_template
+
+    def compose(self) -> ComposeResult:
+        c = self.conversation
+        latest = c.latest
+        with Vertical(classes="dialog composer"):
+            yield Label(
+                f"Reply to {inert(c.author, keep_newlines=False)} · {c.key}", classes="dialog-title"
+            )
+            yield Static(Text(inert(latest.text[:600])), id="replying-to")
+            yield TextArea(id="reply-text", soft_wrap=True, show_line_numbers=False)
+            yield Static(id="reply-meta")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self._first is not None:
+            self._add(self._first)
+        self.query_one(TextArea).focus()
+        self._show_meta()
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def _add(self, template: Template) -> None:
+        area = self.query_one(TextArea)
+        body = self.settings.render(template, self.conversation, self.staff)
+        joined = f"{area.text.rstrip()}\n\n{body}" if area.text.strip() else body
+        area.load_text(joined)
+        area.move_cursor(area.document.end)
+        self.templates.append(template)
+
+    @on(TextArea.Changed)
+    def _changed(self) -> None:
+        self._show_meta()
+
+    def _show_meta(self) -> None:
+        counted = self.settings.measure(self.text, self.conversation)
+        route = (
+            "private message"
+            if self.private
+            else ("public reply" if self.settings.is_public(self.conversation, False) else "reply")
+        )
+        line = Text.assemble(
+            (counted.label(), "bold red" if counted.over else "bold"), f" · {route}"
+        )
+        if self.templates:
+            line.append(" · from " + ", ".join(t.name for t in self.templates), style="dim")
+        if counted.over:
+            line.append(" · TOO LONG: shorten before sending", style="bold red")
+        self.query_one("#reply-meta", Static).update(line)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_private":
+            return self.settings.can_go_private(self.conversation)
+        if action == "template":
+            return bool(self.settings.templates)
+        return True
+
+    def action_template(self) -> None:
+        def picked(template: Template | None) -> None:
+            if template is not None:
+                self._add(template)
+            self.query_one(TextArea).focus()
+
+        self.app.push_screen(TemplatePicker(self.settings.templates), picked)
+
+    def action_toggle_private(self) -> None:
+        self.private = not self.private
+        self._show_meta()
+
+    def action_discard(self) -> None:
+        self.dismiss(None)
+
+    def action_send(self, resolve: bool) -> None:
+        text = self.text
+        if not text.strip():
+            self.notify("Write something first, or press esc to discard.", severity="warning")
+            return
+        refused = self.settings.too_long(text, self.conversation)
+        if refused:
+            self.notify(refused, severity="error", timeout=8)
+            return
+        warnings = self.settings.privacy_warnings(text, self.conversation, self.private)
+        if not warnings:
+            self._done(resolve)
+            return
+        answers = {"s": "send publicly anyway"}
+        if self.settings.can_go_private(self.conversation):
+            answers = {"p": "send as a private message instead", **answers}
+
+        def decided(answer: str | None) -> None:
+            if answer == "p":
+                self.private = True
+                self._done(resolve)
+            elif answer == "s":
+                self._done(resolve)
+
+        from askdesk.tui.screens.confirm import Choice
+
+        self.app.push_screen(
+            Choice("This public reply looks like it contains personal data", warnings, answers),
+            decided,
+        )
+
+    def _done(self, resolve: bool) -> None:
+        self.dismiss(
+            Draft(
+                text=self.text,
+                templates=tuple(t.name for t in self.templates),
+                private=self.private,
+                expected_version=self.opened_version,
+                resolve=resolve,
+                template_defaults=self.templates[-1] if self.templates else None,
+            )
+        )
