@@ -11,7 +11,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key")
     p.add_argument("--to", required=True, metavar="NAME")
     command("fetch", "poll every configured channel once and print what arrived")
+    _statistics_commands(command)
     return parser
+
+
+BY = ["channel", "kind", "type", "outcome", "read", "staff", "day", "hour", "weekday"]
+
+
+def _statistics_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """stats, export, purge and handover (run by ``cli_stats``)."""
+
+    def date_range(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--since", metavar="DATE", help="from the start of DATE (YYYY-MM-DD)")
+        p.add_argument("--until", metavar="DATE", help="to the end of DATE (YYYY-MM-DD)")
+
+    p = command("stats", "reference statistics for a date range (by when resolved)")
+    date_range(p)
+    p.add_argument("--by", choices=BY, help="one breakdown in detail")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p = command("export", "one row per transaction for a statistics spreadsheet; no patron data")
+    date_range(p)
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p = command("purge", "anonymize resolved conversations past their retention time")
+    p.add_argument("--dry-run", action="store_true", help="say what would go; change nothing")
+    p = command("handover", "end of shift: keep, release or hand on what you hold")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--keep", action="store_true", help="keep everything you hold")
+    what.add_argument("--release-all", action="store_true", help="release everything to New")
+    what.add_argument("--to", metavar="NAME", help="hand everything to this colleague")
+    p.add_argument("--note", metavar="TEXT", help="a note left on each one that goes")
+    p.add_argument(
+        "--since", metavar="WHEN", help="start of the shift: HH:MM today or a date (default: 00:00)"
+    )
+    p.add_argument("--save", type=Path, metavar="PATH", help="also write the summary to PATH")
 
 
 def _setup_logging() -> Path | None:
@@ -194,6 +226,16 @@ def _run(args: argparse.Namespace, config: Config) -> int:
             out.done(desk.hand_off(key, args.to), f"handed to {args.to}")
         case "fetch":
             return _fetch(desk, config)
+        case "stats" | "export" | "purge" | "handover":
+            from askdesk import cli_stats
+
+            run = {
+                "stats": cli_stats.run_stats,
+                "export": cli_stats.run_export,
+                "purge": cli_stats.run_purge,
+                "handover": cli_stats.run_handover,
+            }[args.command]
+            return run(args, desk, config)
     return 0
 
 
@@ -205,6 +247,7 @@ def _poller(desk: Any, config: Config) -> Any:
 
 
 def _run_app(config: Config) -> int:
+    from askdesk.cli_stats import retention_policy
     from askdesk.tui.app import AskdeskApp
     from askdesk.tui.keys import check_keymap
 
@@ -220,6 +263,8 @@ def _run_app(config: Config) -> int:
         demo=config.is_demo,
         keymap=config.keys,
         refresh_seconds=config.refresh_seconds,
+        tz=config.zone(),
+        retention=retention_policy(config),
     )
     app.run()
     return app.return_code or 0

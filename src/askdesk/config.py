@@ -11,8 +11,10 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
@@ -22,14 +24,18 @@ APP = "askdesk"
 
 # Per channel type: option -> (expected type(s), description for errors, required).
 _NUMBER = (int, float)
+_ANONYMIZE_WHAT = "days after resolving before patron details are removed (a number >= 0)"
+_ZERO_ALLOWED = {"anonymize_after_days"}
 CHANNEL_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
     "demo": {
         "interval_seconds": (_NUMBER, "seconds between demo questions (a number > 0)", False),
         "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
+        "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
     },
     "drop": {
         "path": ((str,), "the folder to watch for *.jsonl files (a string)", True),
         "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
+        "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
     },
 }
 _DESK_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
@@ -37,7 +43,10 @@ _DESK_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "hot_days": (_NUMBER, "days a resolved conversation stays on the desk before archiving"),
     "refresh_seconds": (_NUMBER, "seconds between checks for other processes' changes"),
 }
-_TOP_LEVEL = {"staff", "library", "store", "desk", "keys", "channels"}
+_TOP_LEVEL = {"staff", "library", "store", "desk", "keys", "channels", "retention", "stats"}
+DEFAULT_ANONYMIZE_AFTER_DAYS = 90.0
+_RETENTION_OPTIONS = {"anonymize_after_days": _ANONYMIZE_WHAT}
+_STATS_OPTIONS = {"timezone": 'the time zone for days and hours, e.g. "Europe/London"'}
 
 
 @dataclass(frozen=True)
@@ -62,10 +71,26 @@ class Config:
     refresh_seconds: float = 0.5
     keys: Mapping[str, str] = field(default_factory=dict)
     channels: tuple[ChannelConfig, ...] = ()
+    anonymize_after_days: float = DEFAULT_ANONYMIZE_AFTER_DAYS
+    """``[retention]``: the default for channels that do not set their own."""
+    timezone: str | None = None
+    """``[stats] timezone``: an IANA name; ``None`` means the computer's own zone."""
 
     @property
     def is_demo(self) -> bool:
         return not self.channels
+
+    def anonymize_days_by_channel(self) -> dict[str, float]:
+        """The channels that set their own ``anonymize_after_days``."""
+        return {
+            c.name: float(c.options["anonymize_after_days"])
+            for c in self.channels
+            if "anonymize_after_days" in c.options
+        }
+
+    def zone(self) -> tzinfo:
+        """The time zone statistics count days and hours in."""
+        return local_zone(self.timezone)
 
     def effective_channels(self) -> tuple[ChannelConfig, ...]:
         """The configured channels, or the demo feed when none is configured."""
@@ -78,6 +103,33 @@ def default_config_path() -> Path:
 
 def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir(APP)) / "askdesk.json"
+
+
+def local_zone(name: str | None = None, env: Mapping[str, str] | None = None) -> tzinfo:
+    """``name``, else ``$TZ``, else the computer's zone (``/etc/localtime``), else UTC.
+
+    A named zone keeps summer time right across a year of statistics, which a
+    fixed UTC offset would not.
+    """
+    env = os.environ if env is None else env
+    for candidate in (name, env.get("TZ", "").lstrip(":") or None):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError) as error:
+                if candidate == name:
+                    raise ConfigError(f"unknown time zone {name!r}") from error
+    target = os.path.realpath("/etc/localtime")
+    if "/zoneinfo/" in target:  # a link into the zone database names the zone
+        try:
+            return ZoneInfo(target.split("/zoneinfo/", 1)[1])
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        with open("/etc/localtime", "rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    except (OSError, ValueError):
+        return datetime.now(UTC).astimezone().tzinfo or UTC
 
 
 def os_user() -> str:
@@ -181,7 +233,41 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
         _expect(where, f"keys.{action}", key, (str,), 'a key name such as "c" or "ctrl+s"')
     values["keys"] = dict(keys)
     values["channels"] = _parse_channels(data.get("channels", []), where)
+    values.update(_parse_retention_and_stats(data, where))
     return Config(**values)
+
+
+def _parse_retention_and_stats(data: dict[str, Any], where: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    retention = data.get("retention", {})
+    _expect(where, "retention", retention, (dict,), "a table")
+    for key, value in retention.items():
+        if key not in _RETENTION_OPTIONS:
+            raise ConfigError(
+                f"{where}: unknown key retention.{key} "
+                f"(known: {', '.join(sorted(_RETENTION_OPTIONS))})"
+            )
+        _expect(where, f"retention.{key}", value, _NUMBER, _RETENTION_OPTIONS[key])
+        if value < 0:
+            raise ConfigError(f"{where}: retention.{key} should be 0 or more, not {value!r}")
+        values[key] = float(value)
+    stats = data.get("stats", {})
+    _expect(where, "stats", stats, (dict,), "a table")
+    for key, value in stats.items():
+        if key not in _STATS_OPTIONS:
+            raise ConfigError(
+                f"{where}: unknown key stats.{key} (known: {', '.join(sorted(_STATS_OPTIONS))})"
+            )
+        _expect(where, f"stats.{key}", value, (str,), _STATS_OPTIONS[key])
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ConfigError(
+                f"{where}: stats.timezone {value!r} is not a known time zone "
+                '(an IANA name such as "Europe/London" or "America/Chicago")'
+            ) from error
+        values["timezone"] = value
+    return values
 
 
 def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
@@ -216,7 +302,9 @@ def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
                 )
             types, what, _ = schema[key]
             _expect(where, f"channel {name!r} {key}", value, types, what)
-            if types == _NUMBER and value <= 0:
+            if types == _NUMBER and key in _ZERO_ALLOWED and value < 0:
+                raise ConfigError(f"{where}: channel {name!r} {key} should be 0 or more")
+            if types == _NUMBER and key not in _ZERO_ALLOWED and value <= 0:
                 raise ConfigError(f"{where}: channel {name!r} {key} should be more than 0")
             options[key] = value
         for key, (_, what, required) in schema.items():

@@ -61,7 +61,7 @@ def test_no_file_means_demo_and_os_user() -> None:
         ("colour = 1\n", "unknown key 'colour'"),
         ("staff = 3\n", "staff should be"),
         ('staff = "two words"\n', "staff name"),
-        ("[desk]\ntarget_minutes = \"soon\"\n", "desk.target_minutes should be"),
+        ('[desk]\ntarget_minutes = "soon"\n', "desk.target_minutes should be"),
         ("[desk]\ntarget_minutes = -5\n", "desk.target_minutes should be more than 0"),
         ("[desk]\nspeed = 1\n", "unknown key desk.speed"),
         ("[desk]\nhot_days = true\n", "desk.hot_days should be"),

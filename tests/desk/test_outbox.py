@@ -47,7 +47,7 @@ def seeded(desk: Desk, make_message: MessageFactory) -> Desk:
 
 def test_reply_is_pending_before_any_send_and_claims(seeded: Desk) -> None:
     outbox = Outbox(seeded, {"web": Flaky([])})
-    conversation, reply = outbox.queue("web:1", "We open at 9.", templates=["Hours"])
+    _, reply = outbox.queue("web:1", "We open at 9.", templates=["Hours"])
     stored = seeded.get("web:1")
     assert stored is not None and stored.reply(reply.id) is not None
     assert stored.reply(reply.id).status is ReplyStatus.PENDING  # type: ignore[union-attr]

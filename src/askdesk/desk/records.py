@@ -82,5 +82,7 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
             return "flag cleared"
         case "note":
             return f"note: {details.get('text', '')}"
+        case "anonymize":
+            return "patron details removed (retention)"
         case _:
             return action

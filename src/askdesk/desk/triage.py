@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from askdesk.clock import Clock
+from askdesk.desk.retention import RETENTION_STAFF
 from askdesk.model import Conversation, Message, Outcome, QuestionType, transitions
 from askdesk.store import IngestResult, Store
 
@@ -88,4 +89,5 @@ class Desk:
         names = {e.staff for c in self.live() for e in c.events if e.staff != transitions.PATRON}
         names.update(c.holder for c in self.live() if c.holder)
         names.discard(self.staff)
+        names.discard(RETENTION_STAFF)  # askdesk itself, not a colleague
         return sorted(names)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from askdesk.errors import StoreError
 from askdesk.store.files import Identity, Watched, atomic_write, dump, load
 
 Doc = dict[str, Any]
@@ -34,7 +35,7 @@ class Archive:
         if identity is None:
             return {}
         if self._index is None or identity != self._index_identity:
-            self._index = load(self._index_file.path, "archive index")
+            self._index = _load_table(self._index_file.path, "archive index")
             self._index_identity = identity
         return self._index
 
@@ -47,7 +48,7 @@ class Archive:
         path = self._month_path(month)
         if not path.exists():
             return {}
-        data: dict[str, Doc] = load(path, "archive file")
+        data: dict[str, Doc] = _load_table(path, "archive file")
         return data
 
     def get(self, key: str) -> Doc | None:
@@ -91,6 +92,25 @@ class Archive:
             index.pop(k, None)
         self._write_index(index)
 
+    def replace_month(self, month: str, docs: dict[str, Doc], dropped: Iterable[str]) -> None:
+        """Write a month's conversations anew, then make the index agree with it.
+
+        ``dropped``: keys the index may still send to this month (old keys of
+        rewritten conversations, keys of copies that were dropped); those no
+        doc in ``docs`` holds leave the index. A crash between the two writes
+        leaves index entries that lead nowhere, which the next rewrite clears.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(self._month_path(month), dump(docs))
+        index = dict(self.index())
+        kept = {key for doc in docs.values() for key in _keys(doc)}
+        for key in dropped:
+            if key not in kept and index.get(key) == month:
+                del index[key]
+        for key in kept:
+            index[key] = month
+        self._write_index(index)
+
     def _write_index(self, index: dict[str, str]) -> None:
         self._index_file.write(index)
         self._index = index
@@ -104,6 +124,16 @@ class Archive:
     def __iter__(self) -> Iterator[Doc]:
         for month in self.months():
             yield from self.read_month(month).values()
+
+
+def _load_table(path: Path, what: str) -> Any:
+    data = load(path, what)
+    if not isinstance(data, dict):
+        raise StoreError(
+            f"the {what} {path} is damaged (not a table of records); it was left untouched: "
+            "move it aside to start a new store, or restore it from a backup"
+        )
+    return data
 
 
 def _keys(doc: Doc) -> Iterable[str]:

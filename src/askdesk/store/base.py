@@ -12,6 +12,9 @@ from askdesk.model import Conversation, Message
 Change = Callable[[Conversation], Conversation]
 """A pure transition; the store applies it to the freshest copy, under its lock."""
 
+Rewrite = Callable[[Conversation], Conversation | None]
+"""A pure change to stored history; ``None`` leaves the conversation as it is."""
+
 
 @dataclass
 class IngestResult:
@@ -47,11 +50,20 @@ class Store(Protocol):
         """New, claimed and recently resolved conversations: what the desk shows."""
         ...
 
-    def history(self) -> Iterator[Conversation]:
-        """Every conversation, archives included, for statistics and exports."""
+    def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
+        """Every conversation, archives included, for statistics and exports.
+
+        With ``resolved_since``, conversations last resolved before it may be
+        left out (a backend skips what it can cheaply, e.g. old archive
+        months); callers still filter what they are given.
+        """
         ...
 
     def cursor(self, channel: str) -> str | None: ...
+
+    def save_cursor(self, channel: str, value: str | None) -> None:
+        """Keep a bookmark: a channel's cursor, or askdesk's own under a name with ':'."""
+        ...
 
     def version(self) -> Hashable:
         """A token that changes whenever any process writes; cheap to call often."""
@@ -59,6 +71,24 @@ class Store(Protocol):
 
     def archive_resolved(self, before: datetime) -> int:
         """Move conversations resolved before ``before`` out of the hot set."""
+        ...
+
+    def rewrite(
+        self,
+        change: Rewrite,
+        resolved_by: datetime | None = None,
+        resolved_after: datetime | None = None,
+    ) -> list[str]:
+        """Apply ``change`` to every stored conversation, archives included; return changed keys.
+
+        Each conversation is replaced with its changed copy everywhere it is
+        stored, so nothing of the old copy is left on disk. ``change`` may give
+        a conversation a new key (retention drops a thread id from it); the
+        message keys stay, so dedup still knows every message. With
+        ``resolved_by`` and ``resolved_after``, only resolved conversations
+        whose last resolve lies in ``(resolved_after, resolved_by]`` are
+        offered to ``change``, and archive months outside it are not read.
+        """
         ...
 
     def close(self) -> None: ...

@@ -12,9 +12,9 @@ claim costs the same on the first day and after five years.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from tinydb.table import Document, Table
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.store.archive import Archive
-from askdesk.store.base import Change, IngestResult
+from askdesk.store.base import Change, IngestResult, Rewrite
 from askdesk.store.codec import from_dict, to_dict
 from askdesk.store.files import Identity
 from askdesk.store.json_storage import AtomicJSONStorage
@@ -82,11 +82,20 @@ class TinyDBStore:
         table: dict[str, dict[str, Any]] = data.get("conversations", {})
         return table
 
-    def _fresh_index(self) -> _Index:
-        table = self._raw()
+    def _fresh_index(self, table: dict[str, dict[str, Any]] | None = None) -> _Index:
+        """The index of ``table`` (by default the freshest hot table)."""
+        if table is None:
+            table = self._raw()
         marker = (id(table), self._storage.identity)
         if marker != self._index_of:
-            self._index = _Index(table)
+            try:
+                self._index = _Index(table)
+            except (KeyError, TypeError, ValueError) as error:
+                raise StoreError(
+                    f"the askdesk store {self.path} holds a malformed conversation ({error!r}); "
+                    "it was left untouched: move it aside to start a new store, "
+                    "or restore it from a backup"
+                ) from error
             self._index_of = marker
         return self._index
 
@@ -105,19 +114,25 @@ class TinyDBStore:
 
     def get(self, key: str) -> Conversation | None:
         with self._mutex:
-            doc_id = self._fresh_index().doc_id(key)
+            # One read for both: another process may write in between two.
+            table = self._raw()
+            doc_id = self._fresh_index(table).doc_id(key)
             if doc_id is not None:
-                return from_dict(self._raw()[str(doc_id)])
+                return from_dict(table[str(doc_id)])
         doc = self.archive.get(key)
         return from_dict(doc) if doc is not None else None
 
-    def history(self) -> Iterator[Conversation]:
+    def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
         hot = self.live()
         hot_keys = {c.key for c in hot}
         yield from hot
-        for doc in self.archive:
-            if doc["key"] not in hot_keys:  # a crash mid-move leaves two copies; hot wins
-                yield from_dict(doc)
+        first = _month(resolved_since - timedelta(days=1)) if resolved_since else None
+        for month in self.archive.months():
+            if first is not None and month < first:
+                continue  # archived by the month of the last resolve: all before resolved_since
+            for doc in self.archive.read_month(month).values():
+                if doc["key"] not in hot_keys:  # a crash mid-move leaves two copies; hot wins
+                    yield from_dict(doc)
 
     def cursor(self, channel: str) -> str | None:
         with self._mutex:
@@ -131,7 +146,13 @@ class TinyDBStore:
     # -- writing -------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _transaction(self) -> Iterator[list[str]]:
+        """Lock, write the hot file once, then drop from the archive what went back hot.
+
+        Yields the list of conversation keys to drop; the archive is changed
+        after the hot file holds them but before the lock is released, since
+        its month files and index are read-modify-written too.
+        """
         with self._mutex:
             try:
                 self._file_lock.acquire()
@@ -141,8 +162,11 @@ class TinyDBStore:
                     f"{LOCK_TIMEOUT_S} s; if none is running, delete {self._file_lock.lock_file}"
                 ) from error
             try:
+                back_from_archive: list[str] = []
                 with self._storage.batch():
-                    yield
+                    yield back_from_archive
+                for key in back_from_archive:
+                    self.archive.remove(key)
             finally:
                 self._file_lock.release()
 
@@ -153,8 +177,7 @@ class TinyDBStore:
         cursor: tuple[str, str | None] | None = None,
     ) -> IngestResult:
         result = IngestResult()
-        back_from_archive: list[str] = []
-        with self._transaction():
+        with self._transaction() as back_from_archive:
             index = self._fresh_index()
             table = self._raw()
             archived = self.archive.index() if self.archive.months() else {}
@@ -200,8 +223,6 @@ class TinyDBStore:
                 self._conversations.insert_multiple(new_docs)
             if cursor is not None:
                 self._save_cursor(*cursor)
-        for key in back_from_archive:
-            self.archive.remove(key)
         return result
 
     def _save_cursor(self, channel: str, value: str | None) -> None:
@@ -210,15 +231,17 @@ class TinyDBStore:
         if doc_ids:
             self._cursors.update({"value": value}, doc_ids=doc_ids)
         else:
-            self._cursors.insert({"channel": channel, "value": value})
+            # An explicit id from the fresh file: TinyDB's own next-id counter is
+            # cached per process and collides with cursors other processes added.
+            next_id = max((int(i) for i in raw), default=0) + 1
+            self._cursors.insert(Document({"channel": channel, "value": value}, doc_id=next_id))
 
     def save_cursor(self, channel: str, value: str | None) -> None:
         with self._transaction():
             self._save_cursor(channel, value)
 
     def update(self, key: str, change: Change) -> Conversation:
-        from_archive = False
-        with self._transaction():
+        with self._transaction() as back_from_archive:
             index = self._fresh_index()
             doc_id = index.doc_id(key)
             if doc_id is not None:
@@ -227,14 +250,13 @@ class TinyDBStore:
                 doc = self.archive.get(key)
                 if doc is None:
                     raise NotFound(f"no conversation or message {key} in {self.location}")
-                current, from_archive = from_dict(doc), True
+                current = from_dict(doc)
             updated = change(current)
             if doc_id is not None:
                 self._conversations.update(to_dict(updated), doc_ids=[doc_id])
             else:
                 self._conversations.insert(Document(to_dict(updated), doc_id=index.next_id))
-        if from_archive:
-            self.archive.remove(updated.key)
+                back_from_archive.append(updated.key)
         return updated
 
     def archive_resolved(self, before: datetime) -> int:
@@ -257,5 +279,116 @@ class TinyDBStore:
             self._conversations.remove(doc_ids=doc_ids)
             return len(doc_ids)
 
+    def rewrite(
+        self,
+        change: Rewrite,
+        resolved_by: datetime | None = None,
+        resolved_after: datetime | None = None,
+    ) -> list[str]:
+        window = (resolved_after, resolved_by)
+        changed: list[str] = []
+        with self._transaction():
+            index = self._fresh_index()
+            replacements: dict[str, dict[str, Any]] = {}
+            for doc in self._raw().values():
+                if not _resolved_in(doc, window):
+                    continue
+                updated = change(from_dict(doc))
+                if updated is None:
+                    continue
+                if updated.key != doc["key"] and updated.key in index.doc_ids:
+                    raise StoreError(
+                        f"cannot rewrite {doc['key']} as {updated.key}: "
+                        f"another conversation in {self.location} has that key"
+                    )
+                replacements[doc["key"]] = to_dict(updated)
+                changed.append(updated.key)
+
+            def replace_doc(doc: MutableMapping[str, Any]) -> None:
+                new = replacements[doc["key"]]
+                doc.clear()
+                doc.update(new)
+
+            if replacements:
+                # One table update for all of them: TinyDB copies the table on each.
+                self._conversations.update(
+                    replace_doc, doc_ids=[index.doc_ids[key] for key in replacements]
+                )
+        # Archives one month per lock, so that colleagues' claims wait for one
+        # month file at most, not for the whole history.
+        # A day's margin: month files are named by the resolve's own offset.
+        first = _month(resolved_after - timedelta(days=1)) if resolved_after else None
+        last = _month(resolved_by + timedelta(days=1)) if resolved_by else None
+        months = [
+            m
+            for m in self.archive.months()
+            if (first is None or m >= first) and (last is None or m <= last)
+        ]
+        indexed: dict[str, set[str]] = {}
+        if months:
+            for key, month in self.archive.index().items():
+                indexed.setdefault(month, set()).add(key)
+        for month in months:
+            with self._transaction():
+                changed += self._rewrite_month(month, change, window, indexed.get(month, set()))
+        return changed
+
+    def _rewrite_month(
+        self,
+        month: str,
+        change: Rewrite,
+        window: tuple[datetime | None, datetime | None],
+        indexed: set[str],
+    ) -> list[str]:
+        hot = self._fresh_index()
+        docs = self.archive.read_month(month)
+        out: dict[str, dict[str, Any]] = {}
+        changed: list[str] = []
+        dropped = set(indexed)
+        dirty = False
+        for key, doc in docs.items():
+            dropped.update(_doc_keys(doc))
+            updated = change(from_dict(doc)) if _resolved_in(doc, window) else None
+            if updated is None:
+                out[key] = doc
+                continue
+            dirty = True
+            if (
+                key in hot.doc_ids
+                or updated.key in hot.doc_ids
+                or any(m in hot.conversation_of for m in updated.message_keys())
+            ):
+                continue  # a copy left by a crash mid-move: the hot file's is the one that counts
+            if updated.key != key and updated.key in docs:
+                raise StoreError(
+                    f"cannot rewrite {key} as {updated.key}: another conversation "
+                    f"in {self.archive.folder} has that key"
+                )
+            out[updated.key] = to_dict(updated)
+            changed.append(updated.key)
+        kept = {k for doc in out.values() for k in _doc_keys(doc)}
+        if dirty or not indexed <= kept:
+            self.archive.replace_month(month, out, dropped)
+        return changed
+
     def close(self) -> None:
         self._db.close()
+
+
+def _resolved_in(doc: dict[str, Any], window: tuple[datetime | None, datetime | None]) -> bool:
+    """Whether a stored conversation's last resolve lies in ``(after, by]``; no window: all."""
+    after, by = window
+    if after is None and by is None:
+        return True
+    if doc["status"] != Status.RESOLVED.value or not doc["resolutions"]:
+        return False
+    at = datetime.fromisoformat(doc["resolutions"][-1]["at"])
+    return (after is None or at > after) and (by is None or at <= by)
+
+
+def _month(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m")
+
+
+def _doc_keys(doc: dict[str, Any]) -> list[str]:
+    return [doc["key"], *(f"{m['channel']}:{m['remote_id']}" for m in doc["messages"])]

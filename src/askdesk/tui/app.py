@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from textual import on, work
 from textual.app import App
@@ -17,14 +17,23 @@ from textual.worker import Worker, WorkerState
 
 from askdesk.clock import Clock
 from askdesk.desk import Desk
+from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.sync import Poller
 from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
-from askdesk.tui.messages import ActionRefused, ChannelsPolled, ConversationChanged, DeskChanged
+from askdesk.tui.messages import (
+    ActionRefused,
+    ChannelsPolled,
+    ConversationChanged,
+    DeskChanged,
+    PatronDetailsRemoved,
+)
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.screens.desk import DeskScreen
+from askdesk.tui.screens.handover import HandoverScreen
 from askdesk.tui.screens.help import HelpScreen
+from askdesk.tui.screens.stats import StatsScreen
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +58,8 @@ class AskdeskApp(App[None]):
         demo: bool = False,
         keymap: Mapping[str, str] | None = None,
         refresh_seconds: float = 0.5,
+        tz: tzinfo = UTC,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -59,6 +70,10 @@ class AskdeskApp(App[None]):
         self.demo = demo
         self._keymap = dict(keymap or {})
         self.refresh_seconds = refresh_seconds
+        self.tz = tz
+        """The zone statistics count days and hours in."""
+        self.retention = retention
+        """Anonymize what is due when the desk starts; ``None``: leave it to ``askdesk purge``."""
         self.conversations: dict[str, Conversation] = {}
         self._seen_version: object = None
 
@@ -73,6 +88,8 @@ class AskdeskApp(App[None]):
         if self.poller is not None:
             self.poll_channels()
             self.set_interval(1.0, self.poll_channels)
+        if self.retention is not None:
+            self.purge_expired(self.retention)
 
     # -- workers: I/O off the event loop ------------------------------------------
 
@@ -88,6 +105,13 @@ class AskdeskApp(App[None]):
         results = self.poller.poll_due()
         if results:
             self.post_message(ChannelsPolled(results))
+
+    @work(thread=True, exclusive=True, group="retention", exit_on_error=False)
+    def purge_expired(self, policy: RetentionPolicy) -> None:
+        """Anonymize resolved conversations past their retention time, off the event loop."""
+        result = purge(self.desk.store, policy, self.clock.now())
+        if result.keys:
+            self.post_message(PatronDetailsRemoved(result))
 
     @work(thread=True, group="desk", exit_on_error=False)
     def run_desk(self, change: Callable[[Desk], Conversation], done: str) -> None:
@@ -130,6 +154,11 @@ class AskdeskApp(App[None]):
         self.check_store()
         self._redraw()
 
+    @on(PatronDetailsRemoved)
+    def _purged(self, message: PatronDetailsRemoved) -> None:
+        self.notify(f"Retention: {message.result.summary()}", timeout=6)
+        self.check_store()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
@@ -157,6 +186,14 @@ class AskdeskApp(App[None]):
             else:
                 parts.append(f"{health.name} …")
         return " · ".join(parts)
+
+    def action_statistics(self) -> None:
+        if not isinstance(self.screen, StatsScreen):
+            self.push_screen(StatsScreen())
+
+    def action_handover(self) -> None:
+        if not isinstance(self.screen, HandoverScreen):
+            self.push_screen(HandoverScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

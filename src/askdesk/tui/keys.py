@@ -15,11 +15,14 @@ def binding_ids() -> dict[str, str]:
     from askdesk.tui.app import AskdeskApp
     from askdesk.tui.screens.desk import DeskScreen
     from askdesk.tui.screens.detail import DetailScreen
+    from askdesk.tui.screens.handover import HandoverScreen
     from askdesk.tui.screens.prompts import ResolveDialog
+    from askdesk.tui.screens.stats import StatsScreen
     from askdesk.tui.widgets.conversation_list import ConversationList
 
     ids: dict[str, str] = {}
-    for owner in (AskdeskApp, DeskScreen, DetailScreen, ConversationList, ResolveDialog):
+    owners = (AskdeskApp, DeskScreen, DetailScreen, ConversationList, ResolveDialog)
+    for owner in (*owners, StatsScreen, HandoverScreen):
         for cls in owner.__mro__:
             for b in cls.__dict__.get("BINDINGS", []):
                 if isinstance(b, Binding) and b.id:

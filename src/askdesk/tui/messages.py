@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from askdesk.desk.retention import PurgeResult
 from askdesk.desk.sync import PollResult
 from askdesk.model import Conversation
 
@@ -39,3 +40,10 @@ class ActionRefused(Message):
 @dataclass
 class ChannelsPolled(Message):
     results: list[PollResult]
+
+
+@dataclass
+class PatronDetailsRemoved(Message):
+    """The retention pass at start-up anonymized some resolved conversations."""
+
+    result: PurgeResult

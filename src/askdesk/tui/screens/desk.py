@@ -66,6 +66,8 @@ class DeskScreen(ConversationScreen):
             tooltip="Show only conversations containing some text",
         ),
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
+        Binding("s", "app.statistics", "Stats", id="statistics", tooltip="Reference statistics"),
+        Binding("h", "app.handover", "Handover", id="handover", tooltip="End of shift: hand over"),
     ]
 
     def __init__(self) -> None:

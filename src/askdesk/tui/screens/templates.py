@@ -1,4 +1,4 @@
-"""Pick a reply template: type to filter, a digit picks by quick key, enter takes the highlighted."""
+"""Pick a reply template: type to filter, a digit picks by quick key, enter takes it."""
 
 from __future__ import annotations
 

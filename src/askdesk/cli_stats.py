@@ -1,0 +1,314 @@
+"""The ``stats``, ``export``, ``purge`` and ``handover`` subcommands: Rich tables, JSON and CSV.
+
+Nothing printed here quotes a patron except the one-line preview that
+``handover`` shows while it asks what to do with each conversation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from askdesk.config import Config
+from askdesk.desk import Desk
+from askdesk.desk.export import export_records, write_csv
+from askdesk.desk.handover import (
+    KEEP,
+    Choice,
+    Decision,
+    apply,
+    held,
+    shift_summary,
+    summary_text,
+)
+from askdesk.desk.retention import RetentionPolicy, purge
+from askdesk.desk.stats import (
+    DIMENSIONS,
+    Stats,
+    compute,
+    day_start,
+    format_duration,
+    stats_record,
+)
+from askdesk.desk.text import one_line
+from askdesk.desk.views import format_age
+from askdesk.errors import AskdeskError
+from askdesk.model import Conversation
+
+BY_TITLES = {
+    "channel": "channel",
+    "kind": "kind",
+    "type": "question type",
+    "outcome": "outcome",
+    "read": "READ level",
+    "staff": "staff",
+    "day": "day",
+    "hour": "hour",
+    "weekday": "weekday",
+}
+OVERVIEW = ("channel", "type", "outcome", "read", "staff")
+"""The breakdowns ``stats`` prints when no ``--by`` is given."""
+
+
+def parse_when(text: str, tz: tzinfo, now: datetime, *, end: bool = False) -> datetime:
+    """A moment from the command line, in the statistics time zone unless it names one.
+
+    ``2026-11-01`` is that day's midnight (with ``end``, the midnight after, so
+    ``--until`` takes in the whole day); ``2026-11-01T13:00`` is that time;
+    ``13:00`` is that time today.
+    """
+    text = text.strip()
+    try:
+        if len(text) <= 5 and ":" in text:
+            clock = time.fromisoformat(text.zfill(5))
+            return datetime.combine(now.astimezone(tz).date(), clock, tzinfo=tz)
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return day_start(day + timedelta(days=1) if end else day, tz)
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise AskdeskError(
+            f"{text!r} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM or HH:MM"
+        ) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=tz)
+
+
+def _stats_for(args: argparse.Namespace, desk: Desk, tz: tzinfo) -> Stats:
+    now = desk.clock.now()
+    since = parse_when(args.since, tz, now) if args.since else None
+    until = parse_when(args.until, tz, now, end=True) if args.until else None
+    if since is not None and until is not None and until <= since:
+        raise AskdeskError("--until must come after --since")
+    return compute(desk.store.history(since), now=now, tz=tz, since=since, until=until)
+
+
+# -- stats --------------------------------------------------------------------------------
+
+
+def run_stats(args: argparse.Namespace, desk: Desk, config: Config) -> int:
+    tz = config.zone()
+    stats = _stats_for(args, desk, tz)
+    if args.format == "json":
+        _print_json(stats_record(stats, desk.clock.now()))
+    elif args.format == "csv":
+        _print_groups_csv(stats, [args.by] if args.by else list(DIMENSIONS))
+    else:
+        console = Console(highlight=False)
+        console.print(_summary_table(stats))
+        for dimension in [args.by] if args.by else OVERVIEW:
+            console.print(_group_table(stats, dimension, detail=bool(args.by)))
+    return 0
+
+
+def _range_label(stats: Stats) -> str:
+    def day(at: datetime | None, end: bool) -> str:
+        if at is None:
+            return "the beginning" if not end else "now"
+        local = at.astimezone(stats.tz)
+        if local.time() == time() and end:
+            return (local - timedelta(days=1)).date().isoformat()
+        return local.date().isoformat() if local.time() == time() else f"{local:%Y-%m-%d %H:%M}"
+
+    return f"{day(stats.since, False)} to {day(stats.until, True)} ({stats.tz})"
+
+
+def _summary_table(stats: Stats) -> Table:
+    table = Table(title=f"Reference statistics, {_range_label(stats)}", show_header=False)
+    table.add_column("figure", style="bold")
+    table.add_column("value", justify="right")
+    first, resolve = stats.first_response(), stats.resolve_time()
+    table.add_row("Transactions", str(len(stats.transactions)))
+    table.add_row(
+        "First response (median / 90%)",
+        f"{format_duration(first['median'])} / {format_duration(first['p90'])}",
+    )
+    table.add_row(
+        "Time to resolve (median / 90%)",
+        f"{format_duration(resolve['median'])} / {format_duration(resolve['p90'])}",
+    )
+    table.add_row("Flagged for review", str(stats.flagged))
+    oldest = stats.backlog_oldest_s
+    table.add_row(
+        f"Open backlog at {stats.as_of.astimezone(stats.tz):%Y-%m-%d %H:%M}",
+        f"{stats.backlog_open}"
+        + (f" (oldest {format_age(timedelta(seconds=oldest))})" if oldest is not None else ""),
+    )
+    return table
+
+
+def _group_table(stats: Stats, dimension: str, *, detail: bool) -> Table:
+    title = BY_TITLES[dimension]
+    table = Table(title=f"By {title}")
+    table.add_column(title[0].upper() + title[1:])
+    table.add_column("Transactions", justify="right")
+    table.add_column("Share", justify="right")
+    if detail:
+        table.add_column("First response (median)", justify="right")
+        table.add_column("To resolve (median)", justify="right")
+    groups = stats.groups(dimension)
+    if not detail:  # the overview: what happened, most first
+        groups = sorted((g for g in groups if g.transactions), key=lambda g: -g.transactions)
+    for g in groups:
+        cells: list[Text | str] = [Text(g.value), str(g.transactions), f"{g.share:.0%}"]
+        if detail:
+            cells += [
+                format_duration(g.first_response_median_s),
+                format_duration(g.resolve_median_s),
+            ]
+        table.add_row(*cells)
+    return table
+
+
+def _print_groups_csv(stats: Stats, dimensions: list[str]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(
+        ["dimension", "value", "transactions", "first_response_median_s", "resolve_median_s"]
+    )
+    first, resolve = stats.first_response(), stats.resolve_time()
+    writer.writerow(
+        ["all", "", len(stats.transactions), _num(first["median"]), _num(resolve["median"])]
+    )
+    for dimension in dimensions:
+        for g in stats.groups(dimension):
+            writer.writerow(
+                [
+                    dimension,
+                    g.value,
+                    g.transactions,
+                    _num(g.first_response_median_s),
+                    _num(g.resolve_median_s),
+                ]
+            )
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def run_export(args: argparse.Namespace, desk: Desk, config: Config) -> int:
+    tz = config.zone()
+    stats = _stats_for(args, desk, tz)
+    if args.format == "json":
+        _print_json(export_records(stats.transactions, tz))
+    else:
+        write_csv(stats.transactions, tz, sys.stdout)
+    return 0
+
+
+# -- purge --------------------------------------------------------------------------------
+
+
+def retention_policy(config: Config) -> RetentionPolicy:
+    return RetentionPolicy(
+        default_days=config.anonymize_after_days, channels=config.anonymize_days_by_channel()
+    )
+
+
+def run_purge(args: argparse.Namespace, desk: Desk, config: Config) -> int:
+    result = purge(desk.store, retention_policy(config), desk.clock.now(), dry_run=args.dry_run)
+    print(result.summary())
+    if args.dry_run:
+        for key in result.keys:
+            print(f"  {key}")
+    return 0
+
+
+# -- handover -----------------------------------------------------------------------------
+
+PROMPT = "  [k]eep, [r]elease (r NOTE), [h]and to NAME (h NAME [NOTE]), enter = keep: "
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
+    tz = config.zone()
+    now = desk.clock.now()
+    since = (
+        parse_when(args.since, tz, now) if args.since else day_start(now.astimezone(tz).date(), tz)
+    )
+    mine = held(desk.live(), desk.staff)
+    note = args.note
+    decisions: dict[str, Decision]
+    if args.release_all:
+        decisions = {c.key: Decision(Choice.RELEASE, note=note) for c in mine}
+    elif args.to:
+        decisions = {c.key: Decision(Choice.HAND, to=args.to, note=note) for c in mine}
+    elif args.keep or not mine or not _interactive():
+        if mine and not args.keep:
+            print(
+                "(not a terminal: keeping everything; use --release-all, --to NAME or --keep)",
+                file=sys.stderr,
+            )
+        decisions = {c.key: KEEP for c in mine}
+    else:
+        decisions = _ask_each(mine, now)
+    result = apply(desk, decisions)
+    summary = shift_summary(
+        desk.store.history(since),
+        desk.live(),
+        staff=desk.staff,
+        since=since,
+        now=now,
+        result=result,
+    )
+    text = summary_text(summary, tz)
+    print(text, end="")
+    if args.save is not None:
+        try:
+            args.save.expanduser().write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise AskdeskError(f"could not save the summary to {args.save}: {error}") from error
+        print(f"saved to {args.save}")
+    return 1 if result.failed else 0
+
+
+def _ask_each(conversations: list[Conversation], now: datetime) -> dict[str, Decision]:
+    print(f"You hold {len(conversations)}:")
+    decisions: dict[str, Decision] = {}
+    for c in conversations:
+        age = format_age(now - c.waiting_since)
+        print(f"{c.key}  {c.channel}  {age}  {one_line(c.latest.text, 70)}")
+        while True:
+            decision = parse_decision(input(PROMPT))
+            if decision is not None:
+                break
+            print("  please answer k, r [NOTE] or h NAME [NOTE]")
+        decisions[c.key] = decision
+    return decisions
+
+
+def parse_decision(answer: str) -> Decision | None:
+    """``k``, ``r [NOTE]`` or ``h NAME [NOTE]`` (or the whole words); ``None`` if unclear."""
+    word, _, rest = answer.strip().partition(" ")
+    rest = rest.strip()
+    match word.lower():
+        case "" | "k" | "keep":
+            return KEEP
+        case "r" | "release":
+            return Decision(Choice.RELEASE, note=rest or None)
+        case "h" | "hand":
+            name, _, note = rest.partition(" ")
+            if not name:
+                return None
+            return Decision(Choice.HAND, to=name, note=note.strip() or None)
+    return None

@@ -1,0 +1,378 @@
+"""Reference statistics: transactions read from conversations, and the figures built on them.
+
+A transaction is one resolved episode of a conversation, counted once however
+many messages it holds; ``docs/statistics.md`` gives every definition. Pure:
+conversations in, numbers out; the caller brings the clock and the time zone.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from askdesk.model import Conversation, Kind, Outcome, QuestionType, Resolution
+from askdesk.model.message import READ_LEVELS
+from askdesk.model.transitions import PATRON
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DIMENSIONS = ("channel", "kind", "type", "outcome", "read", "staff", "day", "hour", "weekday")
+"""What transactions can be grouped by; ``--by`` offers the ones staff ask for."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One resolved episode: what the statistics and the export count.
+
+    No patron words, handles or ids: only what a statistics spreadsheet needs.
+    """
+
+    channel: str
+    kind: Kind
+    started_at: datetime
+    """The patron's first message of the episode."""
+    resolved_at: datetime
+    staff: str
+    """Who resolved it."""
+    outcome: Outcome
+    question_type: QuestionType
+    read_level: int
+    first_response_s: int
+    """First staff reply (or the resolve, if there was no reply) minus ``started_at``."""
+    resolve_s: int
+    """``resolved_at`` minus ``started_at``."""
+    flagged: bool
+    """Flagged for review at any time during the episode."""
+    messages: int
+    """Patron messages in the episode."""
+
+
+@dataclass
+class _Episode:
+    """From a patron's first message to the resolve that closes it (so far)."""
+
+    received: list[datetime] = field(default_factory=list)
+    opened_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolution: Resolution | None = None
+    closed: bool = False
+    flagged: bool = False
+
+    @property
+    def started_at(self) -> datetime | None:
+        return min(self.received, default=self.opened_at)
+
+
+def _episodes(conversation: Conversation, until: datetime | None = None) -> list[_Episode]:
+    """The conversation's episodes, from its events up to ``until`` (all of them if ``None``).
+
+    A patron writing to a resolved conversation starts a new episode; a staff
+    reopen does not (it corrects the last resolve, whose episode goes on).
+    """
+    received = {m.key: m.received_at for m in conversation.messages}
+    resolutions = iter(conversation.resolutions)
+    episodes = [_Episode()]
+    flag_on = False
+    for event in conversation.events:
+        if until is not None and event.at > until:
+            break
+        episode = episodes[-1]
+        if episode.opened_at is None:
+            episode.opened_at = event.at
+        match event.action:
+            case "reopen" if event.staff == PATRON and episode.closed:
+                episode = _Episode(opened_at=event.at, flagged=flag_on)
+                episodes.append(episode)
+                _add_message(episode, received, event.details, event.at)
+            case "arrive" | "follow-up" | "reopen" if event.staff == PATRON:
+                _add_message(episode, received, event.details, event.at)
+            case "reopen":
+                episode.closed = False
+            case "reply":
+                episode.first_response_at = episode.first_response_at or event.at
+            case "resolve":
+                resolution = next(resolutions, None)
+                if resolution is not None:
+                    episode.resolution = resolution
+                    episode.closed = True
+                    episode.first_response_at = episode.first_response_at or event.at
+            case "flag":
+                flag_on = episode.flagged = True
+            case "unflag":
+                flag_on = False
+    return [e for e in episodes if e.opened_at is not None]
+
+
+def _add_message(
+    episode: _Episode, received: dict[str, datetime], details: dict[str, Any], at: datetime
+) -> None:
+    key = details.get("message")
+    episode.received.append(received.get(key, at) if isinstance(key, str) else at)
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(0, round(delta.total_seconds()))
+
+
+def transactions_of(conversation: Conversation) -> list[Transaction]:
+    """Every transaction in one conversation, oldest first."""
+    out = []
+    for episode in _episodes(conversation):
+        resolution, started = episode.resolution, episode.started_at
+        if not episode.closed or resolution is None or started is None:
+            continue
+        responded = episode.first_response_at or resolution.at
+        out.append(
+            Transaction(
+                channel=conversation.channel,
+                kind=conversation.kind,
+                started_at=started,
+                resolved_at=resolution.at,
+                staff=resolution.staff,
+                outcome=resolution.outcome,
+                question_type=resolution.question_type,
+                read_level=resolution.read_level,
+                first_response_s=_seconds(responded - started),
+                resolve_s=_seconds(resolution.at - started),
+                flagged=episode.flagged,
+                messages=len(episode.received),
+            )
+        )
+    return out
+
+
+def open_since(conversation: Conversation, as_of: datetime) -> datetime | None:
+    """When the episode that was open at ``as_of`` began; ``None`` if none was open."""
+    resolution = conversation.resolution
+    if resolution is not None and resolution.at <= as_of:
+        return None  # resolved then and not reopened since: the common case, without a walk
+    if conversation.events and conversation.events[0].at > as_of:
+        return None
+    episodes = _episodes(conversation, until=as_of)
+    if not episodes or episodes[-1].closed:
+        return None
+    return episodes[-1].started_at
+
+
+# -- ranges and time zones ----------------------------------------------------------
+
+
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """Midnight at the start of ``day`` in ``tz`` (summer time included)."""
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def local_day(at: datetime, tz: tzinfo) -> date:
+    return at.astimezone(tz).date()
+
+
+def _in_range(at: datetime, since: datetime | None, until: datetime | None) -> bool:
+    return (since is None or at >= since) and (until is None or at < until)
+
+
+# -- the figures ----------------------------------------------------------------------
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float | None]:
+    """``median`` (the middle value, or the mean of the two middle ones) and
+    ``p90`` (nearest rank: the smallest value at least 90% of values do not exceed)."""
+    if not values:
+        return {"median": None, "p90": None}
+    ordered = sorted(values)
+    rank = math.ceil(0.9 * len(ordered))
+    return {"median": float(statistics.median(ordered)), "p90": float(ordered[rank - 1])}
+
+
+def _dimension(name: str, tz: tzinfo) -> Callable[[Transaction], str]:
+    match name:
+        case "channel":
+            return lambda t: t.channel
+        case "kind":
+            return lambda t: t.kind.value
+        case "type":
+            return lambda t: t.question_type.value
+        case "outcome":
+            return lambda t: t.outcome.value
+        case "read":
+            return lambda t: str(t.read_level)
+        case "staff":
+            return lambda t: t.staff
+        case "day":
+            return lambda t: local_day(t.resolved_at, tz).isoformat()
+        case "hour":
+            return lambda t: str(t.resolved_at.astimezone(tz).hour)
+        case "weekday":
+            return lambda t: WEEKDAYS[t.resolved_at.astimezone(tz).weekday()]
+    raise ValueError(f"cannot group transactions by {name!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One row of a breakdown: a value of a dimension and its transactions."""
+
+    value: str
+    transactions: int
+    share: float
+    first_response_median_s: float | None
+    resolve_median_s: float | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The figures for one range; ``transactions`` are those resolved in it."""
+
+    since: datetime | None
+    until: datetime | None
+    tz: tzinfo
+    as_of: datetime
+    """The moment the backlog is counted at: the end of the range, or now."""
+    transactions: tuple[Transaction, ...]
+    backlog_open: int
+    backlog_oldest_s: int | None
+
+    def values(self, dimension: str) -> list[str]:
+        """Every value of ``dimension`` in display order, zeros included where the set is fixed."""
+        fixed: dict[str, list[str]] = {
+            "kind": [k.value for k in Kind],
+            "type": [t.value for t in QuestionType],
+            "outcome": [o.value for o in Outcome],
+            "read": [str(n) for n in READ_LEVELS],
+            "hour": [str(h) for h in range(24)],
+            "weekday": list(WEEKDAYS),
+        }
+        if dimension in fixed:
+            return fixed[dimension]
+        if dimension == "day":
+            return [d.isoformat() for d in self.days()]
+        key = _dimension(dimension, self.tz)
+        return sorted({key(t) for t in self.transactions})
+
+    def days(self) -> list[date]:
+        """Every local day of the range; an open start begins at the first transaction."""
+        seen = [local_day(t.resolved_at, self.tz) for t in self.transactions]
+        first = local_day(self.since, self.tz) if self.since else min(seen, default=None)
+        end = self.until - timedelta(microseconds=1) if self.until else self.as_of
+        last = local_day(end, self.tz)
+        if first is None or last is None or last < first:
+            return []
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    def count_by(self, dimension: str) -> dict[str, int]:
+        counts = Counter(map(_dimension(dimension, self.tz), self.transactions))
+        return {value: counts.get(value, 0) for value in self.values(dimension)}
+
+    def groups(self, dimension: str) -> list[Group]:
+        key = _dimension(dimension, self.tz)
+        members: dict[str, list[Transaction]] = {v: [] for v in self.values(dimension)}
+        for t in self.transactions:
+            members.setdefault(key(t), []).append(t)
+        total = len(self.transactions)
+        return [
+            Group(
+                value=value,
+                transactions=len(ts),
+                share=len(ts) / total if total else 0.0,
+                first_response_median_s=percentiles([t.first_response_s for t in ts])["median"],
+                resolve_median_s=percentiles([t.resolve_s for t in ts])["median"],
+            )
+            for value, ts in members.items()
+        ]
+
+    def first_response(self) -> dict[str, float | None]:
+        return percentiles([t.first_response_s for t in self.transactions])
+
+    def resolve_time(self) -> dict[str, float | None]:
+        return percentiles([t.resolve_s for t in self.transactions])
+
+    def first_response_by_day(self) -> dict[str, float | None]:
+        """The median first response of each day's transactions: the response-time trend."""
+        return {g.value: g.first_response_median_s for g in self.groups("day")}
+
+    @property
+    def flagged(self) -> int:
+        return sum(t.flagged for t in self.transactions)
+
+
+def compute(
+    conversations: Iterable[Conversation],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Stats:
+    """The statistics of the transactions resolved in ``[since, until)``.
+
+    The backlog is counted at the end of the range (or now, if that is
+    earlier), so a range that has ended always gives the same figures.
+    """
+    as_of = min(until, now) if until is not None else now
+    found: list[Transaction] = []
+    open_count, oldest = 0, None
+    for conversation in conversations:
+        last = conversation.resolutions[-1].at if conversation.resolutions else None
+        if last is not None and (since is None or last >= since):
+            found.extend(
+                t for t in transactions_of(conversation) if _in_range(t.resolved_at, since, until)
+            )
+        started = open_since(conversation, as_of)
+        if started is not None:
+            open_count += 1
+            oldest = started if oldest is None else min(oldest, started)
+    found.sort(key=lambda t: (t.resolved_at, t.started_at, t.channel))
+    return Stats(
+        since=since,
+        until=until,
+        tz=tz,
+        as_of=as_of,
+        transactions=tuple(found),
+        backlog_open=open_count,
+        backlog_oldest_s=_seconds(as_of - oldest) if oldest is not None else None,
+    )
+
+
+def stats_record(stats: Stats, generated_at: datetime) -> dict[str, Any]:
+    """The statistics as one JSON object; the field names are a contract for scripts."""
+    return {
+        "generated_at": generated_at.isoformat(),
+        "since": stats.since.isoformat() if stats.since else None,
+        "until": stats.until.isoformat() if stats.until else None,
+        "timezone": str(stats.tz),
+        "transactions": len(stats.transactions),
+        "by_channel": stats.count_by("channel"),
+        "by_kind": stats.count_by("kind"),
+        "by_type": stats.count_by("type"),
+        "by_outcome": stats.count_by("outcome"),
+        "by_read": stats.count_by("read"),
+        "by_staff": stats.count_by("staff"),
+        "by_day": stats.count_by("day"),
+        "by_hour": stats.count_by("hour"),
+        "by_weekday": stats.count_by("weekday"),
+        "first_response_s": stats.first_response(),
+        "resolve_s": stats.resolve_time(),
+        "first_response_by_day": stats.first_response_by_day(),
+        "flagged": stats.flagged,
+        "backlog": {
+            "open": stats.backlog_open,
+            "oldest_s": stats.backlog_oldest_s,
+            "as_of": stats.as_of.isoformat(),
+        },
+    }
+
+
+def format_duration(seconds: float | None) -> str:
+    """A duration for people: ``45s``, ``4m 30s``, ``2h 05m``, ``3d 4h``; ``-`` for none."""
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"

@@ -1,0 +1,248 @@
+"""The statistics screen: the figures of ``askdesk stats`` and charts read at a glance.
+
+The numbers are counted in a thread worker (history may be years of
+archives); the screen changes only when the ``Computed`` message arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, cast
+
+from rich.console import Group as RichGroup
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from askdesk.desk.stats import Stats, compute, day_start, format_duration
+from askdesk.desk.views import format_age
+
+if TYPE_CHECKING:
+    from askdesk.tui.app import AskdeskApp
+
+RANGES: tuple[tuple[str, int | None], ...] = (
+    ("last 7 days", 7),
+    ("last 30 days", 30),
+    ("last 365 days", 365),
+    ("all time", None),
+)
+BREAKDOWNS = (("channel", "Channel"), ("type", "Question type"), ("read", "READ"))
+BREAKDOWNS_2 = (("outcome", "Outcome"), ("staff", "Staff"))
+
+
+def range_bounds(days: int | None, now: datetime, tz: tzinfo) -> tuple[date | None, date]:
+    """The first and last local day of "the last ``days`` days", today included."""
+    today = now.astimezone(tz).date()
+    return (today - timedelta(days=days - 1) if days else None), today
+
+
+def _ticks(labels: list[str], most: int = 8) -> tuple[list[float], list[str]]:
+    """At most ``most`` evenly spaced tick positions (1-based) and their labels."""
+    if not labels:
+        return [], []
+    step = max(1, -(-len(labels) // most))
+    positions = range(1, len(labels) + 1, step)
+    return [float(p) for p in positions], [labels[p - 1] for p in positions]
+
+
+def _count_ticks(counts: list[int], most: int = 5) -> list[float]:
+    """Whole-number ticks for a count axis (no "1.67 transactions")."""
+    top = max(counts, default=0)
+    step = max(1, -(-top // most))
+    return [float(n) for n in range(0, top + step, step)]
+
+
+class StatsScreen(Screen[None]):
+    """Reference statistics for a range: figures, breakdowns and three charts."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="back"),
+        Binding(
+            "r",
+            "next_range",
+            "Range",
+            id="stats_range",
+            tooltip="Show the next range: 7 days, 30 days, 365 days, all time",
+        ),
+        Binding("j,down", "scroll('down')", "Scroll", show=False),
+        Binding("k,up", "scroll('up')", "Scroll", show=False),
+    ]
+
+    @dataclass
+    class Computed(Message):
+        """The worker counted the figures for the range with this index."""
+
+        bubble = False
+        stats: Stats
+        range_index: int
+
+    def __init__(self, range_index: int = 1) -> None:
+        super().__init__()
+        self.range_index = range_index
+
+    @property
+    def desk_app(self) -> AskdeskApp:
+        return cast("AskdeskApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="stats-title")
+        with VerticalScroll(id="stats-body"):
+            with Horizontal(id="stats-figures"):
+                yield Static("Counting…", id="stats-summary")
+                yield Static(id="stats-breakdowns")
+                yield Static(id="stats-breakdowns-2")
+            with Horizontal(classes="stats-charts"):
+                yield PlotextPlot(id="chart-day")
+                yield PlotextPlot(id="chart-trend")
+            with Horizontal(classes="stats-charts"):
+                yield PlotextPlot(id="chart-hour")
+                yield PlotextPlot(id="chart-weekday")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#stats-body").focus()
+        self._count()
+
+    # -- counting, off the event loop -----------------------------------------------
+
+    def _count(self) -> None:
+        label, days = RANGES[self.range_index]
+        app = self.desk_app
+        first, last = range_bounds(days, app.clock.now(), app.tz)
+        self.query_one("#stats-title", Static).update(
+            Text.assemble(
+                ("Statistics", "bold"),
+                f" · {label} · "
+                + (f"{first.isoformat()} to " if first else "up to ")
+                + f"{last.isoformat()} ({app.tz}) · by when resolved",
+            )
+        )
+        self.query_one("#stats-summary", Static).update("Counting…")
+        since = day_start(first, app.tz) if first else None
+        until = day_start(last + timedelta(days=1), app.tz)
+        self.count(since, until, self.range_index)
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def count(self, since: datetime | None, until: datetime, range_index: int) -> None:
+        app = self.desk_app
+        stats = compute(
+            app.desk.store.history(since), now=app.clock.now(), tz=app.tz, since=since, until=until
+        )
+        self.post_message(self.Computed(stats, range_index))
+
+    @on(Computed)
+    def _computed(self, message: Computed) -> None:
+        if message.range_index != self.range_index:
+            return  # the range changed while counting; its own worker is on the way
+        stats = message.stats
+        self.query_one("#stats-summary", Static).update(summary_table(stats))
+        self.query_one("#stats-breakdowns", Static).update(
+            RichGroup(*(breakdown_table(stats, d, t) for d, t in BREAKDOWNS))
+        )
+        self.query_one("#stats-breakdowns-2", Static).update(
+            RichGroup(*(breakdown_table(stats, d, t) for d, t in BREAKDOWNS_2))
+        )
+        self._draw_charts(stats)
+
+    def _draw_charts(self, stats: Stats) -> None:
+        days = stats.count_by("day")
+        labels = [d[5:] for d in days]  # MM-DD
+        positions, tick_labels = _ticks(labels)
+        chart = self.query_one("#chart-day", PlotextPlot)
+        plt = chart.plt
+        plt.clear_figure()
+        plt.title("Transactions per day")
+        if days:
+            plt.bar(list(range(1, len(days) + 1)), list(days.values()), marker="sd", width=0.6)
+            plt.xticks(positions, tick_labels)
+            plt.yticks(_count_ticks(list(days.values())))
+        chart.refresh()
+
+        trend = stats.first_response_by_day()
+        chart = self.query_one("#chart-trend", PlotextPlot)
+        plt = chart.plt
+        plt.clear_figure()
+        plt.title("First response, daily median (minutes)")
+        points = [
+            (i, value / 60) for i, value in enumerate(trend.values(), start=1) if value is not None
+        ]
+        if points:
+            plt.plot([x for x, _ in points], [y for _, y in points], marker="braille")
+            plt.xlim(0.5, len(trend) + 0.5)  # the same days as the chart beside it
+            plt.xticks(positions, tick_labels)
+        chart.refresh()
+
+        hours = stats.count_by("hour")
+        chart = self.query_one("#chart-hour", PlotextPlot)
+        plt = chart.plt
+        plt.clear_figure()
+        plt.title("By hour of day")
+        plt.bar([int(h) for h in hours], list(hours.values()), marker="sd", width=0.6)
+        plt.yticks(_count_ticks(list(hours.values())))
+        plt.xticks([float(h) for h in range(0, 24, 3)], [f"{h:02d}" for h in range(0, 24, 3)])
+        chart.refresh()
+
+        weekdays = stats.count_by("weekday")
+        chart = self.query_one("#chart-weekday", PlotextPlot)
+        plt = chart.plt
+        plt.clear_figure()
+        plt.title("By weekday")
+        plt.bar(list(weekdays), list(weekdays.values()), marker="sd", width=0.6)
+        plt.yticks(_count_ticks(list(weekdays.values())))
+        chart.refresh()
+
+    # -- keys -----------------------------------------------------------------------
+
+    def action_next_range(self) -> None:
+        self.range_index = (self.range_index + 1) % len(RANGES)
+        self._count()
+
+    def action_scroll(self, direction: str) -> None:
+        body = self.query_one("#stats-body", VerticalScroll)
+        if direction == "down":
+            body.scroll_down(animate=False)
+        else:
+            body.scroll_up(animate=False)
+
+
+def summary_table(stats: Stats) -> Table:
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    first, resolve = stats.first_response(), stats.resolve_time()
+    table.add_row("Transactions", str(len(stats.transactions)))
+    table.add_row("First response, median", format_duration(first["median"]))
+    table.add_row("First response, 90%", format_duration(first["p90"]))
+    table.add_row("To resolve, median", format_duration(resolve["median"]))
+    table.add_row("To resolve, 90%", format_duration(resolve["p90"]))
+    table.add_row("Flagged for review", str(stats.flagged))
+    oldest = stats.backlog_oldest_s
+    table.add_row(
+        "Open now",
+        f"{stats.backlog_open}"
+        + (f", oldest {format_age(timedelta(seconds=oldest))}" if oldest is not None else ""),
+    )
+    return table
+
+
+def breakdown_table(stats: Stats, dimension: str, title: str) -> Table:
+    table = Table(box=None, padding=(0, 1), title_justify="left")
+    table.add_column(title, style="bold")
+    table.add_column("n", justify="right")
+    table.add_column("%", justify="right")
+    groups = sorted(
+        (g for g in stats.groups(dimension) if g.transactions), key=lambda g: -g.transactions
+    )
+    for g in groups:
+        table.add_row(Text(g.value), str(g.transactions), f"{g.share:.0%}")
+    if not groups:
+        table.add_row(Text("none", style="dim"), "", "")
+    return table

@@ -1,0 +1,450 @@
+"""The desk driven by its keys: every staff action reaches the store and the screen.
+
+Each test runs the real ``AskdeskApp`` on a temporary TinyDB store with a
+fixed clock and no poller, presses keys through Textual's Pilot and waits on
+the app's workers and messages, never on wall time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+from textual.widgets import Input, Tab
+from tuikit import Recorder, screen_lines, settle, type_text
+
+from askdesk.clock import FixedClock
+from askdesk.desk import Desk
+from askdesk.model import Outcome, QuestionType, Status
+from askdesk.store import TinyDBStore
+from askdesk.tui.app import AskdeskApp
+from askdesk.tui.messages import ActionRefused, DeskChanged
+from askdesk.tui.screens.desk import DeskScreen
+from askdesk.tui.screens.detail import DetailScreen
+from askdesk.tui.screens.help import HelpScreen
+from askdesk.tui.screens.prompts import ResolveDialog, TextPrompt
+from askdesk.tui.widgets.conversation_list import ConversationList
+
+SIZE = (120, 34)
+TALL = (120, 70)
+OLDEST, MIDDLE, NEWEST = "web:1", "web:2", "web:3"
+
+
+@pytest.fixture
+def seeded(desk: Desk, make_message) -> Desk:
+    """Three new questions; New lists them longest-waiting first: web:1, web:2, web:3."""
+    desk.ingest(
+        [
+            make_message("1", "Are you open on Monday?", author="@reader", minutes_ago=50),
+            make_message(
+                "2", "Where can I park near the main branch?", author="@driver", minutes_ago=30
+            ),
+            make_message(
+                "3", "Do you have books on local history?", author="@historian", minutes_ago=10
+            ),
+        ]
+    )
+    return desk
+
+
+def make_app(desk: Desk, clock: FixedClock, *, refresh_seconds: float = 3600) -> AskdeskApp:
+    # A long refresh interval: the store is checked only when a test (or the app) asks.
+    app = AskdeskApp(desk, clock=clock, poller=None, refresh_seconds=refresh_seconds)
+    app.animation_level = "none"  # the pane underline would slide; Pilot waits for it
+    return app
+
+
+def desk_screen(app: AskdeskApp) -> DeskScreen:
+    assert isinstance(app.screen, DeskScreen), f"expected the desk, got {app.screen!r}"
+    return app.screen
+
+
+def rows_widget(app: AskdeskApp) -> ConversationList:
+    return desk_screen(app).query_one(ConversationList)
+
+
+def row_keys(app: AskdeskApp) -> list[str]:
+    return [row.key for row in rows_widget(app).rows]
+
+
+def tab_labels(app: AskdeskApp) -> list[str]:
+    return [str(tab.label) for tab in desk_screen(app).query(Tab)]
+
+
+# -- claim and release ----------------------------------------------------------------
+
+
+async def test_claim_moves_the_row_to_claimed(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert row_keys(app) == [OLDEST, MIDDLE, NEWEST]
+        assert tab_labels(app) == ["New (3)", "Claimed (0)", "Resolved (0)"]
+
+        await pilot.press("c")
+        await settle(pilot)
+
+        stored = seeded.store.get(OLDEST)
+        assert stored is not None
+        assert (stored.status, stored.holder) == (Status.CLAIMED, "ana")
+        assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
+        assert row_keys(app) == [MIDDLE, NEWEST]
+        # The cursor stays on the line: the next question is ready to claim.
+        assert rows_widget(app).current.key == MIDDLE
+
+        await pilot.press("2")
+        await pilot.pause()
+        assert row_keys(app) == [OLDEST]
+        assert rows_widget(app).rows[0].holder == "ana"
+
+
+async def test_release_gives_it_back_to_new(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert row_keys(app) == [OLDEST]
+
+        await pilot.press("u")
+        await settle(pilot)
+
+        stored = seeded.store.get(OLDEST)
+        assert (stored.status, stored.holder) == (Status.NEW, None)
+        assert [e.action for e in stored.events][-2:] == ["claim", "release"]
+        assert row_keys(app) == []
+        assert tab_labels(app) == ["New (3)", "Claimed (0)", "Resolved (0)"]
+        await pilot.press("1")
+        await pilot.pause()
+        assert row_keys(app) == [OLDEST, MIDDLE, NEWEST]
+
+
+# -- resolve ----------------------------------------------------------------------------
+
+
+async def test_resolve_records_type_and_read_level(seeded: Desk, clock: FixedClock) -> None:
+    recorder = Recorder()
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        # Escape backs out of the dialog without a change.
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+        assert seeded.store.get(OLDEST).status is Status.NEW
+
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("2", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveDialog)
+        assert app.screen.key == OLDEST
+
+        # Question type: directional, ready-reference, research, ... -> research.
+        await pilot.press("down", "down", "enter")
+        await pilot.press("4")  # READ level by its digit
+        await pilot.press("enter")
+        await settle(pilot)
+
+        assert isinstance(app.screen, DeskScreen)
+        stored = seeded.store.get(OLDEST)
+        assert stored.status is Status.RESOLVED
+        resolution = stored.resolution
+        assert resolution is not None
+        assert (resolution.outcome, resolution.question_type, resolution.read_level) == (
+            Outcome.ANSWERED,
+            QuestionType.RESEARCH,
+            4,
+        )
+        assert resolution.staff == "ana"
+        assert tab_labels(app) == ["New (2)", "Claimed (0)", "Resolved (1)"]
+        await pilot.press("3")
+        await pilot.pause()
+        assert row_keys(app) == [OLDEST]
+        assert ("information", f"{OLDEST} resolved (answered, research, READ 4)") in (
+            recorder.notifications()
+        )
+
+
+# -- flag, note, hand-off ---------------------------------------------------------------
+
+
+async def test_flag_with_a_reason_and_clear_it(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        # Cancelled, then saved empty: neither flags anything.
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+        assert seeded.store.get(OLDEST).flag is None
+
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        await type_text(pilot, "rude tone")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert seeded.store.get(OLDEST).flag == "rude tone"
+        assert rows_widget(app).rows[0].flag == "rude tone"
+
+        await pilot.press("exclamation_mark")  # again: clears, no prompt
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+        stored = seeded.store.get(OLDEST)
+        assert stored.flag is None
+        assert [e.action for e in stored.events] == ["arrive", "flag", "unflag"]
+        assert rows_widget(app).rows[0].flag is None
+
+
+async def test_note_is_stored_with_its_staff(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await type_text(pilot, "rang back")
+        await pilot.press("enter")
+        await settle(pilot)
+
+        notes = seeded.store.get(OLDEST).notes
+        assert [(e.staff, e.details["text"]) for e in notes] == [("ana", "rang back")]
+
+
+async def test_hand_off_to_a_colleague(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        await type_text(pilot, "bo")
+        await pilot.press("enter")
+        await settle(pilot)
+
+        stored = seeded.store.get(OLDEST)
+        assert (stored.status, stored.holder) == (Status.CLAIMED, "bo")
+        assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
+        await pilot.press("2")
+        await pilot.pause()
+        assert [(r.key, r.holder) for r in rows_widget(app).rows] == [(OLDEST, "bo")]
+        # Bo's now: ana can neither release nor claim it.
+        assert desk_screen(app).check_action("release", ()) is False
+        assert desk_screen(app).check_action("claim", ()) is False
+
+
+# -- filter, help, detail ---------------------------------------------------------------
+
+
+async def test_filter_narrows_rows_and_escape_clears(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        field = desk_screen(app).query_one("#filter", Input)
+        assert field.display and field.has_focus
+
+        await type_text(pilot, "park")  # in the text
+        await pilot.pause()
+        assert row_keys(app) == [MIDDLE]
+        await type_text(pilot, "x")
+        await pilot.pause()
+        assert row_keys(app) == []
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert row_keys(app) == [OLDEST, MIDDLE, NEWEST]
+        assert not field.display
+        assert rows_widget(app).has_focus
+
+        # Enter keeps a filter; the keys then act on what it shows.
+        await pilot.press("slash")
+        await type_text(pilot, "histor")  # the author
+        await pilot.press("enter")
+        await pilot.pause()
+        assert row_keys(app) == [NEWEST]
+        assert field.display and rows_widget(app).has_focus
+        await pilot.press("c")
+        await settle(pilot)
+        assert seeded.store.get(NEWEST).holder == "ana"
+        assert seeded.store.get(OLDEST).holder is None
+
+
+async def test_help_lists_the_keys_for_the_row_under_the_cursor(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    seeded.claim(OLDEST)
+    app = make_app(seeded, clock)
+    # Tall enough that the whole help fits without scrolling.
+    async with app.run_test(size=TALL) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = "\n".join(screen_lines(app.export_screenshot()))
+        for words in [
+            "Take this conversation",
+            "Done: record outcome",
+            "Flag for review",
+            "Add an internal note",
+            "Hand this conversation",
+            "Show only conversations",
+        ]:
+            assert words in shown, words
+        # Release does not apply to a new row, so help does not offer it.
+        assert "Give it back to New" not in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+
+        await pilot.press("2", "question_mark")  # on ana's claimed row
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app.export_screenshot()))
+        assert "Give it back to New" in shown
+        assert "Take this conversation" not in shown
+        await pilot.press("question_mark")  # the same key closes it
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+
+
+async def test_enter_opens_the_detail_and_escape_returns(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.key == MIDDLE
+
+        await pilot.press("c")  # keys mean the same on the detail screen
+        await settle(pilot)
+        assert seeded.store.get(MIDDLE).holder == "ana"
+        assert isinstance(app.screen, DetailScreen)
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DeskScreen)
+        assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
+
+
+# -- the footer offers what applies -----------------------------------------------------
+
+
+async def test_claim_is_not_offered_on_a_claimed_row(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = desk_screen(app)
+        assert screen.check_action("claim", ()) is True
+        assert "c" in screen.active_bindings
+        assert "u" not in screen.active_bindings
+
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert rows_widget(app).current.key == OLDEST
+        assert screen.check_action("claim", ()) is False
+        assert "c" not in screen.active_bindings
+        assert "u" in screen.active_bindings
+        assert "d" in screen.active_bindings
+
+        # Pressing it anyway does nothing.
+        before = seeded.store.get(OLDEST).events
+        await pilot.press("c")
+        await settle(pilot)
+        assert seeded.store.get(OLDEST).events == before
+
+
+async def test_nothing_to_act_on_in_an_empty_pane(seeded: Desk, clock: FixedClock) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        screen = desk_screen(app)
+        assert rows_widget(app).rows == []
+        for action in ("claim", "release", "resolve", "flag", "note", "hand_off"):
+            assert screen.check_action(action, ()) is False, action
+        await pilot.press("c", "d", "n", "exclamation_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+
+
+# -- several staff on one store ---------------------------------------------------------
+
+
+async def test_second_app_sees_a_claim_on_its_next_refresh(
+    seeded: Desk, clock: FixedClock, store_path: Path
+) -> None:
+    bo = Desk(TinyDBStore(store_path), "bo", clock)
+    refreshed = asyncio.Event()
+
+    def hook(message: Message) -> None:
+        if isinstance(message, DeskChanged):
+            refreshed.set()
+
+    app = make_app(bo, clock, refresh_seconds=0.05)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await pilot.pause()
+        assert tab_labels(app) == ["New (3)", "Claimed (0)", "Resolved (0)"]
+
+        seeded.claim(OLDEST)  # ana, in another process as far as bo's app knows
+        # The app's own interval notices the changed file; bounded, never a sleep.
+        await asyncio.wait_for(refreshed.wait(), timeout=5)
+        await settle(pilot)
+
+        assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
+        await pilot.press("2")
+        await pilot.pause()
+        assert [(r.key, r.holder) for r in rows_widget(app).rows] == [(OLDEST, "ana")]
+        assert desk_screen(app).check_action("claim", ()) is False
+
+
+async def test_check_store_picks_up_another_desks_changes(
+    seeded: Desk, clock: FixedClock, store_path: Path
+) -> None:
+    bo = Desk(TinyDBStore(store_path), "bo", clock)
+    app = make_app(bo, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        seeded.claim(OLDEST)
+        seeded.resolve(MIDDLE, Outcome.REFERRED, QuestionType.POLICY, 2)
+        app.check_store()
+        await settle(pilot)
+        assert tab_labels(app) == ["New (1)", "Claimed (1)", "Resolved (1)"]
+        assert row_keys(app) == [NEWEST]
+
+
+async def test_claim_race_is_refused_with_the_winners_name(
+    seeded: Desk, clock: FixedClock, store_path: Path
+) -> None:
+    bo = Desk(TinyDBStore(store_path), "bo", clock)
+    recorder = Recorder()
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await pilot.pause()
+        bo.claim(OLDEST)  # bo wins; ana's screen has not refreshed yet
+        assert row_keys(app) == [OLDEST, MIDDLE, NEWEST]
+
+        await pilot.press("c")
+        await settle(pilot)
+
+        [refused] = recorder.of(ActionRefused)
+        assert "bo" in refused.reason
+        assert ("warning", f"{OLDEST} is already claimed by bo") in recorder.notifications()
+        stored = seeded.store.get(OLDEST)
+        assert (stored.status, stored.holder) == (Status.CLAIMED, "bo")
+        assert [(e.staff, e.action) for e in stored.events] == [
+            ("patron", "arrive"),
+            ("bo", "claim"),
+        ]
+        # The refusal refreshed the desk: the row shows where it really is.
+        assert row_keys(app) == [MIDDLE, NEWEST]
+        assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]

@@ -1,0 +1,163 @@
+"""What the desk looks like: one snapshot per screen state, reviewed by eye when it changes.
+
+Every app is built here on a seeded temporary store with the fixed clock, so
+ages ("1h", "25m") and history times never depend on when the suite runs.
+Update with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look
+at the SVGs in ``__snapshots__`` before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from askdesk.clock import FixedClock
+from askdesk.desk import Desk
+from askdesk.model import Kind, Message, Outcome, QuestionType
+from askdesk.store import TinyDBStore
+from askdesk.tui.app import AskdeskApp
+
+SIZE = (120, 34)
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+"""A Monday afternoon on the desk; every age and time in the snapshots follows from it."""
+
+
+DETAIL_KEY = "webform:118"
+
+# What arrived, oldest first: (minutes before 14:00, channel, id, kind, author).
+ARRIVALS = [
+    (95, "mastodon", "109", Kind.MENTION, "@reader@mastodon.social"),
+    (58, "email", "m-77", Kind.EMAIL, "Sam Ortiz"),
+    (45, "webform", "118", Kind.DIRECT, "Priya N."),
+    (30, "email", "m-80", Kind.EMAIL, "Dana Whitfield"),
+    (25, "sms", "+15550142-9", Kind.DIRECT, "+1 555 0142"),
+    (18, "webform", "121", Kind.DIRECT, "Priya N."),
+    (12, "bluesky", "3kx2", Kind.MENTION, "@kim.bsky.social"),
+    (3, "xmpp", "c-5512", Kind.CHAT, "guest42"),
+]
+TEXTS = {
+    "109": "Are you open on Thanksgiving Day? The website says two different things.",
+    "m-77": "Can I still get a library card without a utility bill? I just moved here.",
+    "118": "Do you hold the 1951 first edition of 'The Catcher in the Rye'? "
+    "I'd like to see it for a class project.",
+    "m-80": "Do you have city directories from the 1920s? "
+    "I'm tracing my great-grandmother's addresses.",
+    "+15550142-9": "your printers never work and your staff are useless. "
+    "fix it or I'm calling the mayor",
+    "121": "Also: can I see it in person on Saturday morning, or do I need an appointment?",
+    "3kx2": "Is there a limit on how many ebooks I can borrow at once?",
+    "c-5512": "where is the quiet study room?",
+}
+
+
+class SeedClock:
+    """A clock the seeding sets to each moment of the story; the app gets a fixed one."""
+
+    def __init__(self) -> None:
+        self.at = NOW
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def seed(path: Path) -> None:
+    """Seven conversations as a shift might find them at 14:00, built in the order it happened.
+
+    New: an overdue Mastodon question, a flagged SMS, a Bluesky and a chat
+    question. Claimed: a two-message web-form question held by ana (with a
+    note) and an email held by her colleague bo. Resolved: one email ana
+    answered.
+    """
+    clock = SeedClock()
+    ana = Desk(TinyDBStore(path), "ana", clock)
+    bo = Desk(TinyDBStore(path), "bo", clock)
+
+    def arrive(channel: str, remote_id: str, kind: Kind, author: str) -> None:
+        follow_up = remote_id == "121"  # Priya writes again in her web-form conversation
+        message = Message(
+            channel=channel,
+            remote_id=remote_id,
+            kind=kind,
+            author=author,
+            text=TEXTS[remote_id],
+            received_at=clock.at,
+            conversation="118" if follow_up else None,
+            label="form" if channel == "webform" else None,
+        )
+        ana.ingest([message])
+
+    story: list[tuple[float, Callable[[], object]]] = [
+        (minutes, partial(arrive, *details)) for minutes, *details in ARRIVALS
+    ]
+    story += [
+        (44, lambda: ana.resolve("email:m-77", Outcome.ANSWERED, QuestionType.POLICY, 2)),
+        (28, lambda: bo.claim("email:m-80")),
+        (22, lambda: ana.claim(DETAIL_KEY)),
+        (22, lambda: ana.flag("sms:+15550142-9", "hostile")),
+        (15, lambda: ana.note(DETAIL_KEY, "Asked Special Collections if it can leave the vault.")),
+    ]
+    for minutes, happen in sorted(story, key=lambda step: -step[0]):
+        clock.at = NOW - timedelta(minutes=minutes)
+        happen()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> AskdeskApp:
+    path = tmp_path / "desk.json"
+    seed(path)
+    desk = Desk(TinyDBStore(path), "ana", FixedClock(NOW))
+    return AskdeskApp(
+        desk,
+        clock=desk.clock,
+        poller=None,
+        library="Anytown Public Library",
+        refresh_seconds=3600,
+    )
+
+
+def test_new_pane(snap_compare, app: AskdeskApp) -> None:
+    """The desk at 14:00: New (4), Claimed (2), Resolved (1) over the New pane.
+
+    Rows longest-waiting first; the Mastodon question (1h) is marked LATE in the
+    warning colour, the SMS is marked ⚑ in the error colour; the cursor is on the
+    first row and the preview below shows its author, channel and whole text.
+    Footer: Open, Claim, Resolve, Flag, Note, Hand off, Filter, Quit, Help.
+    """
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_claimed_pane(snap_compare, app: AskdeskApp) -> None:
+    """The Claimed pane: ana's two-message web-form question and bo's email.
+
+    HOLDER shows ana and bo; the cursor is on ana's row, so the footer offers
+    Release and Resolve (not Claim); the preview says "claimed by ana · 2 messages".
+    """
+    assert snap_compare(app, press=["2"], terminal_size=SIZE)
+
+
+def test_detail(snap_compare, app: AskdeskApp) -> None:
+    """The detail of webform:118 held by ana: heading with status, both messages
+    with their times and ages, the Notes section with ana's note, and the
+    History (arrived, claimed, patron wrote again, note). Footer: Back, Release,
+    Resolve, Flag, Note, Hand off.
+    """
+    assert snap_compare(app, press=["2", "enter"], terminal_size=SIZE)
+
+
+def test_resolve_dialog(snap_compare, app: AskdeskApp) -> None:
+    """The resolve dialog over the Claimed pane for webform:118: question types
+    (directional highlighted and focused), READ levels 1-6 with their meanings,
+    outcomes (answered), and the hint line.
+    """
+    assert snap_compare(app, press=["2", "d"], terminal_size=SIZE)
+
+
+def test_help(snap_compare, app: AskdeskApp) -> None:
+    """Help over the New pane: the guide to the desk, then the keys that work on
+    the row under the cursor with their descriptions.
+    """
+    assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
