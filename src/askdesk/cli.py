@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="NAME")
     command("fetch", "poll every configured channel once and print what arrived")
     _statistics_commands(command)
+    from askdesk.cli_replies import add_commands
+
+    add_commands(command)
     return parser
 
 
@@ -226,6 +229,10 @@ def _run(args: argparse.Namespace, config: Config) -> int:
             out.done(desk.hand_off(key, args.to), f"handed to {args.to}")
         case "fetch":
             return _fetch(desk, config)
+        case "reply" | "templates" | "outbox":
+            from askdesk import cli_replies
+
+            return cli_replies.run(args, desk, config)
         case "stats" | "export" | "purge" | "handover":
             from askdesk import cli_stats
 

@@ -95,6 +95,17 @@ def print_conversation(c: Conversation, now: datetime) -> None:
         if m.url:
             console.print(Text(inert(m.url, keep_newlines=False), style="dim"))
         console.print()
+    if c.replies:
+        console.print(Text("Replies", style="bold"))
+        for r in c.replies:
+            when = f"{r.sent_at:%Y-%m-%d %H:%M}" if r.sent_at else f"{r.created_at:%Y-%m-%d %H:%M}"
+            via = f" from {', '.join(r.templates)}" if r.templates else ""
+            route = " (private)" if r.private else ""
+            console.print(Text(f"  {when}  {r.staff}  {r.status.value}{route}{via}", style="bold"))
+            if r.last_error and r.status.value != "sent":
+                console.print(Text(f"  {inert(r.last_error, keep_newlines=False)}"))
+            console.print(Text("  " + inert(r.text).replace("\n", "\n  ")))
+        console.print()
     console.print(Text("History", style="bold"))
     for e in c.events:
         console.print(

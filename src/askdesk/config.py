@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
+from askdesk.desk.privacy import compile_patterns
+from askdesk.desk.templates import Template, parse_templates, starter_templates
 from askdesk.errors import ConfigError
 
 APP = "askdesk"
@@ -34,6 +36,11 @@ CHANNEL_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
     },
     "drop": {
         "path": ((str,), "the folder to watch for *.jsonl files (a string)", True),
+        "outbox": (
+            (str,),
+            "the file replies are appended to, one JSON line each (a string)",
+            False,
+        ),
         "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
         "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
     },
@@ -43,7 +50,25 @@ _DESK_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "hot_days": (_NUMBER, "days a resolved conversation stays on the desk before archiving"),
     "refresh_seconds": (_NUMBER, "seconds between checks for other processes' changes"),
 }
-_TOP_LEVEL = {"staff", "library", "store", "desk", "keys", "channels", "retention", "stats"}
+_TOP_LEVEL = {
+    "staff",
+    "library",
+    "store",
+    "desk",
+    "keys",
+    "channels",
+    "retention",
+    "stats",
+    "templates",
+    "templates_file",
+    "variables",
+    "privacy",
+    "replies",
+}
+_REPLIES_OPTIONS = {
+    "mastodon_limit": "the instance's post length limit (a whole number > 0)",
+    "sms_max_segments": "the most SMS segments one reply may take (a whole number > 0)",
+}
 DEFAULT_ANONYMIZE_AFTER_DAYS = 90.0
 _RETENTION_OPTIONS = {"anonymize_after_days": _ANONYMIZE_WHAT}
 _STATS_OPTIONS = {"timezone": 'the time zone for days and hours, e.g. "Europe/London"'}
@@ -74,6 +99,11 @@ class Config:
     anonymize_after_days: float = DEFAULT_ANONYMIZE_AFTER_DAYS
     """``[retention]``: the default for channels that do not set their own."""
     timezone: str | None = None
+    templates: tuple[Template, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    privacy_patterns: tuple[str, ...] = ()
+    mastodon_limit: int = 500
+    sms_max_segments: int = 10
     """``[stats] timezone``: an IANA name; ``None`` means the computer's own zone."""
 
     @property
@@ -234,7 +264,60 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
     values["keys"] = dict(keys)
     values["channels"] = _parse_channels(data.get("channels", []), where)
     values.update(_parse_retention_and_stats(data, where))
+    values.update(_parse_replies(data, where, source))
     return Config(**values)
+
+
+def _parse_replies(data: dict[str, Any], where: str, source: Path | None) -> dict[str, Any]:
+    """Templates (inline, or from ``templates_file``), ``[variables]``, privacy and limits."""
+    values: dict[str, Any] = {}
+    raw_templates, raw_variables, template_where = (
+        data.get("templates"),
+        data.get("variables"),
+        where,
+    )
+    if "templates_file" in data:
+        name = data["templates_file"]
+        _expect(where, "templates_file", name, (str,), "the path of a TOML file of templates")
+        path = Path(name).expanduser()
+        if not path.is_absolute() and source is not None:
+            path = source.parent / path
+        if not path.is_file():
+            raise ConfigError(f"{where}: templates_file {path} does not exist")
+        if raw_templates is not None:
+            raise ConfigError(f"{where}: use either [[templates]] or templates_file, not both")
+        extra = _read_toml(path)
+        raw_templates, template_where = extra.get("templates"), str(path)
+        raw_variables = {**extra.get("variables", {}), **(raw_variables or {})}
+    if raw_templates is None:
+        templates, variables = starter_templates()
+        variables.update(parse_templates(None, raw_variables, where)[1])
+    else:
+        templates, variables = parse_templates(raw_templates, raw_variables, template_where)
+    values["templates"], values["variables"] = templates, variables
+    privacy = data.get("privacy", {})
+    _expect(where, "privacy", privacy, (dict,), "a table")
+    for key in privacy:
+        if key != "patterns":
+            raise ConfigError(f"{where}: unknown key privacy.{key} (known: patterns)")
+    patterns = privacy.get("patterns", [])
+    _expect(where, "privacy.patterns", patterns, (list,), "a list of regular expressions")
+    for pattern in patterns:
+        _expect(where, "privacy.patterns", pattern, (str,), "a list of regular expressions")
+    compile_patterns(patterns, f"{where}: privacy.patterns")
+    values["privacy_patterns"] = tuple(patterns)
+    replies = data.get("replies", {})
+    _expect(where, "replies", replies, (dict,), "a table")
+    for key, value in replies.items():
+        if key not in _REPLIES_OPTIONS:
+            raise ConfigError(
+                f"{where}: unknown key replies.{key} (known: {', '.join(sorted(_REPLIES_OPTIONS))})"
+            )
+        _expect(where, f"replies.{key}", value, (int,), _REPLIES_OPTIONS[key])
+        if value <= 0:
+            raise ConfigError(f"{where}: replies.{key} should be more than 0, not {value!r}")
+        values[key] = value
+    return values
 
 
 def _parse_retention_and_stats(data: dict[str, Any], where: str) -> dict[str, Any]:

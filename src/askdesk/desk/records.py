@@ -82,6 +82,22 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
             return "flag cleared"
         case "note":
             return f"note: {details.get('text', '')}"
+        case "reply-queued":
+            return "wrote a reply"
+        case "reply":
+            via = (
+                f" from template {', '.join(details['templates'])}"
+                if details.get("templates")
+                else ""
+            )
+            route = " privately" if details.get("private") else ""
+            return f"replied{route}{via}"
+        case "reply-retry":
+            return "asked to send a reply again"
+        case "reply-edit":
+            return "edited a reply"
+        case "reply-cancel":
+            return "cancelled a reply"
         case "anonymize":
             return "patron details removed (retention)"
         case _:

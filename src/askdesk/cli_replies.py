@@ -1,0 +1,229 @@
+"""``askdesk reply``, ``askdesk templates`` and ``askdesk outbox``: answering from a shell.
+
+The same checks as the composer: the platform's length limit, a warning (and
+a refusal without ``--public-ok``) for personal data in a public reply, the
+claim rules, and the outbox's exactly-once sending.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from askdesk.channels.registry import build_channel
+from askdesk.config import Config
+from askdesk.desk import Desk
+from askdesk.desk.compose import ReplySettings
+from askdesk.desk.outbox import Outbox
+from askdesk.desk.text import fit, one_line
+from askdesk.errors import NotFound, TransitionError
+from askdesk.model import Outcome, QuestionType, ReplyStatus
+from askdesk.model.message import READ_LEVELS
+
+EXIT_ERROR = 1
+
+
+def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    p = command("reply", "answer a conversation now (through the outbox)")
+    p.add_argument("key")
+    text = p.add_mutually_exclusive_group(required=True)
+    text.add_argument("--template", metavar="NAME", help="a template by name")
+    text.add_argument("--text", metavar="TEXT", help="the reply's words")
+    p.add_argument("--private", action="store_true", help="answer by private message")
+    p.add_argument(
+        "--public-ok",
+        action="store_true",
+        help="send a public reply even though it looks like it holds personal data",
+    )
+    p.add_argument("--resolve", action="store_true", help="resolve once the reply is stored")
+    p.add_argument("--outcome", choices=[o.value for o in Outcome], default="answered")
+    p.add_argument("--type", dest="question_type", choices=[t.value for t in QuestionType])
+    p.add_argument("--read", type=int, choices=sorted(READ_LEVELS))
+    p = command("templates", "list the reply templates")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p = command("outbox", "replies not yet sent; retry, cancel or confirm them")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    act = p.add_mutually_exclusive_group()
+    act.add_argument("--send", action="store_true", help="send what is due now")
+    act.add_argument("--retry", metavar="REPLY_ID", help="send a failed or uncertain reply again")
+    act.add_argument("--cancel", metavar="REPLY_ID", help="never send this reply")
+    act.add_argument(
+        "--confirm-sent", metavar="REPLY_ID", help="you checked: an uncertain reply did go out"
+    )
+
+
+def reply_settings(config: Config, channels: dict[str, object]) -> ReplySettings:
+    return ReplySettings(
+        templates=config.templates,
+        variables=config.variables,
+        library=config.library,
+        privacy_patterns=config.privacy_patterns,
+        mastodon_limit=config.mastodon_limit,
+        sms_max_segments=config.sms_max_segments,
+        platforms={c.name: c.type for c in config.effective_channels()},
+        private_routes=frozenset(
+            name for name, ch in channels.items() if getattr(ch, "can_send_private", False)
+        ),
+    )
+
+
+def build_channels(config: Config) -> dict[str, object]:
+    return {c.name: build_channel(c) for c in config.effective_channels()}
+
+
+def run(args: argparse.Namespace, desk: Desk, config: Config) -> int:
+    channels = build_channels(config)
+    settings = reply_settings(config, channels)
+    outbox = Outbox(desk, channels)
+    match args.command:
+        case "reply":
+            return _reply(args, desk, settings, outbox)
+        case "templates":
+            return _templates(args, settings)
+        case "outbox":
+            return _outbox(args, outbox)
+    return 0
+
+
+def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox: Outbox) -> int:
+    conversation = desk.get(args.key)
+    if conversation is None:
+        raise NotFound(f"no conversation or message {args.key} in {desk.store.location}")
+    templates: tuple[str, ...] = ()
+    question_type, read = args.question_type, args.read
+    if args.template:
+        template = settings.template(args.template)
+        text = settings.render(template, conversation, desk.staff)
+        templates = (template.name,)
+        question_type = question_type or template.question_type
+        read = read or template.read
+    else:
+        text = args.text
+    if args.resolve and (question_type is None or read is None):
+        raise TransitionError("--resolve needs --type and --read (or a template that gives them)")
+    refused = settings.too_long(text, conversation)
+    if refused:
+        raise TransitionError(refused)
+    warnings = settings.privacy_warnings(text, conversation, args.private)
+    if warnings and not args.public_ok:
+        route = " or --private" if settings.can_go_private(conversation) else ""
+        raise TransitionError(
+            f"this public reply looks like it contains {', '.join(warnings)}; "
+            f"send it with --public-ok{route}"
+        )
+    conversation, reply = outbox.queue(
+        conversation.key, text, templates=templates, private=args.private
+    )
+    result = outbox.send(conversation.key, reply.id)
+    print(result)
+    if args.resolve:
+        desk.resolve(conversation.key, Outcome(args.outcome), QuestionType(question_type), read)
+        print(f"{conversation.key}: resolved ({args.outcome}, {question_type}, READ {read})")
+    if result.status is not ReplyStatus.SENT:
+        print(
+            f"askdesk: the reply is kept and will be retried: see `askdesk outbox` "
+            f"(reply {reply.id})",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return 0
+
+
+def _templates(args: argparse.Namespace, settings: ReplySettings) -> int:
+    if args.format == "json":
+        from askdesk.cli_output import print_json
+
+        print_json(
+            [
+                {
+                    "name": t.name,
+                    "key": t.key,
+                    "body": t.body,
+                    "variants": dict(t.variants),
+                    "type": t.question_type,
+                    "read": t.read,
+                }
+                for t in settings.templates
+            ]
+        )
+        return 0
+    console = Console(highlight=False, soft_wrap=True)
+    for t in settings.templates:
+        variants = f"  (variants: {', '.join(t.variants)})" if t.variants else ""
+        console.print(Text(f"{t.key or ' '}  {fit(t.name, 26)}{one_line(t.body, 70)}{variants}"))
+    return 0
+
+
+def _outbox(args: argparse.Namespace, outbox: Outbox) -> int:
+    def locate(reply_id: str) -> str:
+        for conversation, reply in outbox.open_replies():
+            if reply.id.startswith(reply_id):
+                return conversation.key
+        raise NotFound(f"no open reply {reply_id} in the outbox")
+
+    def full_id(reply_id: str) -> str:
+        return next(r.id for _, r in outbox.open_replies() if r.id.startswith(reply_id))
+
+    try:
+        if args.retry:
+            outbox.retry(locate(args.retry), full_id(args.retry))
+            print(f"reply {args.retry}: will be sent again")
+            return _send_due(outbox)
+        if args.cancel:
+            outbox.cancel(locate(args.cancel), full_id(args.cancel))
+            print(f"reply {args.cancel}: cancelled")
+            return 0
+        if args.confirm_sent:
+            outbox.confirm_sent(locate(args.confirm_sent), full_id(args.confirm_sent))
+            print(f"reply {args.confirm_sent}: recorded as sent")
+            return 0
+    except StopIteration:
+        raise NotFound("no such open reply in the outbox") from None
+    if args.send:
+        return _send_due(outbox)
+    return _list(args, outbox)
+
+
+def _send_due(outbox: Outbox) -> int:
+    results = outbox.run_due()
+    for result in results:
+        print(result)
+    return EXIT_ERROR if any(r.status is not ReplyStatus.SENT for r in results) else 0
+
+
+def _list(args: argparse.Namespace, outbox: Outbox) -> int:
+    rows: list[dict[str, Any]] = [
+        {
+            "key": c.key,
+            "reply_id": r.id,
+            "status": r.status.value,
+            "staff": r.staff,
+            "attempts": r.attempts,
+            "next_attempt_at": r.next_attempt_at.isoformat() if r.next_attempt_at else None,
+            "last_error": r.last_error,
+            "text": r.text,
+        }
+        for c, r in outbox.open_replies()
+    ]
+    if args.format == "json":
+        from askdesk.cli_output import print_json
+
+        print_json(rows)
+        return 0
+    if not rows:
+        print("The outbox is empty: every reply has been sent.")
+        return 0
+    console = Console(highlight=False, soft_wrap=True)
+    for row in rows:
+        line = (
+            f"{row['reply_id'][:8]}  {fit(row['status'], 9)} {row['key']}  tries {row['attempts']}"
+        )
+        if row["last_error"]:
+            line += f"  {one_line(row['last_error'], 90)}"
+        console.print(Text(line))
+    return 0
