@@ -246,25 +246,29 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _poller(desk: Any, config: Config) -> Any:
-    from askdesk.channels.registry import build_channel
+def _poller(desk: Any, channels: dict[str, Any]) -> Any:
     from askdesk.desk.sync import Poller
 
-    return Poller(desk, [build_channel(c) for c in config.effective_channels()])
+    return Poller(desk, list(channels.values()))
 
 
 def _run_app(config: Config) -> int:
+    from askdesk.cli_replies import build_channels, reply_settings
     from askdesk.cli_stats import retention_policy
+    from askdesk.desk.outbox import Outbox
     from askdesk.tui.app import AskdeskApp
     from askdesk.tui.keys import check_keymap
 
     check_keymap(config.keys, config.source)
     desk = _open_desk(config)
     desk.archive_old()
+    channels = build_channels(config)
     app = AskdeskApp(
         desk,
         clock=desk.clock,
-        poller=_poller(desk, config),
+        poller=_poller(desk, channels),
+        outbox=Outbox(desk, channels),
+        reply_settings=reply_settings(config, channels),
         library=config.library,
         target_minutes=config.target_minutes,
         demo=config.is_demo,
@@ -278,7 +282,9 @@ def _run_app(config: Config) -> int:
 
 
 def _fetch(desk: Any, config: Config) -> int:
-    poller = _poller(desk, config)
+    from askdesk.cli_replies import build_channels
+
+    poller = _poller(desk, build_channels(config))
     failed = False
     for result in poller.poll_all():
         print(result.summary())

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual.message import Message
 from textual.widgets import Input, Tab
-from tuikit import Recorder, screen_lines, settle, type_text
+from tuikit import Recorder, drain, screen_lines, settle, type_text
 
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
@@ -398,7 +398,7 @@ async def test_second_app_sees_a_claim_on_its_next_refresh(
         seeded.claim(OLDEST)  # ana, in another process as far as bo's app knows
         # The app's own interval notices the changed file; bounded, never a sleep.
         await asyncio.wait_for(refreshed.wait(), timeout=5)
-        await settle(pilot)
+        await drain(app)  # the hook saw DeskChanged; now it has been handled
 
         assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
         await pilot.press("2")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections import defaultdict
 
+from textual.app import App
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -20,17 +22,29 @@ _TEXT = re.compile(
 )
 
 
+async def drain(app: App[None]) -> None:
+    """Wait until the app has handled every message already in its queue.
+
+    A callback queued behind them runs only when they are done, so this waits
+    on the app itself rather than on how busy the machine looks.
+    """
+    done = asyncio.Event()
+    app.call_later(done.set)
+    await asyncio.wait_for(done.wait(), timeout=10)
+
+
 async def settle(pilot: Pilot[None]) -> None:
-    """Wait until the app's workers are done and what they posted is handled.
+    """Wait until the app's workers are done and what they posted is handled and drawn.
 
     A refused action starts a second worker (a store check), so go round until
-    no worker is left running; bounded so that a bug cannot hang the suite.
+    no worker is left; bounded so that a bug cannot hang the suite.
     """
     app = pilot.app
     for _ in range(10):
         await app.workers.wait_for_complete()
+        await drain(app)
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers):
+        if all(worker.is_finished for worker in app.workers):
             return
     raise AssertionError("the app's workers kept running")
 

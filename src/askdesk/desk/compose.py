@@ -64,6 +64,11 @@ class ReplySettings:
             sms_max_segments=self.sms_max_segments,
         )
 
+    def warm_up(self) -> None:
+        """Load the counting rules now (twitter-text takes most of a second to import)."""
+        if any(p in ("twitter", "mastodon", "demo") for p in self.platforms.values()):
+            measure("", "twitter")
+
     def is_public(self, conversation: Conversation, private: bool) -> bool:
         return conversation.kind is Kind.MENTION and not private
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from askdesk.desk.text import one_line
-from askdesk.model import Conversation, Status
+from askdesk.model import Conversation, ReplyStatus, Status
 
 
 def format_age(delta: timedelta) -> str:
@@ -37,6 +37,8 @@ class Row:
     overdue: bool
     messages: int
     sort_at: datetime
+    reply_state: str = ""
+    """"failed" when a reply needs staff (failed, uncertain), "pending" while one is on its way."""
 
 
 def row_for(conversation: Conversation, now: datetime, target: timedelta) -> Row:
@@ -61,4 +63,12 @@ def row_for(conversation: Conversation, now: datetime, target: timedelta) -> Row
         overdue=conversation.status is not Status.RESOLVED and waiting > target,
         messages=len(conversation.messages),
         sort_at=age_from,
+        reply_state=_reply_state(conversation),
     )
+
+
+def _reply_state(conversation: Conversation) -> str:
+    stuck = {ReplyStatus.FAILED, ReplyStatus.UNCERTAIN}
+    if any(r.status in stuck for r in conversation.replies):
+        return "failed"
+    return "pending" if conversation.open_replies else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
 from textual import on, work
@@ -17,22 +18,31 @@ from textual.worker import Worker, WorkerState
 
 from askdesk.clock import Clock
 from askdesk.desk import Desk
+from askdesk.desk.compose import ReplySettings
+from askdesk.desk.outbox import Outbox
 from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.sync import Poller
+from askdesk.desk.templates import Template
 from askdesk.desk.views import format_age
-from askdesk.errors import AskdeskError
-from askdesk.model import Conversation
+from askdesk.errors import AskdeskError, Collision
+from askdesk.model import Conversation, ReplyStatus
 from askdesk.tui.messages import (
     ActionRefused,
     ChannelsPolled,
     ConversationChanged,
     DeskChanged,
     PatronDetailsRemoved,
+    RepliesSent,
+    ReplyCollided,
+    ReplyQueued,
 )
+from askdesk.tui.screens.composer import ComposerScreen, Draft
+from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.screens.desk import DeskScreen
 from askdesk.tui.screens.handover import HandoverScreen
 from askdesk.tui.screens.help import HelpScreen
+from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog
 from askdesk.tui.screens.stats import StatsScreen
 
 log = logging.getLogger(__name__)
@@ -60,6 +70,8 @@ class AskdeskApp(App[None]):
         refresh_seconds: float = 0.5,
         tz: tzinfo = UTC,
         retention: RetentionPolicy | None = None,
+        outbox: Outbox | None = None,
+        reply_settings: ReplySettings | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -74,6 +86,9 @@ class AskdeskApp(App[None]):
         """The zone statistics count days and hours in."""
         self.retention = retention
         """Anonymize what is due when the desk starts; ``None``: leave it to ``askdesk purge``."""
+        self.outbox = outbox
+        """Sends replies; ``None`` when the desk is only looked at (tests, read-only)."""
+        self.reply_settings = reply_settings or ReplySettings(library=library)
         self.conversations: dict[str, Conversation] = {}
         self._seen_version: object = None
 
@@ -90,6 +105,10 @@ class AskdeskApp(App[None]):
             self.set_interval(1.0, self.poll_channels)
         if self.retention is not None:
             self.purge_expired(self.retention)
+        if self.outbox is not None:
+            self.send_replies()
+            self.set_interval(2.0, self.send_replies)
+            self.warm_up_composer()
 
     # -- workers: I/O off the event loop ------------------------------------------
 
@@ -123,7 +142,121 @@ class AskdeskApp(App[None]):
         else:
             self.post_message(ConversationChanged(conversation, done))
 
+    @work(thread=True, group="desk", exit_on_error=False)
+    def queue_reply(self, key: str, draft: Draft) -> None:
+        """Store the reply as pending (no network yet); the outbox worker sends it."""
+        if self.outbox is None:
+            self.post_message(ActionRefused("this desk cannot send replies"))
+            return
+        try:
+            conversation, _ = self.outbox.queue(
+                key,
+                draft.text,
+                templates=draft.templates,
+                private=draft.private,
+                expected_version=draft.expected_version,
+            )
+        except Collision as collision:
+            self.post_message(ReplyCollided(key, draft, collision.changes))
+        except AskdeskError as error:
+            self.post_message(ActionRefused(str(error)))
+        else:
+            self.post_message(ReplyQueued(conversation, draft))
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up_composer(self) -> None:
+        self.reply_settings.warm_up()
+
+    @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
+    def send_replies(self) -> None:
+        assert self.outbox is not None
+        results = self.outbox.run_due()
+        if results:
+            self.post_message(RepliesSent(results))
+
     # -- handlers: the only place screens change ----------------------------------
+
+    def open_composer(
+        self, key: str, template: Template | None = None, text: str | None = None
+    ) -> None:
+        conversation = self.conversations.get(key) or self.desk.get(key)
+        if conversation is None:
+            self.notify(f"{key} is no longer on the desk", severity="warning")
+            return
+
+        def drafted(draft: Draft | None) -> None:
+            if draft is not None:
+                self.queue_reply(key, draft)
+
+        self.push_screen(
+            ComposerScreen(
+                conversation, self.reply_settings, self.desk.staff, template, initial_text=text
+            ),
+            drafted,
+        )
+
+    @on(ReplyQueued)
+    def _reply_queued(self, message: ReplyQueued) -> None:
+        c, draft = message.conversation, message.draft
+        self.conversations[c.key] = c
+        self._redraw()
+        if self.outbox is not None:
+            self.send_replies()
+        if not draft.resolve:
+            return
+        defaults = draft.template_defaults
+
+        def resolved(choice: ResolveChoice | None) -> None:
+            if choice is not None:
+                self.run_desk(
+                    lambda d: d.resolve(c.key, choice.outcome, choice.question_type, choice.read),
+                    f"answered and resolved ({choice.question_type}, READ {choice.read})",
+                )
+
+        self.push_screen(
+            ResolveDialog(
+                c.key,
+                question_type=defaults.question_type if defaults else None,
+                read=defaults.read if defaults else None,
+            ),
+            resolved,
+        )
+
+    @on(ReplyCollided)
+    def _reply_collided(self, message: ReplyCollided) -> None:
+        key, draft = message.key, message.draft
+
+        def decided(answer: str | None) -> None:
+            if answer == "s":
+                self.queue_reply(key, replace(draft, expected_version=None))
+            elif answer == "d":
+                self.notify(f"Reply to {key} discarded", timeout=3)
+            else:
+                self.open_composer(key, text=draft.text)
+
+        self.check_store()
+        self.push_screen(
+            Choice(
+                f"{key} changed while you were writing",
+                message.changes,
+                {"s": "send anyway", "d": "discard the reply"},
+            ),
+            decided,
+        )
+
+    @on(RepliesSent)
+    def _replies_sent(self, message: RepliesSent) -> None:
+        for result in message.results:
+            if result.status is ReplyStatus.SENT:
+                continue
+            retrying = result.status is ReplyStatus.PENDING
+            self.notify(
+                str(result),
+                title="Reply not sent yet" if retrying else "Reply not sent: check it",
+                severity="warning" if retrying else "error",
+                timeout=10,
+            )
+        self.check_store()
 
     @on(DeskChanged)
     def _desk_changed(self, message: DeskChanged) -> None:

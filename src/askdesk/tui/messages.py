@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from askdesk.desk.outbox import SendResult
 from askdesk.desk.retention import PurgeResult
 from askdesk.desk.sync import PollResult
 from askdesk.model import Conversation
+from askdesk.tui.screens.composer import Draft
 
 
 @dataclass
@@ -47,3 +49,25 @@ class PatronDetailsRemoved(Message):
     """The retention pass at start-up anonymized some resolved conversations."""
 
     result: PurgeResult
+
+
+@dataclass
+class ReplyQueued(Message):
+    """A reply is safely stored as pending; the outbox worker will send it."""
+
+    conversation: Conversation
+    draft: Draft
+
+
+@dataclass
+class ReplyCollided(Message):
+    """The conversation changed while the reply was written; nothing was stored."""
+
+    key: str
+    draft: Draft
+    changes: list[str]
+
+
+@dataclass
+class RepliesSent(Message):
+    results: list[SendResult]

@@ -22,6 +22,7 @@ from askdesk.desk.compose import ReplySettings
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert
 from askdesk.model import Conversation
+from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.templates import TemplatePicker
 
 
@@ -66,6 +67,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
         settings: ReplySettings,
         staff: str,
         first_template: Template | None = None,
+        initial_text: str | None = None,
     ) -> None:
         super().__init__()
         self.conversation = conversation
@@ -75,6 +77,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
         self.private = conversation.kind.value == "direct"
         self.opened_version = conversation.version
         self._first = first_template
+        self._initial_text = initial_text
 
     def compose(self) -> ComposeResult:
         c = self.conversation
@@ -86,9 +89,11 @@ class ComposerScreen(ModalScreen[Draft | None]):
             yield Static(Text(inert(latest.text[:600])), id="replying-to")
             yield TextArea(id="reply-text", soft_wrap=True, show_line_numbers=False)
             yield Static(id="reply-meta")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self._initial_text:
+            self.query_one(TextArea).load_text(self._initial_text)
         if self._first is not None:
             self._add(self._first)
         self.query_one(TextArea).focus()
@@ -171,8 +176,6 @@ class ComposerScreen(ModalScreen[Draft | None]):
                 self._done(resolve)
             elif answer == "s":
                 self._done(resolve)
-
-        from askdesk.tui.screens.confirm import Choice
 
         self.app.push_screen(
             Choice("This public reply looks like it contains personal data", warnings, answers),

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, cast
 from textual.binding import Binding
 from textual.screen import Screen
 
+from askdesk.desk.templates import Template
 from askdesk.model import Conversation, Status
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog, TextPrompt
+from askdesk.tui.screens.templates import TemplatePicker
 
 if TYPE_CHECKING:
     from askdesk.tui.app import AskdeskApp
@@ -20,6 +22,20 @@ if TYPE_CHECKING:
 
 class ConversationScreen(Screen[None]):
     BINDINGS = [
+        Binding(
+            "r",
+            "reply",
+            "Reply",
+            id="reply",
+            tooltip="Write a reply (claims the conversation if nobody has it)",
+        ),
+        Binding(
+            "t",
+            "reply_from_template",
+            "Template",
+            id="reply_template",
+            tooltip="Reply starting from a template; its quick key picks it",
+        ),
         Binding(
             "c",
             "claim",
@@ -91,6 +107,14 @@ class ConversationScreen(Screen[None]):
                 )
             case "reopen":
                 return c is not None and c.status is Status.RESOLVED
+            case "reply" | "reply_from_template":
+                return (
+                    c is not None
+                    and c.status is not Status.RESOLVED
+                    and mine_or_free
+                    and self.desk_app.outbox is not None
+                    and (action == "reply" or bool(self.desk_app.reply_settings.templates))
+                )
             case "flag" | "note":
                 return c is not None
             case "open_original":
@@ -100,6 +124,21 @@ class ConversationScreen(Screen[None]):
     def _key(self) -> str | None:
         c = self.current()
         return c.key if c else None
+
+    def action_reply(self) -> None:
+        if key := self._key():
+            self.desk_app.open_composer(key)
+
+    def action_reply_from_template(self) -> None:
+        key = self._key()
+        if key is None:
+            return
+
+        def picked(template: Template | None) -> None:
+            if template is not None:
+                self.desk_app.open_composer(key, template)
+
+        self.app.push_screen(TemplatePicker(self.desk_app.reply_settings.templates), picked)
 
     def action_claim(self) -> None:
         if key := self._key():

@@ -91,7 +91,7 @@ class DeskScreen(ConversationScreen):
         yield Input(
             placeholder="Filter: text, author or channel · enter keeps it · esc clears", id="filter"
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def conversation_list(self) -> ConversationList:

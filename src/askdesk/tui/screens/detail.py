@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
-from askdesk.model import Conversation
+from askdesk.model import Conversation, Reply, ReplyStatus
+from askdesk.tui.screens.composer import ComposerScreen, Draft
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.widgets.conversation_view import ConversationView
 
@@ -16,6 +17,34 @@ class DetailScreen(ConversationScreen):
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("j,down", "scroll('down')", "Scroll", show=False),
         Binding("k,up", "scroll('up')", "Scroll", show=False),
+        Binding(
+            "y",
+            "retry_reply",
+            "Send again",
+            id="retry_reply",
+            tooltip="Send the failed or uncertain reply again",
+        ),
+        Binding(
+            "e",
+            "edit_reply",
+            "Edit reply",
+            id="edit_reply",
+            tooltip="Change the text of a reply that has not gone out",
+        ),
+        Binding(
+            "x",
+            "cancel_reply",
+            "Cancel reply",
+            id="cancel_reply",
+            tooltip="Never send the reply that has not gone out",
+        ),
+        Binding(
+            "m",
+            "confirm_sent",
+            "It was sent",
+            id="confirm_sent",
+            tooltip="You checked the platform: the uncertain reply did go out",
+        ),
     ]
 
     def __init__(self, key: str) -> None:
@@ -31,7 +60,7 @@ class DetailScreen(ConversationScreen):
             yield Static(f"{self.key} is no longer on the desk.")
         else:
             yield ConversationView(conversation, self.desk_app.clock.now(), id="conversation")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(ConversationView).focus()
@@ -41,6 +70,71 @@ class DetailScreen(ConversationScreen):
         if conversation is not None:
             self.query_one(ConversationView).show(conversation, self.desk_app.clock.now())
         self.refresh_bindings()
+
+    def _stuck_reply(self, *statuses: ReplyStatus) -> Reply | None:
+        """The latest reply in one of ``statuses``: the one the reply keys act on."""
+        c = self.current()
+        if c is None:
+            return None
+        return next((r for r in reversed(c.replies) if r.status in statuses), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        stuck = {
+            "retry_reply": (ReplyStatus.FAILED, ReplyStatus.UNCERTAIN),
+            "edit_reply": (ReplyStatus.PENDING, ReplyStatus.FAILED),
+            "cancel_reply": (ReplyStatus.PENDING, ReplyStatus.FAILED, ReplyStatus.UNCERTAIN),
+            "confirm_sent": (ReplyStatus.UNCERTAIN,),
+        }
+        if action in stuck:
+            return (
+                self.desk_app.outbox is not None and self._stuck_reply(*stuck[action]) is not None
+            )
+        return super().check_action(action, parameters)
+
+    def _on_reply(self, statuses: tuple[ReplyStatus, ...], act: str) -> None:
+        reply, outbox = self._stuck_reply(*statuses), self.desk_app.outbox
+        if reply is None or outbox is None:
+            return
+        key, reply_id = self.key, reply.id
+        match act:
+            case "retry":
+                self.desk_app.run_desk(lambda d: outbox.retry(key, reply_id), "reply queued again")
+            case "cancel":
+                self.desk_app.run_desk(lambda d: outbox.cancel(key, reply_id), "reply cancelled")
+            case "confirm":
+                self.desk_app.run_desk(
+                    lambda d: outbox.confirm_sent(key, reply_id), "reply recorded as sent"
+                )
+
+    def action_retry_reply(self) -> None:
+        self._on_reply((ReplyStatus.FAILED, ReplyStatus.UNCERTAIN), "retry")
+
+    def action_cancel_reply(self) -> None:
+        self._on_reply((ReplyStatus.PENDING, ReplyStatus.FAILED, ReplyStatus.UNCERTAIN), "cancel")
+
+    def action_confirm_sent(self) -> None:
+        self._on_reply((ReplyStatus.UNCERTAIN,), "confirm")
+
+    def action_edit_reply(self) -> None:
+        reply, outbox = (
+            self._stuck_reply(ReplyStatus.PENDING, ReplyStatus.FAILED),
+            self.desk_app.outbox,
+        )
+        c = self.current()
+        if reply is None or outbox is None or c is None:
+            return
+        key, reply_id = self.key, reply.id
+
+        def edited(draft: Draft | None) -> None:
+            if draft is not None:
+                self.desk_app.run_desk(
+                    lambda d: outbox.edit(key, reply_id, draft.text), "reply edited"
+                )
+
+        app = self.desk_app
+        self.app.push_screen(
+            ComposerScreen(c, app.reply_settings, app.desk.staff, initial_text=reply.text), edited
+        )
 
     def action_scroll(self, direction: str) -> None:
         view = self.query_one(ConversationView)

@@ -94,7 +94,7 @@ class HandoverScreen(Screen[None]):
         yield Static(id="handover-title")
         yield OptionList(id="handover-list")
         yield Static(id="handover-summary")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         app = self.desk_app

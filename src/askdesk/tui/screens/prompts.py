@@ -41,9 +41,10 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
         ),
     ]
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, question_type: str | None = None, read: int | None = None) -> None:
         super().__init__()
         self.key = key
+        self.defaults = {"type": question_type, "read": str(read) if read else None}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolve-dialog", classes="dialog"):
@@ -71,7 +72,11 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
     def on_mount(self) -> None:
         for option_list in self.query(OptionList):
             option_list.highlighted = 0
-        self.query_one("#type", OptionList).focus()
+            default = self.defaults.get(option_list.id or "")
+            if default:
+                option_list.highlighted = option_list.get_option_index(default)
+        # With a template's type proposed, the READ level is the next thing to check.
+        self.query_one("#read" if self.defaults["type"] else "#type", OptionList).focus()
 
     def _chosen(self, list_id: str) -> str:
         option_list = self.query_one(f"#{list_id}", OptionList)
@@ -109,16 +114,24 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
 
-    def __init__(self, title: str, placeholder: str, suggestions: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        placeholder: str,
+        suggestions: list[str] | None = None,
+        initial: str = "",
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.suggestions = suggestions or []
+        self.initial = initial
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog prompt"):
             yield Label(self.title_text, classes="dialog-title")
             yield Input(
+                value=self.initial,
                 placeholder=self.placeholder,
                 suggester=SuggestFromList(self.suggestions, case_sensitive=False)
                 if self.suggestions

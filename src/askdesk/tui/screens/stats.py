@@ -105,7 +105,7 @@ class StatsScreen(Screen[None]):
             with Horizontal(classes="stats-charts"):
                 yield PlotextPlot(id="chart-hour")
                 yield PlotextPlot(id="chart-weekday")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#stats-body").focus()

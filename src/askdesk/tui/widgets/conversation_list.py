@@ -22,16 +22,23 @@ from textual.strip import Strip
 from askdesk.desk.text import fit
 from askdesk.desk.views import Row
 
-MARKS_W = 7
+MARKS_W = 10
 CHANNEL_W = 16
 AUTHOR_W = 20
 AGE_W = 5
 HOLDER_W = 10
 
 
+REPLY_MARKS = {"failed": "✉!", "pending": "✉…", "": "  "}
+
+
 def marks(row: Row) -> str:
-    """Status marks that do not rely on colour: ⚑ flagged, LATE overdue."""
-    return ("⚑ " if row.flag else "  ") + ("LATE " if row.overdue else "     ")
+    """Marks that do not rely on colour: ⚑ flagged, LATE overdue, ✉! a reply needs you."""
+    return (
+        ("⚑ " if row.flag else "  ")
+        + ("LATE " if row.overdue else "     ")
+        + REPLY_MARKS[row.reply_state]
+    )
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -42,7 +49,9 @@ class ConversationList(ScrollView, can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
-        Binding("enter", "choose", "Open", id="open", tooltip="Open the whole conversation"),
+        Binding(
+            "enter", "choose", "Open", id="open", tooltip="Open the whole conversation", show=False
+        ),
     ]
 
     COMPONENT_CLASSES = {

@@ -71,6 +71,20 @@ class ConversationView(VerticalScroll):
                 meta.append(f"\n{inert(m.url, keep_newlines=False)}", style="dim")
             parts.append(Static(meta, classes="message-meta"))
             parts.append(Static(_shown(m.text), classes="message-text"))
+        if c.replies:
+            parts.append(Static("Replies", classes="section-title"))
+            for r in c.replies:
+                when = r.sent_at or r.created_at
+                via = f" from {', '.join(r.templates)}" if r.templates else ""
+                route = " · private" if r.private else ""
+                head = Text.assemble(
+                    (f"{r.status.value.upper()}", "bold"),
+                    f"  {when:%d %b %H:%M} · {r.staff}{via}{route}",
+                )
+                if r.last_error and r.status.value != "sent":
+                    head.append(f"\n{inert(r.last_error, keep_newlines=False)}", style="bold")
+                parts.append(Static(head, classes=f"reply-meta reply-{r.status.value}"))
+                parts.append(Static(_shown(r.text), classes="message-text"))
         notes = c.notes
         if notes:
             parts.append(Static("Notes", classes="section-title"))
