@@ -125,7 +125,7 @@ def test_new_pane(snap_compare, app: AskdeskApp) -> None:
     Rows longest-waiting first; the Mastodon question (1h) is marked LATE in the
     warning colour, the SMS is marked ⚑ in the error colour; the cursor is on the
     first row and the preview below shows its author, channel and whole text.
-    Footer: Open, Claim, Resolve, Flag, Note, Hand off, Filter, Quit, Help.
+    The footer offers Claim, Resolve, Flag, Note, Hand off and the desk-wide keys.
     """
     assert snap_compare(app, terminal_size=SIZE)
 
@@ -142,8 +142,8 @@ def test_claimed_pane(snap_compare, app: AskdeskApp) -> None:
 def test_detail(snap_compare, app: AskdeskApp) -> None:
     """The detail of webform:118 held by ana: heading with status, both messages
     with their times and ages, the Notes section with ana's note, and the
-    History (arrived, claimed, patron wrote again, note). Footer: Back, Release,
-    Resolve, Flag, Note, Hand off.
+    History (arrived, claimed, patron wrote again, note). The footer offers
+    Release, Resolve, Flag, Note, Hand off and Back.
     """
     assert snap_compare(app, press=["2", "enter"], terminal_size=SIZE)
 
@@ -158,6 +158,7 @@ def test_resolve_dialog(snap_compare, app: AskdeskApp) -> None:
 
 def test_help(snap_compare, app: AskdeskApp) -> None:
     """Help over the New pane: the guide to the desk, then the keys that work on
-    the row under the cursor with their descriptions.
+    the row under the cursor with their descriptions (at 34 lines the list
+    starts with the movement keys and scrolls; the action keys are below).
     """
     assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
