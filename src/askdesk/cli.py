@@ -207,7 +207,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
             if args.format == "json":
                 out.print_json(out.record(conversation))
             else:
-                out.print_conversation(conversation, desk.clock.now())
+                out.print_conversation(conversation, desk.clock.now(), config.zone())
         case "claim":
             out.done(desk.claim(key), "claimed by you")
         case "release":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from rich.cells import cell_len
@@ -75,7 +75,8 @@ def print_table(conversations: list[Conversation], now: datetime, config: Config
     console.print(table, end="", soft_wrap=True)
 
 
-def print_conversation(c: Conversation, now: datetime) -> None:
+def print_conversation(c: Conversation, now: datetime, tz: tzinfo) -> None:
+    """The whole conversation for people, times in the library's zone."""
     console = _console()
     status = c.status.value + (f" by {c.holder}" if c.holder else "")
     console.print(Text(f"{c.key}  {c.channel} {c.kind.value}  {status}", style="bold"))
@@ -86,7 +87,8 @@ def print_conversation(c: Conversation, now: datetime) -> None:
         console.print(
             Text(
                 f"{inert(m.author, keep_newlines=False)}  "
-                f"{m.received_at:%Y-%m-%d %H:%M} ({format_age(now - m.received_at)} ago)"
+                f"{m.received_at.astimezone(tz):%Y-%m-%d %H:%M} "
+                f"({format_age(now - m.received_at)} ago)"
                 f"  {m.key}",
                 style="bold",
             )
@@ -98,7 +100,7 @@ def print_conversation(c: Conversation, now: datetime) -> None:
     if c.replies:
         console.print(Text("Replies", style="bold"))
         for r in c.replies:
-            when = f"{r.sent_at:%Y-%m-%d %H:%M}" if r.sent_at else f"{r.created_at:%Y-%m-%d %H:%M}"
+            when = f"{(r.sent_at or r.created_at).astimezone(tz):%Y-%m-%d %H:%M}"
             via = f" from {', '.join(r.templates)}" if r.templates else ""
             route = " (private)" if r.private else ""
             console.print(Text(f"  {when}  {r.staff}  {r.status.value}{route}{via}", style="bold"))
@@ -110,7 +112,7 @@ def print_conversation(c: Conversation, now: datetime) -> None:
     for e in c.events:
         console.print(
             Text(
-                f"  {e.at:%Y-%m-%d %H:%M}  {e.staff:<10} "
+                f"  {e.at.astimezone(tz):%Y-%m-%d %H:%M}  {e.staff:<10} "
                 f"{inert(describe_event(e.action, e.details))}"
             )
         )

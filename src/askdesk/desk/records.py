@@ -62,7 +62,7 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
         case "arrive":
             return "arrived"
         case "follow-up":
-            return "patron wrote again"
+            return "wrote again"
         case "claim":
             return "claimed"
         case "release":

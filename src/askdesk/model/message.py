@@ -46,7 +46,7 @@ READ_LEVELS: dict[int, str] = {
     3: "some searching, one or two resources",
     4: "several resources, some expertise",
     5: "substantial research, consultation",
-    6: "in-depth research, several resources and expert knowledge",
+    6: "in-depth research, several resources, expertise",
 }
 
 

@@ -55,8 +55,29 @@ class Archive:
         month = self.month_of(key)
         if month is None:
             return None
-        docs = self.read_month(month)
-        return next((d for k, d in docs.items() if k == key or key in _keys(d)), None)
+        return _find(self.read_month(month), key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Doc]:
+        """``get`` for several keys, reading each month file once."""
+        found: dict[str, Doc] = {}
+        for month, month_keys in self._by_month(keys).items():
+            docs = self.read_month(month)
+            for key in month_keys:
+                doc = _find(docs, key)
+                if doc is not None:
+                    found[key] = doc
+        return found
+
+    def _by_month(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        if not self._index_file.path.exists():
+            return {}
+        index = self.index()
+        by_month: dict[str, list[str]] = {}
+        for key in keys:
+            month = index.get(key)
+            if month is not None:
+                by_month.setdefault(month, []).append(key)
+        return by_month
 
     def add(self, docs_by_month: dict[str, list[Doc]]) -> None:
         """Move conversations in; each month file and the index are replaced atomically."""
@@ -91,6 +112,27 @@ class Archive:
         for k in _keys(doc):
             index.pop(k, None)
         self._write_index(index)
+
+    def remove_many(self, conversation_keys: Iterable[str]) -> None:
+        """``remove`` for several conversations: each month file and the index written once.
+
+        A batch that brings a hundred old conversations back (patrons writing
+        again) otherwise rewrites the whole index a hundred times.
+        """
+        index: dict[str, str] | None = None
+        for month, keys in self._by_month(conversation_keys).items():
+            docs = self.read_month(month)
+            gone = [docs.pop(key) for key in keys if key in docs]
+            if not gone:
+                continue
+            atomic_write(self._month_path(month), dump(docs))
+            if index is None:
+                index = dict(self.index())
+            for doc in gone:
+                for k in _keys(doc):
+                    index.pop(k, None)
+        if index is not None:
+            self._write_index(index)
 
     def replace_month(self, month: str, docs: dict[str, Doc], dropped: Iterable[str]) -> None:
         """Write a month's conversations anew, then make the index agree with it.
@@ -134,6 +176,13 @@ def _load_table(path: Path, what: str) -> Any:
             "move it aside to start a new store, or restore it from a backup"
         )
     return data
+
+
+def _find(docs: dict[str, Doc], key: str) -> Doc | None:
+    """The conversation with this conversation key, or holding this message key."""
+    if key in docs:
+        return docs[key]
+    return next((d for d in docs.values() if key in _keys(d)), None)
 
 
 def _keys(doc: Doc) -> Iterable[str]:

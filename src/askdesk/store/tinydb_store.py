@@ -165,8 +165,7 @@ class TinyDBStore:
                 back_from_archive: list[str] = []
                 with self._storage.batch():
                     yield back_from_archive
-                for key in back_from_archive:
-                    self.archive.remove(key)
+                self.archive.remove_many(back_from_archive)
             finally:
                 self._file_lock.release()
 
@@ -181,6 +180,9 @@ class TinyDBStore:
             index = self._fresh_index()
             table = self._raw()
             archived = self.archive.index() if self.archive.months() else {}
+            # Old conversations patrons wrote to again, each month file read once.
+            wanted = {m.conversation_key for m in messages}.intersection(archived)
+            from_archive = self.archive.get_many(wanted) if wanted else {}
             changed: dict[str, Conversation] = {}
             fresh: dict[str, Conversation] = {}
             seen: set[str] = set()
@@ -199,7 +201,7 @@ class TinyDBStore:
                 if current is None and conversation_key in index.doc_ids:
                     current = from_dict(table[str(index.doc_ids[conversation_key])])
                 if current is None and conversation_key in archived:
-                    doc = self.archive.get(conversation_key)
+                    doc = from_archive.get(conversation_key)
                     if doc is not None:
                         current = from_dict(doc)
                         back_from_archive.append(conversation_key)
@@ -212,13 +214,25 @@ class TinyDBStore:
                         result.joined.append(conversation_key)
             next_id = index.next_id
             new_docs = []
+            updates: dict[str, dict[str, Any]] = {}
             for conversation in [*fresh.values(), *changed.values()]:
                 doc_id = index.doc_ids.get(conversation.key)
                 if doc_id is None:
                     new_docs.append(Document(to_dict(conversation), doc_id=next_id))
                     next_id += 1
                 else:
-                    self._conversations.update(to_dict(conversation), doc_ids=[doc_id])
+                    updates[conversation.key] = to_dict(conversation)
+            if updates:
+
+                def replace_doc(doc: MutableMapping[str, Any]) -> None:
+                    new = updates[doc["key"]]
+                    doc.clear()
+                    doc.update(new)
+
+                # One table update for all of them: TinyDB copies the table on each.
+                self._conversations.update(
+                    replace_doc, doc_ids=[index.doc_ids[key] for key in updates]
+                )
             if new_docs:
                 self._conversations.insert_multiple(new_docs)
             if cursor is not None:

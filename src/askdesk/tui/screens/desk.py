@@ -166,7 +166,7 @@ class DeskScreen(ConversationScreen):
         latest = c.latest
         text = Text.assemble(
             (inert(latest.author, keep_newlines=False), "bold"),
-            f" · {c.channel} {c.kind.value} · {c.status.value}"
+            f" · {_where(c)} · {c.status.value}"
             + (f" by {c.holder}" if c.holder else "")
             + (f" · {len(c.messages)} messages" if len(c.messages) > 1 else ""),
         )
@@ -249,3 +249,8 @@ def _matches(c: Conversation, needle: str) -> bool:
         or needle in c.channel.casefold()
         or needle in (c.holder or "").casefold()
     )
+
+
+def _where(c: Conversation) -> str:
+    """Channel and kind, without "email email" when they are the same word."""
+    return c.channel if c.channel == c.kind.value else f"{c.channel} {c.kind.value}"

@@ -59,7 +59,9 @@ class DetailScreen(ConversationScreen):
         if conversation is None:
             yield Static(f"{self.key} is no longer on the desk.")
         else:
-            yield ConversationView(conversation, self.desk_app.clock.now(), id="conversation")
+            yield ConversationView(
+                conversation, self.desk_app.clock.now(), self.desk_app.tz, id="conversation"
+            )
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

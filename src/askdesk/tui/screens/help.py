@@ -44,7 +44,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         lines = Text()
         seen: set[str] = set()
-        for key, active in self.below.active_bindings.items():
+        # What staff do comes first; moving around (the list's own keys) after it.
+        ordered = sorted(
+            self.below.active_bindings.items(),
+            key=lambda item: not isinstance(item[1].node, (Screen, App)),
+        )
+        for key, active in ordered:
             binding = active.binding
             # Textual's own widgets (scroll bars, inputs) bring keys of their own.
             ours = isinstance(active.node, (Screen, App)) or type(
@@ -56,7 +61,7 @@ class HelpScreen(ModalScreen[None]):
             keys = _key_name(key, self.app.get_key_display(binding))
             lines.append(f"  {keys:<11}", style="bold")
             lines.append(f"{binding.description:<12}")
-            if binding.tooltip:
+            if binding.tooltip and binding.tooltip.casefold() != binding.description.casefold():
                 lines.append(f" {binding.tooltip}", style="dim")
             lines.append("\n")
         with VerticalScroll(classes="dialog help"):

@@ -6,7 +6,7 @@ markup and escapes in a message are shown, never obeyed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,10 +41,14 @@ def heading(conversation: Conversation) -> Text:
 class ConversationView(VerticalScroll):
     """Scrollable; rebuilt when the conversation changes."""
 
-    def __init__(self, conversation: Conversation, now: datetime, id: str | None = None) -> None:
+    def __init__(
+        self, conversation: Conversation, now: datetime, tz: tzinfo, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.conversation = conversation
         self.now = now
+        self.tz = tz
+        """Times are shown in the library's zone, not UTC."""
 
     def compose(self) -> ComposeResult:
         yield from self._parts()
@@ -64,7 +68,8 @@ class ConversationView(VerticalScroll):
         for m in c.messages:
             meta = Text.assemble(
                 (inert(m.author, keep_newlines=False), "bold"),
-                f"  {m.received_at:%a %d %b %H:%M} · {format_age(now - m.received_at)} ago"
+                f"  {m.received_at.astimezone(self.tz):%a %d %b %H:%M}"
+                f" · {format_age(now - m.received_at)} ago"
                 f" · {m.kind.value} · {m.key}",
             )
             if m.url:
@@ -79,7 +84,7 @@ class ConversationView(VerticalScroll):
                 route = " · private" if r.private else ""
                 head = Text.assemble(
                     (f"{r.status.value.upper()}", "bold"),
-                    f"  {when:%d %b %H:%M} · {r.staff}{via}{route}",
+                    f"  {when.astimezone(self.tz):%d %b %H:%M} · {r.staff}{via}{route}",
                 )
                 if r.last_error and r.status.value != "sent":
                     head.append(f"\n{inert(r.last_error, keep_newlines=False)}", style="bold")
@@ -90,14 +95,14 @@ class ConversationView(VerticalScroll):
             parts.append(Static("Notes", classes="section-title"))
             for e in notes:
                 note_text = inert(str(e.details.get("text", "")))
-                line = Text(f"{e.at:%d %b %H:%M}  {e.staff}: {note_text}")
+                line = Text(f"{e.at.astimezone(self.tz):%d %b %H:%M}  {e.staff}: {note_text}")
                 parts.append(Static(line, classes="note"))
         parts.append(Static("History", classes="section-title"))
         for e in c.events:
             parts.append(
                 Static(
                     Text(
-                        f"{e.at:%d %b %H:%M}  {e.staff:<10} "
+                        f"{e.at.astimezone(self.tz):%d %b %H:%M}  {e.staff:<10} "
                         f"{inert(describe_event(e.action, e.details))}"
                     ),
                     classes="event",
