@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key")
     p.add_argument("--to", required=True, metavar="NAME")
     command("fetch", "poll every configured channel once and print what arrived")
+    p = command("channels", "each channel's health: last poll, next poll, rate limit, last error")
+    p.add_argument("--format", choices=["table", "json"], default="table")
     _statistics_commands(command)
     from askdesk.cli_replies import add_commands
 
@@ -229,6 +232,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
             out.done(desk.hand_off(key, args.to), f"handed to {args.to}")
         case "fetch":
             return _fetch(desk, config)
+        case "channels":
+            return _channels(desk, config, args.format)
         case "reply" | "templates" | "outbox":
             from askdesk import cli_replies
 
@@ -286,12 +291,42 @@ def _fetch(desk: Any, config: Config) -> int:
 
     poller = _poller(desk, build_channels(config))
     failed = False
-    for result in poller.poll_all():
-        print(result.summary())
-        for problem in result.problems:
-            print(f"  skipped {problem}")
-        failed = failed or result.error is not None
+    try:
+        for result in poller.poll_all():
+            print(result.summary())
+            for problem in result.problems:
+                print(f"  skipped {problem}")
+            failed = failed or result.error is not None
+    finally:
+        poller.release()  # a cron job must not keep the running desk from polling
     return EXIT_ERROR if failed else 0
+
+
+def _channels(desk: Any, config: Config, format: str) -> int:
+    from askdesk.desk.health import health_fields, health_record
+    from askdesk.desk.sync import ChannelHealth
+
+    records = desk.store.channel_records()
+    now = desk.clock.now()
+    healths = []
+    for channel in config.effective_channels():
+        record = records.get(channel.name, {})
+        health = ChannelHealth.from_record(channel.name, channel.type, record.get("health") or {})
+        lease = record.get("lease") or {}
+        if lease.get("expires_at") and datetime.fromisoformat(lease["expires_at"]) > now:
+            health.polled_by = lease.get("holder")
+        else:
+            health.polled_by = None  # nobody polls it right now
+        healths.append(health)
+    if format == "json":
+        from askdesk.cli_output import print_json
+
+        print_json([health_record(h) for h in healths])
+        return 0
+    from askdesk.cli_output import print_rows
+
+    print_rows([health_fields(h, now) for h in healths])
+    return 0
 
 
 if __name__ == "__main__":

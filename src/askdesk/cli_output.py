@@ -120,3 +120,21 @@ def print_conversation(c: Conversation, now: datetime, tz: tzinfo) -> None:
 
 def done(c: Conversation, what: str) -> None:
     print(f"{c.key}: {what}")
+
+
+def print_rows(rows: list[dict[str, str]]) -> None:
+    """A plain aligned table of ``rows`` (column -> value), every value made inert."""
+    if not rows:
+        print("Nothing to show.")
+        return
+    columns = list(rows[0])
+    widths = {
+        c: max(len(c), *(cell_len(inert(r[c], keep_newlines=False)) for r in rows)) for c in columns
+    }
+    console = _console()
+    out = Text()
+    out.append("  ".join(fit(c.upper(), widths[c]) for c in columns).rstrip() + "\n", style="bold")
+    for row in rows:
+        cells = (fit(inert(row[c], keep_newlines=False), widths[c]) for c in columns)
+        out.append("  ".join(cells).rstrip() + "\n")
+    console.print(out, end="", soft_wrap=True)

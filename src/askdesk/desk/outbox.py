@@ -14,14 +14,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from askdesk.channels.base import Sender, SentLookup
+from askdesk.desk.sync import worker_id
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, ChannelError, RateLimited, TransitionError
 from askdesk.model import Conversation, Reply, ReplyStatus
@@ -46,10 +45,6 @@ class SendResult:
         return f"{self.key}: reply {self.reply_id[:8]} {self.status}" + (
             f" ({self.detail})" if self.detail else ""
         )
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Outbox:

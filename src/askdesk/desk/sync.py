@@ -1,20 +1,36 @@
 """Bringing messages in: poll each channel when it is due and keep its health.
 
 A failing channel never stops the others: its error is kept, in plain words,
-on its ``ChannelHealth`` for the dashboard and ``askdesk channels``.
+on its ``ChannelHealth``, stored where every askdesk on the store (and
+``askdesk channels``) can read it. Only one process per store polls a
+channel: it holds a lease in the store, renewed while it is alive; when it
+dies the lease runs out and another process takes over.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import os
+import socket
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from askdesk.channels import Channel, Problem
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, RateLimited
 
 log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=45)
+"""A dead poller's channels are taken over within this long (plus one poll interval)."""
+HEALTH_EVERY = timedelta(seconds=30)
+"""How often an unchanged, healthy state is written to the store."""
+
+
+def worker_id() -> str:
+    """Who this process is, in leases and in-flight replies: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -25,6 +41,29 @@ class ChannelHealth:
     next_poll: datetime | None = None
     last_error: str | None = None
     arrived: int = 0
+    rate_limit_remaining: int | None = None
+    rate_limit_reset: datetime | None = None
+    polled_by: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        for key, value in record.items():
+            if isinstance(value, datetime):
+                record[key] = value.isoformat()
+        return record
+
+    @classmethod
+    def from_record(cls, name: str, type: str, record: dict[str, Any]) -> ChannelHealth:
+        health = cls(name=name, type=type)
+        for key in ("last_ok", "next_poll", "rate_limit_reset"):
+            if isinstance(record.get(key), str):
+                setattr(health, key, datetime.fromisoformat(record[key]))
+        health.last_error = record.get("last_error")
+        health.arrived = int(record.get("arrived") or 0)
+        remaining = record.get("rate_limit_remaining")
+        health.rate_limit_remaining = remaining if isinstance(remaining, int) else None
+        health.polled_by = record.get("polled_by")
+        return health
 
 
 @dataclass(frozen=True)
@@ -35,10 +74,14 @@ class PollResult:
     duplicates: int = 0
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
+    skipped: str | None = None
+    """Why this process did not poll (another one holds the channel's lease)."""
 
     def summary(self) -> str:
         if self.error:
             return f"{self.channel}: {self.error}"
+        if self.skipped:
+            return f"{self.channel}: {self.skipped}"
         text = f"{self.channel}: {self.added} new, {self.joined} follow-ups"
         if self.problems:
             text += f", {len(self.problems)} skipped"
@@ -46,10 +89,20 @@ class PollResult:
 
 
 class Poller:
-    def __init__(self, desk: Desk, channels: list[Channel]) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        channels: list[Channel],
+        *,
+        holder: str | None = None,
+        lease_ttl: timedelta = LEASE_TTL,
+    ) -> None:
         self.desk = desk
         self.channels = channels
+        self.holder = holder or worker_id()
+        self.lease_ttl = lease_ttl
         self.health = {c.name: ChannelHealth(name=c.name, type=c.type) for c in channels}
+        self._saved: dict[str, tuple[str | None, datetime]] = {}
 
     def due(self, now: datetime) -> list[Channel]:
         return [
@@ -61,28 +114,38 @@ class Poller:
     def poll(self, channel: Channel) -> PollResult:
         """Fetch once and ingest what came, saving the cursor in the same write."""
         health = self.health[channel.name]
+        store = self.desk.store
         now = self.desk.clock.now()
         health.next_poll = now + timedelta(seconds=channel.poll_seconds)
+        holder = store.acquire_lease(channel.name, self.holder, now, self.lease_ttl)
+        if holder != self.holder:
+            # Another askdesk polls this channel; show its view of the channel.
+            record = store.channel_records().get(channel.name, {}).get("health") or {}
+            shown = ChannelHealth.from_record(channel.name, channel.type, record)
+            shown.next_poll, shown.polled_by = health.next_poll, holder
+            self.health[channel.name] = shown
+            return PollResult(channel.name, skipped=f"polled by {holder}")
+        health.polled_by = self.holder
         try:
-            fetched = channel.fetch(self.desk.store.cursor(channel.name), now)
+            fetched = channel.fetch(store.cursor(channel.name), now)
             result = self.desk.ingest(fetched.messages, cursor=(channel.name, fetched.cursor))
         except RateLimited as error:
             if error.reset_at is not None:
                 health.next_poll = max(health.next_poll, error.reset_at)
-            health.last_error = str(error)
-            return PollResult(channel.name, error=str(error))
+                health.rate_limit_remaining, health.rate_limit_reset = 0, error.reset_at
+            return self._failed(channel, health, str(error))
         except AskdeskError as error:
-            health.last_error = str(error)
-            return PollResult(channel.name, error=str(error))
+            return self._failed(channel, health, str(error))
         except Exception as error:
             # An SDK failed in a way its adapter did not foresee: keep the other
             # channels going, keep the traceback in the log, tell staff plainly.
             log.exception("channel %s failed", channel.name)
-            health.last_error = f"unexpected error: {error!r}"
-            return PollResult(channel.name, error=health.last_error)
+            return self._failed(channel, health, f"unexpected error: {error!r}")
         health.last_ok = now
         health.last_error = "; ".join(map(str, fetched.problems[:3])) or None
         health.arrived += len(result.added) + len(result.joined)
+        self._note_rate_limit(channel, health)
+        self._save(health, now)
         return PollResult(
             channel.name,
             added=len(result.added),
@@ -91,8 +154,40 @@ class Poller:
             problems=fetched.problems,
         )
 
+    def _failed(self, channel: Channel, health: ChannelHealth, error: str) -> PollResult:
+        health.last_error = error
+        self._note_rate_limit(channel, health)
+        self._save(health, self.desk.clock.now())
+        return PollResult(channel.name, error=error)
+
+    def _note_rate_limit(self, channel: Channel, health: ChannelHealth) -> None:
+        # Adapters that know their quota say so as ``rate_limit = (remaining, reset_at)``.
+        rate = getattr(channel, "rate_limit", None)
+        if isinstance(rate, tuple) and len(rate) == 2:
+            health.rate_limit_remaining, health.rate_limit_reset = rate
+
+    def _save(self, health: ChannelHealth, now: datetime) -> None:
+        """Store the health when it changed, or now and then while it stays good."""
+        last = self._saved.get(health.name)
+        if last is not None and last[0] == health.last_error and now - last[1] < HEALTH_EVERY:
+            return
+        try:
+            self.desk.store.save_health(health.name, health.to_record())
+        except AskdeskError:
+            log.warning("could not store the health of %s", health.name, exc_info=True)
+            return
+        self._saved[health.name] = (health.last_error, now)
+
     def poll_due(self) -> list[PollResult]:
         return [self.poll(c) for c in self.due(self.desk.clock.now())]
 
     def poll_all(self) -> list[PollResult]:
         return [self.poll(c) for c in self.channels]
+
+    def release(self) -> None:
+        """Give up this process's leases at once (on quit), so another can take over."""
+        for channel in self.channels:
+            try:
+                self.desk.store.release_lease(channel.name, self.holder)
+            except AskdeskError:
+                log.warning("could not release the lease on %s", channel.name, exc_info=True)

@@ -9,6 +9,7 @@ because callers build ``Text`` objects, not markup strings.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from rich.cells import cell_len, set_cell_size
@@ -58,8 +59,12 @@ def inert(text: str, *, keep_newlines: bool = True) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=4096)
 def one_line(text: str, limit: int = 200) -> str:
-    """A single inert line for a list row: whitespace folded, cut at ``limit`` characters."""
+    """A single inert line for a list row: whitespace folded, cut at ``limit`` characters.
+
+    Cached: every redraw of a pane asks again for each row's line.
+    """
     flat = " ".join(inert(text[: limit * 4], keep_newlines=False).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 

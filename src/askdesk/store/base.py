@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from askdesk.model import Conversation, Message
 
@@ -64,6 +64,18 @@ class Store(Protocol):
     def save_cursor(self, channel: str, value: str | None) -> None:
         """Keep a bookmark: a channel's cursor, or askdesk's own under a name with ':'."""
         ...
+
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> str:
+        """Take or renew a lease (one poller per channel); returns who holds it afterwards."""
+        ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...
+
+    def save_health(self, channel: str, health: dict[str, Any]) -> None:
+        """Keep a channel's health where every process on the store can read it."""
+        ...
+
+    def channel_records(self) -> dict[str, dict[str, Any]]: ...
 
     def version(self) -> Hashable:
         """A token that changes whenever any process writes; cheap to call often."""

@@ -70,6 +70,8 @@ class TinyDBStore:
         self.archive = Archive(self.path.with_name(self.path.stem + ".archive"))
         self._index_of: tuple[int, Identity | None] | None = None
         self._index = _Index({})
+        self._index_kept = False
+        """Set inside a transaction whose write leaves every key on its doc id."""
         self._live_of: Identity | None = None
         self._live: list[Conversation] = []
         with self._mutex:
@@ -163,9 +165,15 @@ class TinyDBStore:
                 ) from error
             try:
                 back_from_archive: list[str] = []
+                self._index_kept = False
                 with self._storage.batch():
                     yield back_from_archive
-                self.archive.remove_many(back_from_archive)
+                if self._index_kept:
+                    # Our write moved no key: the index still describes the new file,
+                    # so the next transaction need not rebuild it (~2 ms at 600 docs).
+                    self._index_of = (id(self._raw()), self._storage.identity)
+                if back_from_archive:
+                    self.archive.remove_many(back_from_archive)
             finally:
                 self._file_lock.release()
 
@@ -239,20 +247,69 @@ class TinyDBStore:
                 self._save_cursor(*cursor)
         return result
 
-    def _save_cursor(self, channel: str, value: str | None) -> None:
+    # -- per-channel state: cursor, poller lease, health ----------------------------
+
+    def _channel_doc(self, channel: str) -> tuple[int, dict[str, Any]] | None:
         raw = (self._storage.read() or {}).get("cursors", {})
-        doc_ids = [int(i) for i, d in raw.items() if d.get("channel") == channel]
-        if doc_ids:
-            self._cursors.update({"value": value}, doc_ids=doc_ids)
-        else:
+        for doc_id, doc in raw.items():
+            if doc.get("channel") == channel:
+                return int(doc_id), doc
+        return None
+
+    def _set_channel(self, channel: str, fields: dict[str, Any]) -> None:
+        """Change a channel's record; writes nothing when nothing changes."""
+        found = self._channel_doc(channel)
+        if found is None:
+            raw = (self._storage.read() or {}).get("cursors", {})
             # An explicit id from the fresh file: TinyDB's own next-id counter is
-            # cached per process and collides with cursors other processes added.
+            # cached per process and collides with records other processes added.
             next_id = max((int(i) for i in raw), default=0) + 1
-            self._cursors.insert(Document({"channel": channel, "value": value}, doc_id=next_id))
+            self._cursors.insert(Document({"channel": channel, **fields}, doc_id=next_id))
+        elif any(found[1].get(k) != v for k, v in fields.items()):
+            self._cursors.update(fields, doc_ids=[found[0]])
+
+    def _save_cursor(self, channel: str, value: str | None) -> None:
+        self._set_channel(channel, {"value": value})
 
     def save_cursor(self, channel: str, value: str | None) -> None:
         with self._transaction():
             self._save_cursor(channel, value)
+
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> str:
+        """Take or renew the lease ``name``; returns whoever holds it afterwards."""
+        with self._transaction():
+            found = self._channel_doc(name)
+            lease = (found[1].get("lease") if found else None) or {}
+            current, expires = lease.get("holder"), lease.get("expires_at")
+            expires_at = datetime.fromisoformat(expires) if isinstance(expires, str) else None
+            if expires_at is not None and expires_at > now and current != holder:
+                return str(current)
+            # Renewed at half-life, so a lease costs a write every ttl/2, not every poll.
+            if current != holder or expires_at is None or now >= expires_at - ttl / 2:
+                self._set_channel(
+                    name, {"lease": {"holder": holder, "expires_at": (now + ttl).isoformat()}}
+                )
+            return holder
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._transaction():
+            found = self._channel_doc(name)
+            if found and (found[1].get("lease") or {}).get("holder") == holder:
+                self._set_channel(name, {"lease": None})
+
+    def save_health(self, channel: str, health: dict[str, Any]) -> None:
+        with self._transaction():
+            self._set_channel(channel, {"health": health})
+
+    def channel_records(self) -> dict[str, dict[str, Any]]:
+        """Each channel's stored health and lease, for ``askdesk channels`` and the dashboard."""
+        with self._mutex:
+            raw = (self._storage.read() or {}).get("cursors", {})
+        return {
+            doc["channel"]: {"health": doc.get("health") or {}, "lease": doc.get("lease")}
+            for doc in raw.values()
+            if "channel" in doc
+        }
 
     def update(self, key: str, change: Change) -> Conversation:
         with self._transaction() as back_from_archive:
@@ -268,6 +325,9 @@ class TinyDBStore:
             updated = change(current)
             if doc_id is not None:
                 self._conversations.update(to_dict(updated), doc_ids=[doc_id])
+                self._index_kept = (
+                    updated.key == current.key and updated.message_keys() == current.message_keys()
+                )
             else:
                 self._conversations.insert(Document(to_dict(updated), doc_id=index.next_id))
                 back_from_archive.append(updated.key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 
 from textual import on, work
 from textual.app import App
@@ -19,11 +19,11 @@ from textual.worker import Worker, WorkerState
 from askdesk.clock import Clock
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
+from askdesk.desk.health import summary
 from askdesk.desk.outbox import Outbox
 from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.sync import Poller
 from askdesk.desk.templates import Template
-from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus
 from askdesk.tui.messages import (
@@ -36,6 +36,7 @@ from askdesk.tui.messages import (
     ReplyCollided,
     ReplyQueued,
 )
+from askdesk.tui.screens.channels import ChannelsScreen
 from askdesk.tui.screens.composer import ComposerScreen, Draft
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.conversation_screen import ConversationScreen
@@ -55,6 +56,14 @@ class AskdeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave askdesk (your claims stay yours)"),
         Binding("question_mark", "help", "Help", id="help", tooltip="Keys and how the desk works"),
+        Binding(
+            "i",
+            "channels",
+            "Channels",
+            id="channels",
+            tooltip="Each channel's health: last poll, next poll, rate limit, last error",
+            show=False,
+        ),
     ]
 
     def __init__(
@@ -310,15 +319,15 @@ class AskdeskApp(App[None]):
         if self.poller is None:
             return ""
         now = self.clock.now()
-        parts = []
-        for health in self.poller.health.values():
-            if health.last_error:
-                parts.append(f"{health.name} ✗ {health.last_error[:60]}")
-            elif health.last_ok:
-                parts.append(f"{health.name} ✓ {_ago(now, health.last_ok)}")
-            else:
-                parts.append(f"{health.name} …")
-        return " · ".join(parts)
+        return " · ".join(summary(h, now) for h in self.poller.health.values())
+
+    def action_channels(self) -> None:
+        if self.poller is not None and not isinstance(self.screen, ChannelsScreen):
+            self.push_screen(ChannelsScreen())
+
+    def on_unmount(self) -> None:
+        if self.poller is not None:
+            self.poller.release()
 
     def action_statistics(self) -> None:
         if not isinstance(self.screen, StatsScreen):
@@ -331,8 +340,3 @@ class AskdeskApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
-
-
-def _ago(now: datetime, then: datetime) -> str:
-    age = format_age(now - then)
-    return "just now" if age == "now" else f"{age} ago"

@@ -79,6 +79,9 @@ class ConversationScreen(Screen[None]):
         ),
     ]
 
+    _bindings_state: tuple[bool | None, ...] | None = None
+    """What ``check_action`` said for each key when the footer was last refreshed."""
+
     @property
     def desk_app(self) -> AskdeskApp:
         return cast("AskdeskApp", self.app)
@@ -89,6 +92,22 @@ class ConversationScreen(Screen[None]):
 
     def refresh_desk(self) -> None:
         """The desk changed: redraw what this screen shows."""
+
+    def refresh_bindings_if_changed(self) -> None:
+        """``refresh_bindings``, but only when a key's availability has changed.
+
+        Textual's Footer rebuilds all its keys on every refresh (20-40 ms of
+        CSS and layout here), and moving the cursor to a row in the same state
+        changes nothing it shows.
+        """
+        state = tuple(
+            self.check_action(binding.action, ())
+            for binding in ConversationScreen.BINDINGS
+            if isinstance(binding, Binding) and binding.show  # the footer shows only these
+        )
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         c = self.current()

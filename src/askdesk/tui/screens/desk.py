@@ -143,7 +143,7 @@ class DeskScreen(ConversationScreen):
         )
         self._show_status()
         self._show_preview()
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     def _show_status(self) -> None:
         app = self.desk_app
@@ -181,7 +181,7 @@ class DeskScreen(ConversationScreen):
             self.conversation_list.current.key if self.conversation_list.current else None
         )
         self._show_preview()
-        self.refresh_bindings()
+        self.refresh_bindings_if_changed()
 
     @on(ConversationList.Chosen)
     def _chosen(self, event: ConversationList.Chosen) -> None:

@@ -1,0 +1,56 @@
+"""Channel health in words, the same on the dashboard and from ``askdesk channels``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from askdesk.desk.sync import ChannelHealth
+from askdesk.desk.views import format_age
+
+
+def _ago(now: datetime, then: datetime | None) -> str:
+    if then is None:
+        return "never"
+    age = format_age(now - then)
+    return "just now" if age == "now" else f"{age} ago"
+
+
+def _in(now: datetime, then: datetime | None) -> str:
+    if then is None:
+        return "—"
+    if then <= now:
+        return "due now"
+    age = format_age(then - now)
+    return f"in {age}" if age != "now" else "in a moment"
+
+
+def health_fields(health: ChannelHealth, now: datetime) -> dict[str, str]:
+    """Column -> words: last good poll, next poll, calls left, last error, polled by."""
+    rate = "—"
+    if health.rate_limit_remaining is not None:
+        rate = f"{health.rate_limit_remaining} left"
+        if health.rate_limit_reset is not None:
+            rate += f", resets {_in(now, health.rate_limit_reset)}"
+    return {
+        "channel": f"{health.name} ({health.type})",
+        "last good poll": _ago(now, health.last_ok),
+        "next poll": _in(now, health.next_poll),
+        "rate limit": rate,
+        "polled by": health.polled_by or "—",
+        "last error": health.last_error or "—",
+    }
+
+
+def health_record(health: ChannelHealth) -> dict[str, Any]:
+    """The JSON of ``askdesk channels --format json``."""
+    return {"name": health.name, "type": health.type, **health.to_record()}
+
+
+def summary(health: ChannelHealth, now: datetime) -> str:
+    """One status-bar word per channel: ``webform ✓ 2m ago``, ``twitter ✗ rate limited``."""
+    if health.last_error:
+        return f"{health.name} ✗ {health.last_error[:60]}"
+    if health.last_ok:
+        return f"{health.name} ✓ {_ago(now, health.last_ok)}"
+    return f"{health.name} …"
