@@ -99,7 +99,7 @@ class Poller:
     ) -> None:
         self.desk = desk
         self.channels = channels
-        self.holder = holder or worker_id()
+        self.holder = holder or f"{desk.staff}@{worker_id()}"
         self.lease_ttl = lease_ttl
         self.health = {c.name: ChannelHealth(name=c.name, type=c.type) for c in channels}
         self._saved: dict[str, tuple[str | None, datetime]] = {}
