@@ -106,7 +106,7 @@ def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox
         text = args.text
     if args.resolve and (question_type is None or read is None):
         raise TransitionError("--resolve needs --type and --read (or a template that gives them)")
-    refused = settings.too_long(text, conversation)
+    refused = settings.too_long(text, conversation, args.private)
     if refused:
         raise TransitionError(refused)
     warnings = settings.privacy_warnings(text, conversation, args.private)

@@ -44,6 +44,27 @@ CHANNEL_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
         "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
         "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
     },
+    "twitter": {
+        "env_prefix": (
+            (str,),
+            'the prefix of the credential variables (a string such as "ASKDESK_TWITTER_BRANCH_")',
+            False,
+        ),
+        "secrets_file": (
+            (str,),
+            "a file of credentials that only its owner can read (a string path)",
+            False,
+        ),
+        "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
+        "backfill_hours": (
+            _NUMBER,
+            "hours of mentions and messages the first run reads back (a number > 0)",
+            False,
+        ),
+        "include_quotes": ((bool,), "whether quote posts are questions (true or false)", False),
+        "direct_messages": ((bool,), "whether to read and send DMs (true or false)", False),
+        "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
+    },
 }
 _DESK_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "target_minutes": (_NUMBER, "minutes a patron may wait before the row is marked overdue"),

@@ -58,3 +58,33 @@ class Collision(TransitionError):
         super().__init__(f"{key} changed while you were writing: {'; '.join(changes)}")
         self.key = key
         self.changes = changes
+
+
+class CredentialsRejected(ChannelError):
+    """The platform refused the channel's credentials; nothing works until they are fixed."""
+
+    permanent = True
+
+
+class AccessLevelTooLow(ChannelError):
+    """The endpoint is outside the account's API access level (tier); retrying cannot help."""
+
+    permanent = True
+
+
+class RefusedByPlatform(ChannelError):
+    """The platform understood the request and said no (a duplicate post, closed DMs)."""
+
+    permanent = True
+
+
+class PlatformUnavailable(ChannelError):
+    """The network or the platform's servers failed; the same request may work later."""
+
+    permanent = False
+
+
+class UnexpectedPayload(ChannelError):
+    """The platform answered with something its API does not document (not JSON, wrong shape)."""
+
+    permanent = False

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from askdesk.desk.compose import ReplySettings
 from askdesk.desk.limits import Measure, graphemes, measure
+from askdesk.model import Conversation, Kind, Message
+from tests.conftest import NOW
 
 LONG_URL = "https://catalog.example.org/search?query=the+left+hand+of+darkness&format=ebook"
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # man, woman, girl, boy
@@ -185,3 +188,30 @@ def test_unlimited_platforms_count_characters(platform: str) -> None:
 def test_label_with_a_limit() -> None:
     assert measure("a" * 212, "twitter").label() == "212/280"
     assert Measure(212, 300, "graphemes").label() == "212/300"
+
+
+# What the composer counts is what will be posted.
+
+
+def _mention_on_x(author: str) -> Conversation:
+    message = Message(
+        channel="x",
+        remote_id="1",
+        kind=Kind.MENTION,
+        author=author,
+        text="Open today?",
+        received_at=NOW,
+    )
+    return Conversation(key=message.key, channel="x", kind=Kind.MENTION, messages=(message,))
+
+
+def test_a_public_reply_on_x_counts_the_handle_it_will_be_led_by() -> None:
+    settings = ReplySettings(platforms={"x": "twitter"}, private_routes=frozenset({"x"}))
+    conversation = _mention_on_x("@patron_handle")
+    text = "a" * (280 - len("@patron_handle "))
+    assert settings.measure(text, conversation).used == 280
+    assert settings.too_long(text, conversation) is None
+    assert settings.too_long(text + "a", conversation) is not None
+    # A DM carries no handle, and a text that names the patron gets none added.
+    assert settings.measure(text + "a", conversation, private=True).used == len(text) + 1
+    assert settings.measure("Hi @patron_handle!", conversation).used == len("Hi @patron_handle!")

@@ -36,6 +36,11 @@ def build_channel(config: ChannelConfig) -> Channel:
             poll_seconds=config.number("poll_seconds", 10),
             outbox=Path(outbox).expanduser() if isinstance(outbox, str) else None,
         )
+    if config.type == "twitter":
+        # The module imports tweepy only when it first talks to X.
+        from askdesk.channels.twitter import TwitterChannel
+
+        return TwitterChannel.from_options(config.name, config.options)
     raise ConfigError(
         f"channel {config.name!r} has unknown type {config.type!r} "
         f"(known: {', '.join(sorted(CHANNEL_OPTIONS))})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from askdesk.channels.twitter import public_reply_text
 from askdesk.desk.limits import Measure, measure
 from askdesk.desk.privacy import personal_data
 from askdesk.desk.templates import Template, render
@@ -56,10 +57,18 @@ class ReplySettings:
             variables=self.variables,
         )
 
-    def measure(self, text: str, conversation: Conversation) -> Measure:
+    def measure(self, text: str, conversation: Conversation, private: bool = False) -> Measure:
+        """``text``'s length as the platform counts what will really be posted.
+
+        A public reply on X goes out led by the patron's @handle (unless the
+        text names them already), and X counts that too.
+        """
+        platform = self.platform(conversation)
+        if platform == "twitter" and self.is_public(conversation, private):
+            text = public_reply_text(text, conversation.latest.author)
         return measure(
             text,
-            self.platform(conversation),
+            platform,
             mastodon_limit=self.mastodon_limit,
             sms_max_segments=self.sms_max_segments,
         )
@@ -81,9 +90,9 @@ class ReplySettings:
             return []
         return personal_data(text, self.privacy_patterns, known=list(self.variables.values()))
 
-    def too_long(self, text: str, conversation: Conversation) -> str | None:
+    def too_long(self, text: str, conversation: Conversation, private: bool = False) -> str | None:
         """Why the platform would refuse ``text``, or ``None``."""
-        counted = self.measure(text, conversation)
+        counted = self.measure(text, conversation, private)
         if counted.over:
             return (
                 f"too long for {self.platform(conversation)}: {counted.label()}; "

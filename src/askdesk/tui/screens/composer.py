@@ -116,7 +116,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
         self._show_meta()
 
     def _show_meta(self) -> None:
-        counted = self.settings.measure(self.text, self.conversation)
+        counted = self.settings.measure(self.text, self.conversation, self.private)
         route = (
             "private message"
             if self.private
@@ -158,7 +158,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
         if not text.strip():
             self.notify("Write something first, or press esc to discard.", severity="warning")
             return
-        refused = self.settings.too_long(text, self.conversation)
+        refused = self.settings.too_long(text, self.conversation, self.private)
         if refused:
             self.notify(refused, severity="error", timeout=8)
             return
