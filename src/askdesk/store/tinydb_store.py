@@ -74,6 +74,8 @@ class TinyDBStore:
         """Set inside a transaction whose write leaves every key on its doc id."""
         self._live_of: Identity | None = None
         self._live: list[Conversation] = []
+        self._live_patch: Conversation | None = None
+        """Set inside an ``update`` that started from the file ``_live`` was read from."""
         with self._mutex:
             self._raw()  # a damaged store is reported now, not at the first key press
 
@@ -166,12 +168,19 @@ class TinyDBStore:
             try:
                 back_from_archive: list[str] = []
                 self._index_kept = False
+                self._live_patch = None
                 with self._storage.batch():
                     yield back_from_archive
                 if self._index_kept:
                     # Our write moved no key: the index still describes the new file,
                     # so the next transaction need not rebuild it (~2 ms at 600 docs).
                     self._index_of = (id(self._raw()), self._storage.identity)
+                if self._live_patch is not None:
+                    # The desk's copy was current before our write: patch in the one
+                    # conversation we wrote instead of parsing every live one again,
+                    # and hand out the same object the caller got from ``update``.
+                    self._live = _with(self._live, self._live_patch)
+                    self._live_of = self._storage.identity
                 if back_from_archive:
                     self.archive.remove_many(back_from_archive)
             finally:
@@ -313,6 +322,7 @@ class TinyDBStore:
 
     def update(self, key: str, change: Change) -> Conversation:
         with self._transaction() as back_from_archive:
+            live_is_current = self._live_of is not None and self._live_of == self._storage.identity
             index = self._fresh_index()
             doc_id = index.doc_id(key)
             if doc_id is not None:
@@ -331,6 +341,8 @@ class TinyDBStore:
             else:
                 self._conversations.insert(Document(to_dict(updated), doc_id=index.next_id))
                 back_from_archive.append(updated.key)
+            if live_is_current:
+                self._live_patch = updated
         return updated
 
     def archive_resolved(self, before: datetime) -> int:
@@ -447,6 +459,14 @@ class TinyDBStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _with(live: list[Conversation], changed: Conversation) -> list[Conversation]:
+    """``live`` with ``changed`` in place of its old copy, or at the end, as the file has it."""
+    out = [changed if c.key == changed.key else c for c in live]
+    if not any(c is changed for c in out):
+        out.append(changed)
+    return out
 
 
 def _resolved_in(doc: dict[str, Any], window: tuple[datetime | None, datetime | None]) -> bool:

@@ -42,9 +42,7 @@ from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.screens.desk import DeskScreen
 from askdesk.tui.screens.handover import HandoverScreen
-from askdesk.tui.screens.help import HelpScreen
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog
-from askdesk.tui.screens.stats import StatsScreen
 
 log = logging.getLogger(__name__)
 
@@ -270,8 +268,15 @@ class AskdeskApp(App[None]):
     @on(DeskChanged)
     def _desk_changed(self, message: DeskChanged) -> None:
         self._seen_version = message.version
-        self.conversations = {c.key: c for c in message.conversations}
-        self._redraw()
+        conversations = {c.key: c for c in message.conversations}
+        # After our own action the store hands back the very objects we already
+        # show: nothing to redraw (a redraw is a layout of the whole screen).
+        unchanged = conversations.keys() == self.conversations.keys() and all(
+            self.conversations[key] is c for key, c in conversations.items()
+        )
+        self.conversations = conversations
+        if not unchanged:
+            self._redraw()
 
     @on(ConversationChanged)
     def _conversation_changed(self, message: ConversationChanged) -> None:
@@ -330,6 +335,9 @@ class AskdeskApp(App[None]):
             self.poller.release()
 
     def action_statistics(self) -> None:
+        # Imported when first wanted: plotting and Markdown cost ~0.1 s of every start.
+        from askdesk.tui.screens.stats import StatsScreen
+
         if not isinstance(self.screen, StatsScreen):
             self.push_screen(StatsScreen())
 
@@ -338,5 +346,7 @@ class AskdeskApp(App[None]):
             self.push_screen(HandoverScreen())
 
     def action_help(self) -> None:
+        from askdesk.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))

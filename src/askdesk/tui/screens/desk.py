@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from askdesk.desk.text import fit, inert
 from askdesk.desk.views import Row, row_for
@@ -22,6 +22,7 @@ from askdesk.tui.widgets.conversation_list import (
     MARKS_W,
     ConversationList,
 )
+from askdesk.tui.widgets.footer import KeysFooter
 
 PANES = {
     Status.NEW: "New",
@@ -91,7 +92,7 @@ class DeskScreen(ConversationScreen):
         yield Input(
             placeholder="Filter: text, author or channel · enter keeps it · esc clears", id="filter"
         )
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     @property
     def conversation_list(self) -> ConversationList:
@@ -155,13 +156,14 @@ class DeskScreen(ConversationScreen):
             text.append(f" · {health}")
         if self.filter_text:
             text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}")
-        self.query_one("#status-bar", Static).update(text)
+        # Fixed heights: new text needs a repaint, not a layout of the whole screen.
+        self.query_one("#status-bar", Static).update(text, layout=False)
 
     def _show_preview(self) -> None:
         c = self.current()
         preview = self.query_one("#preview", Static)
         if c is None:
-            preview.update("")
+            preview.update("", layout=False)
             return
         latest = c.latest
         text = Text.assemble(
@@ -173,7 +175,7 @@ class DeskScreen(ConversationScreen):
         if c.flag:
             text.append(f"\n⚑ flagged: {inert(c.flag, keep_newlines=False)}", style="bold")
         text.append("\n" + inert(latest.text[:2000]))
-        preview.update(text)
+        preview.update(text, layout=False)
 
     @on(ConversationList.Highlighted)
     def _highlighted(self) -> None:

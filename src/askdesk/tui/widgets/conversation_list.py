@@ -54,6 +54,15 @@ class ConversationList(ScrollView, can_focus=True):
         ),
     ]
 
+    # Every line is cut to the width, so nothing ever scrolls sideways. Without
+    # this the vertical scrollbar's two columns made the lines overflow, and a
+    # needless horizontal scrollbar took a row and was redrawn (~5 ms) each frame.
+    DEFAULT_CSS = """
+    ConversationList {
+        overflow-x: hidden;
+    }
+    """
+
     COMPONENT_CLASSES = {
         "conversation-list--cursor",
         "conversation-list--overdue",
