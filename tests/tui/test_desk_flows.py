@@ -445,6 +445,8 @@ async def test_claim_race_is_refused_with_the_winners_name(
             ("patron", "arrive"),
             ("bo", "claim"),
         ]
-        # The refusal refreshed the desk: the row shows where it really is.
+        # ana's screen showed the claim as hers at once; the refusal put back
+        # the store's truth: the row is in Claimed, held by bo.
         assert row_keys(app) == [MIDDLE, NEWEST]
         assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
+        assert app.conversations[OLDEST].holder == "bo"

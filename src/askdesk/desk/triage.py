@@ -7,13 +7,35 @@ compare-and-set.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 from askdesk.clock import Clock
 from askdesk.desk.retention import RETENTION_STAFF
 from askdesk.model import Conversation, Message, Outcome, QuestionType, transitions
 from askdesk.store import IngestResult, Store
+
+Step = Callable[[Conversation, str, datetime], Conversation]
+"""A transition of the model with its own arguments bound: (conversation, staff, now) -> new."""
+
+
+def resolving(outcome: Outcome, question_type: QuestionType, read_level: int) -> Step:
+    def step(c: Conversation, staff: str, at: datetime) -> Conversation:
+        return transitions.resolve(c, staff, at, outcome, question_type, read_level)
+
+    return step
+
+
+def handing_to(colleague: str) -> Step:
+    return lambda c, staff, at: transitions.hand_off(c, staff, colleague, at)
+
+
+def flagging(reason: str) -> Step:
+    return lambda c, staff, at: transitions.flag(c, staff, at, reason)
+
+
+def noting(text: str) -> Step:
+    return lambda c, staff, at: transitions.note(c, staff, at, text)
 
 
 class Desk:
@@ -36,42 +58,40 @@ class Desk:
 
     # -- what staff do -------------------------------------------------------
 
-    def claim(self, key: str) -> Conversation:
+    def apply(self, key: str, step: Step) -> Conversation:
+        """Make ``step`` so in the store, as this staff member, now (compare-and-set)."""
         now = self.clock.now()
-        return self.store.update(key, lambda c: transitions.claim(c, self.staff, now))
+        return self.store.update(key, lambda c: step(c, self.staff, now))
+
+    def preview(self, conversation: Conversation, step: Step) -> Conversation:
+        """What ``step`` would make of ``conversation``; nothing is written."""
+        return step(conversation, self.staff, self.clock.now())
+
+    def claim(self, key: str) -> Conversation:
+        return self.apply(key, transitions.claim)
 
     def release(self, key: str) -> Conversation:
-        now = self.clock.now()
-        return self.store.update(key, lambda c: transitions.release(c, self.staff, now))
+        return self.apply(key, transitions.release)
 
     def hand_off(self, key: str, to: str) -> Conversation:
-        now = self.clock.now()
-        return self.store.update(key, lambda c: transitions.hand_off(c, self.staff, to, now))
+        return self.apply(key, handing_to(to))
 
     def resolve(
         self, key: str, outcome: Outcome, question_type: QuestionType, read_level: int
     ) -> Conversation:
-        now = self.clock.now()
-        return self.store.update(
-            key,
-            lambda c: transitions.resolve(c, self.staff, now, outcome, question_type, read_level),
-        )
+        return self.apply(key, resolving(outcome, question_type, read_level))
 
     def reopen(self, key: str) -> Conversation:
-        now = self.clock.now()
-        return self.store.update(key, lambda c: transitions.reopen(c, self.staff, now))
+        return self.apply(key, transitions.reopen)
 
     def flag(self, key: str, reason: str) -> Conversation:
-        now = self.clock.now()
-        return self.store.update(key, lambda c: transitions.flag(c, self.staff, now, reason))
+        return self.apply(key, flagging(reason))
 
     def unflag(self, key: str) -> Conversation:
-        now = self.clock.now()
-        return self.store.update(key, lambda c: transitions.unflag(c, self.staff, now))
+        return self.apply(key, transitions.unflag)
 
     def note(self, key: str, text: str) -> Conversation:
-        now = self.clock.now()
-        return self.store.update(key, lambda c: transitions.note(c, self.staff, now, text))
+        return self.apply(key, noting(text))
 
     # -- what arrives --------------------------------------------------------
 

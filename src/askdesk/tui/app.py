@@ -24,6 +24,7 @@ from askdesk.desk.outbox import Outbox
 from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.sync import Poller
 from askdesk.desk.templates import Template
+from askdesk.desk.triage import Step, resolving
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus
 from askdesk.tui.messages import (
@@ -139,6 +140,25 @@ class AskdeskApp(App[None]):
         if result.keys:
             self.post_message(PatronDetailsRemoved(result))
 
+    def act(self, key: str, step: Step, done: str) -> None:
+        """Apply a staff action (a model transition) to ``key``.
+
+        What it will make of the conversation is shown at once, so the row
+        moves in the next frame rather than after the store write. The store
+        still decides, as a compare-and-set: if it refuses (a colleague was
+        quicker), the refusal is shown and the desk reloads the store's truth.
+        """
+        on_screen = self.conversations.get(key)
+        if on_screen is not None:
+            try:
+                shown = self.desk.preview(on_screen, step)
+            except AskdeskError:
+                pass  # the store meets the same refusal and says it in words
+            else:
+                self.conversations[key] = shown
+                self._redraw()
+        self.run_desk(lambda d: d.apply(key, step), done)
+
     @work(thread=True, group="desk", exit_on_error=False)
     def run_desk(self, change: Callable[[Desk], Conversation], done: str) -> None:
         """Apply one staff action; the store makes it a compare-and-set."""
@@ -215,8 +235,9 @@ class AskdeskApp(App[None]):
 
         def resolved(choice: ResolveChoice | None) -> None:
             if choice is not None:
-                self.run_desk(
-                    lambda d: d.resolve(c.key, choice.outcome, choice.question_type, choice.read),
+                self.act(
+                    c.key,
+                    resolving(choice.outcome, choice.question_type, choice.read),
                     f"answered and resolved ({choice.question_type}, READ {choice.read})",
                 )
 
@@ -289,6 +310,7 @@ class AskdeskApp(App[None]):
     @on(ActionRefused)
     def _refused(self, message: ActionRefused) -> None:
         self.notify(message.reason, severity="warning", timeout=6)
+        self._seen_version = None  # reload even if the store did not change: undo what we showed
         self.check_store()
 
     @on(ChannelsPolled)

@@ -12,7 +12,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from askdesk.desk.templates import Template
-from askdesk.model import Conversation, Status
+from askdesk.desk.triage import flagging, handing_to, noting, resolving
+from askdesk.model import Conversation, Status, transitions
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog, TextPrompt
 from askdesk.tui.screens.templates import TemplatePicker
 
@@ -161,15 +162,15 @@ class ConversationScreen(Screen[None]):
 
     def action_claim(self) -> None:
         if key := self._key():
-            self.desk_app.run_desk(lambda d: d.claim(key), "claimed")
+            self.desk_app.act(key, transitions.claim, "claimed")
 
     def action_release(self) -> None:
         if key := self._key():
-            self.desk_app.run_desk(lambda d: d.release(key), "released to New")
+            self.desk_app.act(key, transitions.release, "released to New")
 
     def action_reopen(self) -> None:
         if key := self._key():
-            self.desk_app.run_desk(lambda d: d.reopen(key), "reopened")
+            self.desk_app.act(key, transitions.reopen, "reopened")
 
     def action_resolve(self) -> None:
         key = self._key()
@@ -178,8 +179,9 @@ class ConversationScreen(Screen[None]):
 
         def resolved(choice: ResolveChoice | None) -> None:
             if choice is not None:
-                self.desk_app.run_desk(
-                    lambda d: d.resolve(key, choice.outcome, choice.question_type, choice.read),
+                self.desk_app.act(
+                    key,
+                    resolving(choice.outcome, choice.question_type, choice.read),
                     f"resolved ({choice.outcome}, {choice.question_type}, READ {choice.read})",
                 )
 
@@ -191,12 +193,12 @@ class ConversationScreen(Screen[None]):
             return
         key = c.key
         if c.flag is not None:
-            self.desk_app.run_desk(lambda d: d.unflag(key), f"flag cleared (was: {c.flag})")
+            self.desk_app.act(key, transitions.unflag, f"flag cleared (was: {c.flag})")
             return
 
         def flagged(reason: str | None) -> None:
             if reason:
-                self.desk_app.run_desk(lambda d: d.flag(key, reason), "flagged for review")
+                self.desk_app.act(key, flagging(reason), "flagged for review")
 
         self.app.push_screen(
             TextPrompt(
@@ -220,7 +222,7 @@ class ConversationScreen(Screen[None]):
 
         def noted(text: str | None) -> None:
             if text:
-                self.desk_app.run_desk(lambda d: d.note(key, text), "note added")
+                self.desk_app.act(key, noting(text), "note added")
 
         self.app.push_screen(TextPrompt(f"Note on {key}", "Visible to staff only"), noted)
 
@@ -231,7 +233,7 @@ class ConversationScreen(Screen[None]):
 
         def handed(name: str | None) -> None:
             if name:
-                self.desk_app.run_desk(lambda d: d.hand_off(key, name), f"handed to {name}")
+                self.desk_app.act(key, handing_to(name), f"handed to {name}")
 
         self.app.push_screen(
             TextPrompt(
