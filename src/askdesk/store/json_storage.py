@@ -32,6 +32,11 @@ class AtomicJSONStorage(Storage):
 
     @property
     def identity(self) -> Identity | None:
+        if self._in_batch:
+            # The caller holds the exclusive lock: only our own flush changes the
+            # file, and it notes the new identity. Saves a stat and a read of the
+            # token file each time a transaction asks (~0.3 ms a claim).
+            return self._identity
         return self.file.identity()
 
     def read(self) -> dict[str, Any] | None:
@@ -39,6 +44,7 @@ class AtomicJSONStorage(Storage):
             return self._data
         identity = self.file.identity()
         if identity is None:
+            self._data, self._identity = None, None
             return None
         if identity != self._identity or self._data is None:
             data = load(self.file.path)

@@ -171,16 +171,17 @@ class TinyDBStore:
                 self._live_patch = None
                 with self._storage.batch():
                     yield back_from_archive
+                written = self._storage.identity
                 if self._index_kept:
                     # Our write moved no key: the index still describes the new file,
                     # so the next transaction need not rebuild it (~2 ms at 600 docs).
-                    self._index_of = (id(self._raw()), self._storage.identity)
+                    self._index_of = (id(self._raw()), written)
                 if self._live_patch is not None:
                     # The desk's copy was current before our write: patch in the one
                     # conversation we wrote instead of parsing every live one again,
                     # and hand out the same object the caller got from ``update``.
                     self._live = _with(self._live, self._live_patch)
-                    self._live_of = self._storage.identity
+                    self._live_of = written
                 if back_from_archive:
                     self.archive.remove_many(back_from_archive)
             finally:
@@ -334,7 +335,7 @@ class TinyDBStore:
                 current = from_dict(doc)
             updated = change(current)
             if doc_id is not None:
-                self._conversations.update(to_dict(updated), doc_ids=[doc_id])
+                self._put(doc_id, to_dict(updated))
                 self._index_kept = (
                     updated.key == current.key and updated.message_keys() == current.message_keys()
                 )
@@ -344,6 +345,17 @@ class TinyDBStore:
             if live_is_current:
                 self._live_patch = updated
         return updated
+
+    def _put(self, doc_id: int, doc: dict[str, Any]) -> None:
+        """Replace one stored conversation, inside a transaction.
+
+        What ``Table.update`` does, without the two copies of the whole table
+        it makes on the way (~0.5 ms of each claim at 600 conversations).
+        """
+        data = self._storage.read()
+        assert data is not None  # the transaction read the file
+        data.setdefault("conversations", {})[str(doc_id)] = doc
+        self._storage.write(data)
 
     def archive_resolved(self, before: datetime) -> int:
         with self._transaction():

@@ -26,7 +26,7 @@ from askdesk.desk.sync import Poller
 from askdesk.desk.templates import Template
 from askdesk.desk.triage import Step, resolving
 from askdesk.errors import AskdeskError, Collision
-from askdesk.model import Conversation, ReplyStatus
+from askdesk.model import Conversation, ReplyStatus, Resolution
 from askdesk.tui.messages import (
     ActionRefused,
     ChannelsPolled,
@@ -157,6 +157,10 @@ class AskdeskApp(App[None]):
             else:
                 self.conversations[key] = shown
                 self._redraw()
+                # Paint first, then write: the store write is CPU work too, and
+                # beside the frame on the event loop it makes both slower.
+                self.call_after_refresh(self.run_desk, lambda d: d.apply(key, step), done)
+                return
         self.run_desk(lambda d: d.apply(key, step), done)
 
     @work(thread=True, group="desk", exit_on_error=False)
@@ -302,8 +306,10 @@ class AskdeskApp(App[None]):
     @on(ConversationChanged)
     def _conversation_changed(self, message: ConversationChanged) -> None:
         c = message.conversation
+        shown = self.conversations.get(c.key)
         self.conversations[c.key] = c
-        self._redraw()
+        if shown is None or not _looks_the_same(shown, c):
+            self._redraw()  # not when the screen already shows it (``act``'s preview)
         if message.done != "claimed":  # a claim shows itself: the row moves
             self.notify(f"{c.key} {message.done}", timeout=3)
 
@@ -372,3 +378,23 @@ class AskdeskApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+
+def _looks_the_same(shown: Conversation, stored: Conversation) -> bool:
+    """Whether the desk would draw ``stored`` as it drew ``shown``: the same
+    change, only stamped a few milliseconds later by the store."""
+    return (
+        shown.status is stored.status
+        and shown.holder == stored.holder
+        and shown.flag == stored.flag
+        and [(e.staff, e.action) for e in shown.events]
+        == [(e.staff, e.action) for e in stored.events]
+        and shown.messages == stored.messages
+        and shown.replies == stored.replies
+        and [_what(r) for r in shown.resolutions] == [_what(r) for r in stored.resolutions]
+    )
+
+
+def _what(resolution: Resolution) -> tuple[object, ...]:
+    r = resolution
+    return (r.staff, r.outcome, r.question_type, r.read_level)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Input, Static, Tab, Tabs
 
 from askdesk.desk.text import fit, inert
-from askdesk.desk.views import Row, row_for
+from askdesk.desk.views import Row, RowCache
 from askdesk.model import Conversation, Status
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.screens.detail import DetailScreen
@@ -52,6 +54,23 @@ def column_header(width: int) -> str:
     )
 
 
+class PaneTab(Tab):
+    """A pane's tab, whose count changes with nearly every claim."""
+
+    def relabel(self, text: str) -> None:
+        """Show ``text``; lay the screen out again only when the label's width changed.
+
+        ``Tab.label = …`` always asks for a layout of the whole screen (~5 ms),
+        which a count going from 120 to 119 does not need.
+        """
+        if text == self.label_text:
+            return
+        same_width = cell_len(text) == self.label.cell_length
+        self._label = Content(text)
+        self.post_message(self.Relabelled(self))
+        Static.update(self, self._label, layout=not same_width)
+
+
 class DeskScreen(ConversationScreen):
     BINDINGS = [
         Binding("1", "pane('new')", "New", id="pane_new", show=False),
@@ -76,6 +95,8 @@ class DeskScreen(ConversationScreen):
         self.pane = Status.NEW
         self.filter_text = ""
         self._cursor_keys: dict[Status, str | None] = {}
+        self._row_cache = RowCache()
+        self._status_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-bar")
@@ -85,7 +106,8 @@ class DeskScreen(ConversationScreen):
                 "config.example.toml to your config file and add your channels.",
                 id="demo-banner",
             )
-        yield Tabs(*(Tab(label, id=status.value) for status, label in PANES.items()), id="panes")
+        tabs = (PaneTab(label, id=status.value) for status, label in PANES.items())
+        yield Tabs(*tabs, id="panes")
         yield Static(id="column-header")
         yield ConversationList(id="list")
         yield Static(id="preview")
@@ -119,7 +141,7 @@ class DeskScreen(ConversationScreen):
         target = timedelta(minutes=app.target_minutes)
         needle = self.filter_text.casefold()
         rows = [
-            row_for(c, now, target)
+            self._row_cache.row(c, now, target)
             for c in app.conversations.values()
             if c.status is status and (not needle or _matches(c, needle))
         ]
@@ -131,10 +153,11 @@ class DeskScreen(ConversationScreen):
         counts = {s: 0 for s in PANES}
         for c in self.desk_app.conversations.values():
             counts[c.status] += 1
+        self._row_cache.keep_only(self.desk_app.conversations.keys())
         tabs = self.query_one(Tabs)
         for status, label in PANES.items():
-            tab = tabs.query_one(f"#{status.value}", Tab)
-            tab.label = f"{label} ({counts[status]})"
+            tab = tabs.query_one(f"#{status.value}", PaneTab)
+            tab.relabel(f"{label} ({counts[status]})")
         current = self.conversation_list.current
         self.conversation_list.empty_text = (
             EMPTY[self.pane] if not self.filter_text else "Nothing matches the filter."
@@ -156,6 +179,9 @@ class DeskScreen(ConversationScreen):
             text.append(f" · {health}")
         if self.filter_text:
             text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}")
+        if text == self._status_shown:
+            return  # unchanged on nearly every key: spare the repaint
+        self._status_shown = text
         # Fixed heights: new text needs a repaint, not a layout of the whole screen.
         self.query_one("#status-bar", Static).update(text, layout=False)
 

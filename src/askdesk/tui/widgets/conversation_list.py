@@ -99,13 +99,28 @@ class ConversationList(ScrollView, can_focus=True):
     def set_rows(self, rows: list[Row], *, keep: str | None = None) -> None:
         """Show ``rows``; the cursor stays on ``keep`` if it is still there, else on its line."""
         self.rows = rows
-        self.virtual_size = Size(self.size.width, len(rows))
+        self._set_height(len(rows))
         index = next((i for i, r in enumerate(rows) if r.key == keep), None) if keep else None
         if index is None:
             index = min(self.cursor, max(0, len(rows) - 1))
         # Lines whose row did not change come from the strip cache.
         self.refresh()
         self.cursor = index
+
+    def _set_height(self, lines: int) -> None:
+        size = Size(self.size.width, lines)
+        if size == self.virtual_size:
+            return
+        view = self.size.height
+        if (lines > view) == (self.virtual_size.height > view):
+            # The scrollbar neither comes nor goes, so no other widget moves: set
+            # the size without the layout of the whole screen that assigning
+            # ``virtual_size`` costs (~5 ms a claim), and resize the scrollbar's
+            # thumb as Textual does after a resize (Widget._size_updated).
+            self.set_reactive(ConversationList.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh_line(old)
