@@ -34,28 +34,24 @@ from askdesk.errors import (
 from askdesk.model import Kind, Outcome, QuestionType, Reply, ReplyStatus, Status
 from askdesk.model.replying import take_for_sending
 from tests.channels.twitter_api import (
+    DM_EVENTS,
     DM_NURSE,
     DM_TOMAS,
     MARISOL,
     ME,
+    MENTIONS,
+    NEXT_TOKEN,
+    RESET,
+    SECRETS,
     TOMAS,
     XApi,
     event_id,
+    first_poll,
+    second_poll,
     tweet_id,
 )
 from tests.conftest import NOW
 
-MENTIONS = f"/2/users/{ME}/mentions"
-DM_EVENTS = "/2/dm_events"
-RESET = datetime(2026, 11, 23, 14, 15, tzinfo=UTC)
-NEXT_TOKEN = "7140dibdnow9c7btw3z3aqkt4d3ew3mk8rrj2tpozg1og"
-
-SECRETS = {
-    "ASKDESK_TWITTER_CONSUMER_KEY": "ck-Xq81tLrP0dW2",
-    "ASKDESK_TWITTER_CONSUMER_SECRET": "cs-9vHcN4kQ7mZsYbE1uJ3fG6aT0wRxLpD5",
-    "ASKDESK_TWITTER_ACCESS_TOKEN": f"{ME}-at7Ku2MvB9nQe4",
-    "ASKDESK_TWITTER_ACCESS_TOKEN_SECRET": "ats-Wm3Zp8Lc1Rj6Hy0Tq5Nv",
-}
 USER_TOKEN = "ut-bWVkaWEtdG9rZW4tZm9yLXRlc3Rz"
 
 
@@ -79,18 +75,6 @@ def channel(**options: object) -> TwitterChannel:
     built = build_channel(ChannelConfig(type="twitter", name="twitter", options=options))
     assert isinstance(built, TwitterChannel)
     return built
-
-
-def first_poll(x_api: XApi) -> None:
-    x_api.answer("users_me")
-    x_api.answer("mentions_page1", first_page=True)
-    x_api.answer("mentions_page2", query={"pagination_token": NEXT_TOKEN})
-    x_api.answer("dm_events_first")
-
-
-def second_poll(x_api: XApi) -> None:
-    x_api.answer("mentions_since", query={"since_id": tweet_id(6)})
-    x_api.answer("dm_events_second")
 
 
 # -- ingest --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,30 @@ class XApi:
 
     def calls_to(self, path: str, method: str = "GET") -> list[Call]:
         return [c for c in self.calls if c.path == path and c.method == method]
+
+
+# -- the exchanges of a desk's first and second poll ---------------------------------
+
+MENTIONS = f"/2/users/{ME}/mentions"
+DM_EVENTS = "/2/dm_events"
+RESET = datetime(2026, 11, 23, 14, 15, tzinfo=UTC)
+NEXT_TOKEN = "7140dibdnow9c7btw3z3aqkt4d3ew3mk8rrj2tpozg1og"
+
+SECRETS = {
+    "ASKDESK_TWITTER_CONSUMER_KEY": "ck-Xq81tLrP0dW2",
+    "ASKDESK_TWITTER_CONSUMER_SECRET": "cs-9vHcN4kQ7mZsYbE1uJ3fG6aT0wRxLpD5",
+    "ASKDESK_TWITTER_ACCESS_TOKEN": f"{ME}-at7Ku2MvB9nQe4",
+    "ASKDESK_TWITTER_ACCESS_TOKEN_SECRET": "ats-Wm3Zp8Lc1Rj6Hy0Tq5Nv",
+}
+
+
+def first_poll(x_api: XApi) -> None:
+    x_api.answer("users_me")
+    x_api.answer("mentions_page1", first_page=True)
+    x_api.answer("mentions_page2", query={"pagination_token": NEXT_TOKEN})
+    x_api.answer("dm_events_first")
+
+
+def second_poll(x_api: XApi) -> None:
+    x_api.answer("mentions_since", query={"since_id": tweet_id(6)})
+    x_api.answer("dm_events_second")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,7 +13,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from askdesk.desk.templates import Template
-from askdesk.desk.text import one_line
+from askdesk.desk.text import fit, one_line
 
 
 class TemplatePicker(ModalScreen[Template | None]):
@@ -45,10 +46,12 @@ class TemplatePicker(ModalScreen[Template | None]):
         ]
         options = self.query_one(OptionList)
         options.clear_options()
+        # The longest name sets the column (within reason), so a body never runs into it.
+        width = min(32, max((cell_len(t.name) for t in self.templates), default=0)) + 2
         for template in self.shown:
             line = Text.assemble(
                 (f"{template.key or ' '}  ", "bold"),
-                (f"{template.name:<24}", "bold"),
+                (fit(one_line(template.name, width - 2), width), "bold"),
                 (one_line(template.body, 60), "dim"),
             )
             options.add_option(Option(line))
