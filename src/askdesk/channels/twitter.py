@@ -12,7 +12,7 @@ import html
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.util import find_spec
@@ -375,16 +375,8 @@ class TwitterChannel:
             params["start_time"] = state.start
         messages: list[Message] = []
         newest = int(state.since_id) if state.since_id else 0
-        for page in range(MAX_PAGES):
-            try:
-                payload = self._call("reading mentions", "get_users_mentions", **params)
-                tweets, meta = _page(payload, "reading mentions")
-            except ChannelError as error:
-                if page == 0 or isinstance(error, CredentialsRejected):
-                    raise
-                problems.append(Problem("mentions", f"{error}; the rest come next poll"))
-                return messages  # since_id stays: the next poll reads the gap again
-            users = _users(payload)
+        pages = _Pages(self, "mentions", "get_users_mentions", params, problems)
+        for tweets, users, meta in pages:
             newest = max(newest, _int(meta.get("newest_id")))
             for raw in tweets:
                 newest = max(newest, _int(raw.get("id") if isinstance(raw, dict) else None))
@@ -395,15 +387,7 @@ class TwitterChannel:
                     continue
                 if message is not None:
                     messages.append(message)
-            token = meta.get("next_token")
-            if not isinstance(token, str) or not token:
-                break
-            params["pagination_token"] = token
-        else:
-            problems.append(
-                Problem("mentions", f"more than {MAX_PAGES * PAGE_SIZE} new; the oldest skipped")
-            )
-        if newest:
+        if newest and not pages.broken:  # broken: since_id stays, the next poll reads the gap
             state.since_id = str(newest)
         return messages
 
@@ -457,18 +441,8 @@ class TwitterChannel:
         seen = int(state.dm_newest) if state.dm_newest else 0
         newest = seen
         messages: list[Message] = []
-        for page in range(MAX_PAGES):
-            try:
-                payload = self._call(
-                    "reading direct messages", "get_direct_message_events", **params
-                )
-                events, meta = _page(payload, "reading direct messages")
-            except ChannelError as error:
-                if page == 0 or isinstance(error, CredentialsRejected):
-                    raise
-                problems.append(Problem("direct messages", f"{error}; the rest come next poll"))
-                return messages  # dm_newest stays: the next poll reads the gap again
-            users = _users(payload)
+        pages = _Pages(self, "direct messages", "get_direct_message_events", params, problems)
+        for events, users, _ in pages:
             caught_up = False
             for raw in events:  # newest first
                 event_id = _int(raw.get("id") if isinstance(raw, dict) else None)
@@ -487,18 +461,9 @@ class TwitterChannel:
                     continue
                 if message is not None:
                     messages.append(message)
-            token = meta.get("next_token")
-            if caught_up or not isinstance(token, str) or not token:
-                break
-            params["pagination_token"] = token
-        else:
-            problems.append(
-                Problem(
-                    "direct messages",
-                    f"more than {MAX_PAGES * PAGE_SIZE} new events; the oldest skipped",
-                )
-            )
-        if newest:
+            if caught_up:
+                break  # no further pages: they hold only what came before
+        if newest and not pages.broken:  # broken: dm_newest stays, the next poll reads the gap
             state.dm_newest = str(newest)
         return messages
 
@@ -779,6 +744,50 @@ class TwitterChannel:
             client.session.mount("https://", _timeout_adapter())
             self._client = client
         return self._client
+
+
+class _Pages:
+    """The pages of one listing (mentions, DM events), following ``meta.next_token``.
+
+    Yields each page's items, its ``includes.users`` and its ``meta``. A failing
+    first page raises; a failing later page ends the walk with a problem and
+    ``broken`` set, so the caller keeps its cursor and the next poll reads
+    the gap again. More than ``MAX_PAGES`` pages is a problem too: the rest
+    is skipped. Leaving the loop early (caught up) is not.
+    """
+
+    def __init__(
+        self,
+        channel: TwitterChannel,
+        part: str,
+        method: str,
+        params: dict[str, Any],
+        problems: list[Problem],
+    ) -> None:
+        self.channel, self.part, self.method = channel, part, method
+        self.params, self.problems = params, problems
+        self.broken = False
+
+    def __iter__(self) -> Iterator[tuple[list[Any], dict[str, str], dict[str, Any]]]:
+        what = f"reading {self.part}"
+        for page in range(MAX_PAGES):
+            try:
+                payload = self.channel._call(what, self.method, **self.params)
+                items, meta = _page(payload, what)
+            except ChannelError as error:
+                if page == 0 or isinstance(error, CredentialsRejected):
+                    raise
+                self.problems.append(Problem(self.part, f"{error}; the rest come next poll"))
+                self.broken = True
+                return
+            yield items, _users(payload), meta
+            token = meta.get("next_token")
+            if not isinstance(token, str) or not token:
+                return
+            self.params["pagination_token"] = token
+        self.problems.append(
+            Problem(self.part, f"more than {MAX_PAGES * PAGE_SIZE} new; the oldest skipped")
+        )
 
 
 def public_reply_text(text: str, handle: str) -> str:
