@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.message import Message
-from textual.widgets import Input, Tab
+from textual.widgets import Input, Static, Tab
 from tuikit import Recorder, drain, screen_lines, settle, type_text
 
 from askdesk.clock import FixedClock
@@ -450,3 +450,22 @@ async def test_claim_race_is_refused_with_the_winners_name(
         assert row_keys(app) == [MIDDLE, NEWEST]
         assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
         assert app.conversations[OLDEST].holder == "bo"
+
+
+# -- a long pane -----------------------------------------------------------------------
+
+
+async def test_a_long_pane_says_which_rows_are_in_view(
+    desk: Desk, clock: FixedClock, make_message
+) -> None:  # type: ignore[no-untyped-def]  # fixture factory
+    desk.ingest([make_message(str(n), minutes_ago=200 - n) for n in range(60)])
+    app = make_app(desk, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        header = desk_screen(app).query_one("#column-header", Static)
+        view = rows_widget(app).scrollable_content_region.height
+        assert str(header.render()).rstrip().endswith(f"1-{view} of 60")
+        await pilot.press("end")
+        await pilot.pause()
+        assert str(header.render()).rstrip().endswith(f"{60 - view + 1}-60 of 60")
+        assert rows_widget(app).current.key == "web:59"  # type: ignore[union-attr]
