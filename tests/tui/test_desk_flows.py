@@ -17,7 +17,7 @@ from tuikit import Recorder, drain, screen_lines, settle, type_text
 
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
-from askdesk.model import Outcome, QuestionType, Status
+from askdesk.model import Outcome, QuestionType, Status, transitions
 from askdesk.store import TinyDBStore
 from askdesk.tui.app import AskdeskApp
 from askdesk.tui.messages import ActionRefused, DeskChanged
@@ -469,3 +469,23 @@ async def test_a_long_pane_says_which_rows_are_in_view(
         await pilot.pause()
         assert str(header.render()).rstrip().endswith(f"{60 - view + 1}-60 of 60")
         assert rows_widget(app).current.key == "web:59"  # type: ignore[union-attr]
+
+
+async def test_a_store_read_from_before_the_claim_does_not_undo_it_on_screen(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    """The claim shows at once and is written a frame later; a store check that
+    read the store in between must not put the row back in New."""
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        stale = seeded.live()  # read before the claim is written
+        app.act(OLDEST, transitions.claim, "claimed")
+        app.post_message(DeskChanged(stale, "a version from before the claim"))
+        await drain(app)
+        assert OLDEST not in row_keys(app)
+        assert app.conversations[OLDEST].holder == seeded.staff
+        await settle(pilot)
+        stored = seeded.store.get(OLDEST)
+        assert stored is not None and stored.holder == seeded.staff
+        assert OLDEST not in row_keys(app)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, tzinfo
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
@@ -27,6 +27,7 @@ from askdesk.desk.templates import Template
 from askdesk.desk.triage import Step, resolving
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus, Resolution
+from askdesk.tui.collector import IdleCollector
 from askdesk.tui.messages import (
     ActionRefused,
     ChannelsPolled,
@@ -99,6 +100,9 @@ class AskdeskApp(App[None]):
         self.reply_settings = reply_settings or ReplySettings(library=library)
         self.conversations: dict[str, Conversation] = {}
         self._seen_version: object = None
+        self._collector = IdleCollector()
+        self._previews: dict[str, Conversation] = {}
+        """What ``act`` shows while its store write is on its way, by key."""
 
     def on_mount(self) -> None:
         self.set_keymap(self._keymap)
@@ -117,6 +121,14 @@ class AskdeskApp(App[None]):
             self.send_replies()
             self.set_interval(2.0, self.send_replies)
             self.warm_up_composer()
+        # Full garbage collections wait for a quiet moment, not for a key's frame.
+        self.call_after_refresh(self._collector.start)
+        self.set_interval(self._collector.every, self._collector.tick)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._collector.key_pressed()
+        await super().on_event(event)
 
     # -- workers: I/O off the event loop ------------------------------------------
 
@@ -156,20 +168,23 @@ class AskdeskApp(App[None]):
                 pass  # the store meets the same refusal and says it in words
             else:
                 self.conversations[key] = shown
+                self._previews[key] = shown
                 self._redraw()
                 # Paint first, then write: the store write is CPU work too, and
                 # beside the frame on the event loop it makes both slower.
-                self.call_after_refresh(self.run_desk, lambda d: d.apply(key, step), done)
+                self.call_after_refresh(self.run_desk, lambda d: d.apply(key, step), done, key)
                 return
-        self.run_desk(lambda d: d.apply(key, step), done)
+        self.run_desk(lambda d: d.apply(key, step), done, key)
 
     @work(thread=True, group="desk", exit_on_error=False)
-    def run_desk(self, change: Callable[[Desk], Conversation], done: str) -> None:
+    def run_desk(
+        self, change: Callable[[Desk], Conversation], done: str, key: str | None = None
+    ) -> None:
         """Apply one staff action; the store makes it a compare-and-set."""
         try:
             conversation = change(self.desk)
         except AskdeskError as error:
-            self.post_message(ActionRefused(str(error)))
+            self.post_message(ActionRefused(str(error), key))
         else:
             self.post_message(ConversationChanged(conversation, done))
 
@@ -294,6 +309,9 @@ class AskdeskApp(App[None]):
     def _desk_changed(self, message: DeskChanged) -> None:
         self._seen_version = message.version
         conversations = {c.key: c for c in message.conversations}
+        # A store read that began before our own write must not undo what we
+        # show for it; the write's own answer settles it a moment later.
+        conversations.update(self._previews)
         # After our own action the store hands back the very objects we already
         # show: nothing to redraw (a redraw is a layout of the whole screen).
         unchanged = conversations.keys() == self.conversations.keys() and all(
@@ -306,6 +324,7 @@ class AskdeskApp(App[None]):
     @on(ConversationChanged)
     def _conversation_changed(self, message: ConversationChanged) -> None:
         c = message.conversation
+        self._previews.pop(c.key, None)
         shown = self.conversations.get(c.key)
         self.conversations[c.key] = c
         if shown is None or not _looks_the_same(shown, c):
@@ -316,6 +335,8 @@ class AskdeskApp(App[None]):
     @on(ActionRefused)
     def _refused(self, message: ActionRefused) -> None:
         self.notify(message.reason, severity="warning", timeout=6)
+        if message.key is not None:
+            self._previews.pop(message.key, None)
         self._seen_version = None  # reload even if the store did not change: undo what we showed
         self.check_store()
 
@@ -340,6 +361,10 @@ class AskdeskApp(App[None]):
             log.error("worker %s failed", event.worker.name, exc_info=error)
             text = str(error) if isinstance(error, AskdeskError) else f"unexpected error: {error!r}"
             self.notify(text, title="Something went wrong", severity="error", timeout=10)
+            # Show the store's truth again, not what a failed action hoped for.
+            self._previews.clear()
+            self._seen_version = None
+            self.check_store()
 
     def _redraw(self) -> None:
         for screen in self.screen_stack:
@@ -359,6 +384,7 @@ class AskdeskApp(App[None]):
             self.push_screen(ChannelsScreen())
 
     def on_unmount(self) -> None:
+        self._collector.stop()
         if self.poller is not None:
             self.poller.release()
 

@@ -37,6 +37,8 @@ class ActionRefused(Message):
     """The desk said no (e.g. already claimed by ana); ``reason`` is one sentence."""
 
     reason: str
+    key: str | None = None
+    """The conversation the refused action was on, where there was one."""
 
 
 @dataclass
