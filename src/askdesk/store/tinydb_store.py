@@ -31,6 +31,10 @@ from askdesk.store.files import Identity
 from askdesk.store.json_storage import AtomicJSONStorage
 
 LOCK_TIMEOUT_S = 30
+LOCK_POLL_S = 0.001
+"""How often a process waiting for the lock tries again. filelock's default,
+50 ms, made a colleague's claim wait 50 ms whenever the store was busy, and
+let one busy process keep the lock for seconds."""
 
 
 class _Index:
@@ -159,7 +163,7 @@ class TinyDBStore:
         """
         with self._mutex:
             try:
-                self._file_lock.acquire()
+                self._file_lock.acquire(poll_interval=LOCK_POLL_S)
             except Timeout as error:
                 raise StoreError(
                     f"the store {self.path} has been locked by another askdesk process for "
