@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.segment import Segment
 from textual.strip import Strip
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from tuikit import screen_lines, settle, svg_text
 
 from askdesk.channels.drop import DropFolderChannel
@@ -24,6 +24,7 @@ from askdesk.tui.screens.desk import DeskScreen
 from askdesk.tui.screens.detail import DetailScreen
 from askdesk.tui.widgets.conversation_list import ConversationList
 from askdesk.tui.widgets.conversation_view import ConversationView
+from askdesk.tui.widgets.footer import KeysFooter
 
 SIZE = (120, 34)
 WIDTH = SIZE[0]
@@ -183,7 +184,7 @@ async def test_the_preview_and_status_keep_their_size(hostile: Desk, clock: Fixe
         assert screen.query_one("#status-bar", Static).size.height == 1
         assert screen.query_one(ConversationList).size.height >= 5
         # The footer still owns the last line.
-        assert screen.query_one(Footer).region.y == SIZE[1] - 1
+        assert screen.query_one(KeysFooter).region.y == SIZE[1] - 1
 
 
 SHOWN_IN_DETAIL = {
@@ -238,7 +239,7 @@ async def test_a_20000_character_message_scrolls_in_the_detail(
         assert len(text_of(strips).replace("\n", "").replace(" ", "")) == len(LONG.replace(" ", ""))
         assert app.screen.query_one(ConversationView).max_scroll_y > 0
         assert "webform:long" in screen_lines(app.export_screenshot())[0]
-        assert app.screen.query_one(Footer).region.y == SIZE[1] - 1
+        assert app.screen.query_one(KeysFooter).region.y == SIZE[1] - 1
 
 
 async def test_hostile_text_arrives_through_the_apps_own_poller(

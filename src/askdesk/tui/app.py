@@ -252,21 +252,20 @@ class AskdeskApp(App[None]):
             return
         defaults = draft.template_defaults
 
-        def resolved(choice: ResolveChoice | None) -> None:
-            if choice is not None:
-                self.act(
-                    c.key,
-                    resolving(choice.outcome, choice.question_type, choice.read),
-                    f"answered and resolved ({choice.question_type}, READ {choice.read})",
-                )
+        def resolved(choice: ResolveChoice) -> None:
+            self.act(
+                c.key,
+                resolving(choice.outcome, choice.question_type, choice.read),
+                f"answered and resolved ({choice.question_type}, READ {choice.read})",
+            )
 
         self.push_screen(
             ResolveDialog(
                 c.key,
                 question_type=defaults.question_type if defaults else None,
                 read=defaults.read if defaults else None,
-            ),
-            resolved,
+                on_choice=resolved,
+            )
         )
 
     @on(ReplyCollided)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.templates import Template
@@ -24,6 +24,7 @@ from askdesk.desk.text import inert
 from askdesk.model import Conversation
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.templates import TemplatePicker
+from askdesk.tui.widgets.footer import KeysFooter
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
             yield Static(Text(inert(latest.text[:600])), id="replying-to")
             yield TextArea(id="reply-text", soft_wrap=True, show_line_numbers=False)
             yield Static(id="reply-meta")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self._initial_text:

@@ -97,9 +97,8 @@ class ConversationScreen(Screen[None]):
     def refresh_bindings_if_changed(self) -> None:
         """``refresh_bindings``, but only when a key's availability has changed.
 
-        Textual's Footer rebuilds all its keys on every refresh (20-40 ms of
-        CSS and layout here), and moving the cursor to a row in the same state
-        changes nothing it shows.
+        Moving the cursor to a row in the same state changes nothing the
+        footer shows, and a refresh of the bindings is not free.
         """
         state = tuple(
             self.check_action(binding.action, ())
@@ -177,15 +176,14 @@ class ConversationScreen(Screen[None]):
         if key is None:
             return
 
-        def resolved(choice: ResolveChoice | None) -> None:
-            if choice is not None:
-                self.desk_app.act(
-                    key,
-                    resolving(choice.outcome, choice.question_type, choice.read),
-                    f"resolved ({choice.outcome}, {choice.question_type}, READ {choice.read})",
-                )
+        def resolved(choice: ResolveChoice) -> None:
+            self.desk_app.act(
+                key,
+                resolving(choice.outcome, choice.question_type, choice.read),
+                f"resolved ({choice.outcome}, {choice.question_type}, READ {choice.read})",
+            )
 
-        self.app.push_screen(ResolveDialog(key), resolved)
+        self.app.push_screen(ResolveDialog(key, on_choice=resolved))
 
     def action_flag(self) -> None:
         c = self.current()

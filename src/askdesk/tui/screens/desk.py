@@ -115,7 +115,7 @@ class DeskScreen(ConversationScreen):
         yield Input(
             placeholder="Filter: text, author or channel · enter keeps it · esc clears", id="filter"
         )
-        yield KeysFooter(compact=True)
+        yield KeysFooter()
 
     @property
     def conversation_list(self) -> ConversationList:

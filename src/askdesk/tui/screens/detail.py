@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from askdesk.model import Conversation, Reply, ReplyStatus
 from askdesk.tui.screens.composer import ComposerScreen, Draft
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.widgets.conversation_view import ConversationView
+from askdesk.tui.widgets.footer import KeysFooter
 
 
 class DetailScreen(ConversationScreen):
@@ -62,7 +63,7 @@ class DetailScreen(ConversationScreen):
             yield ConversationView(
                 conversation, self.desk_app.clock.now(), self.desk_app.tz, id="conversation"
             )
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(ConversationView).focus()

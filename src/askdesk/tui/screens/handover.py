@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from askdesk.desk.handover import (
     KEEP,
@@ -34,6 +34,7 @@ from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
 from askdesk.tui.screens.prompts import TextPrompt
+from askdesk.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from askdesk.tui.app import AskdeskApp
@@ -94,7 +95,7 @@ class HandoverScreen(Screen[None]):
         yield Static(id="handover-title")
         yield OptionList(id="handover-list")
         yield Static(id="handover-summary")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         app = self.desk_app

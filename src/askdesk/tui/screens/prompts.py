@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on
@@ -41,10 +42,21 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
         ),
     ]
 
-    def __init__(self, key: str, question_type: str | None = None, read: int | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        question_type: str | None = None,
+        read: int | None = None,
+        *,
+        on_choice: Callable[[ResolveChoice], None] | None = None,
+    ) -> None:
         super().__init__()
         self.key = key
         self.defaults = {"type": question_type, "read": str(read) if read else None}
+        self.on_choice = on_choice
+        """Called with the choice before the dialog closes, so that the desk
+        shows the resolve in the same frame that the dialog disappears from
+        (a ``push_screen`` callback runs a message later, often a frame later)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolve-dialog", classes="dialog"):
@@ -97,13 +109,14 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
         self.query_one("#read", OptionList).focus()
 
     def action_confirm(self) -> None:
-        self.dismiss(
-            ResolveChoice(
-                outcome=Outcome(self._chosen("outcome")),
-                question_type=QuestionType(self._chosen("type")),
-                read=int(self._chosen("read")),
-            )
+        choice = ResolveChoice(
+            outcome=Outcome(self._chosen("outcome")),
+            question_type=QuestionType(self._chosen("type")),
+            read=int(self._chosen("read")),
         )
+        if self.on_choice is not None:
+            self.on_choice(choice)
+        self.dismiss(choice)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -19,11 +19,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from askdesk.desk.stats import Stats, compute, day_start, format_duration
 from askdesk.desk.views import format_age
+from askdesk.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from askdesk.tui.app import AskdeskApp
@@ -105,7 +106,7 @@ class StatsScreen(Screen[None]):
             with Horizontal(classes="stats-charts"):
                 yield PlotextPlot(id="chart-hour")
                 yield PlotextPlot(id="chart-weekday")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#stats-body").focus()

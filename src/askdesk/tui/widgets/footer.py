@@ -1,43 +1,53 @@
-"""Textual's footer, rebuilt only when the keys it shows have changed.
+"""The keys that apply where the cursor is, drawn as one line of text.
 
-Textual's ``Footer`` recomposes (new key widgets, their CSS, a layout) each
-time bindings *may* have changed: every ``refresh_bindings``, every screen
-resume, e.g. when the resolve dialog closes. That is 20-50 ms on the event
-loop here, and it starves the worker that is writing the store meanwhile.
+Textual's ``Footer`` is a widget per key (eleven on the desk), recomposed
+(new widgets, their CSS, a layout: 20-50 ms here) whenever the bindings may
+have changed, e.g. each time a dialog closes. This footer is one widget: a
+change of keys is a repaint of one line, and repainting the whole screen
+after a dialog costs ~1 ms less. askdesk is used from the keyboard, so the
+footer's keys need not be clickable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
+from rich.text import Text
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Static
 
 
-class KeysFooter(Footer):
-    _shown: Hashable = None
+class KeysFooter(Static):
+    DEFAULT_CSS = """
+    KeysFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    """
 
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        # As Footer.bindings_changed, but through the check below.
-        self._bindings_ready = True
-        if not screen.app.app_focus:
-            return
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._show()
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
         if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._recompose_if_changed)
+            self._show()
 
-    async def _recompose_if_changed(self) -> None:
-        shown = tuple(
-            (
-                key,
-                binding.action,
-                binding.description,
-                enabled,
-                tooltip,
-                self.app.get_key_display(binding),
-            )
-            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
-            if binding.show
-        )
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
+    def _show(self) -> None:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        shown: set[str] = set()
+        for _, binding, enabled, _ in self.screen.active_bindings.values():
+            if not binding.show or binding.action in shown:
+                continue  # one entry per action, as Textual's footer has it
+            shown.add(binding.action)
+            key = self.app.get_key_display(binding)
+            if enabled:
+                line.append(f" {key} ", style="bold reverse")
+                line.append(f" {binding.description} ")
+            else:
+                line.append(f" {key}  {binding.description} ", style="dim")
+        if line != self.content:
+            self.update(line, layout=False)
