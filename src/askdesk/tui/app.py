@@ -312,7 +312,7 @@ class AskdeskApp(App[None]):
         # show for it; the write's own answer settles it a moment later.
         conversations.update(self._previews)
         # After our own action the store hands back the very objects we already
-        # show: nothing to redraw (a redraw is a layout of the whole screen).
+        # show: nothing to redraw (a redraw rebuilds every row of the pane).
         unchanged = conversations.keys() == self.conversations.keys() and all(
             self.conversations[key] is c for key, c in conversations.items()
         )
