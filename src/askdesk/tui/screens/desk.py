@@ -24,6 +24,7 @@ from askdesk.tui.widgets.conversation_list import (
     MARKS_W,
     ConversationList,
 )
+from askdesk.tui.widgets.fixed import show
 from askdesk.tui.widgets.footer import KeysFooter
 
 PANES = {
@@ -97,7 +98,6 @@ class DeskScreen(ConversationScreen):
         self.filter_text = ""
         self._cursor_keys: dict[Status, str | None] = {}
         self._row_cache = RowCache()
-        self._status_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-bar")
@@ -143,9 +143,8 @@ class DeskScreen(ConversationScreen):
         position = ""
         if rows > view > 0:
             position = f"{first + 1}-{min(rows, first + view)} of {rows}"
-        self.query_one("#column-header", Static).update(
-            Text(column_header(self.size.width, position)), layout=False
-        )
+        header = Text(column_header(self.size.width, position))
+        show(self.query_one("#column-header", Static), header)
 
     # -- what is shown -----------------------------------------------------------
 
@@ -198,17 +197,13 @@ class DeskScreen(ConversationScreen):
             text.append(f" · {health}")
         if self.filter_text:
             text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}")
-        if text == self._status_shown:
-            return  # unchanged on nearly every key: spare the repaint
-        self._status_shown = text
-        # Fixed heights: new text needs a repaint, not a layout of the whole screen.
-        self.query_one("#status-bar", Static).update(text, layout=False)
+        show(self.query_one("#status-bar", Static), text)
 
     def _show_preview(self) -> None:
         c = self.current()
         preview = self.query_one("#preview", Static)
         if c is None:
-            preview.update("", layout=False)
+            show(preview, "")
             return
         latest = c.latest
         text = Text.assemble(
@@ -222,7 +217,7 @@ class DeskScreen(ConversationScreen):
         # No more than the pane can show: wrapping the rest costs ~1 ms a key.
         shown = max(400, preview.content_size.width * preview.content_size.height)
         text.append("\n" + inert(latest.text[:shown]))
-        preview.update(text, layout=False)
+        show(preview, text)
 
     @on(ConversationList.Highlighted)
     def _highlighted(self) -> None:

@@ -14,6 +14,8 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
+from askdesk.tui.widgets.fixed import show
+
 
 class KeysFooter(Static):
     DEFAULT_CSS = """
@@ -58,5 +60,4 @@ class KeysFooter(Static):
                 line.append(f" {binding.description} ")
             else:
                 line.append(f" {key}  {binding.description} ", style="dim")
-        if line != self.content:
-            self.update(line, layout=False)
+        show(self, line)
