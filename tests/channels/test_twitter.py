@@ -47,8 +47,10 @@ from tests.channels.twitter_api import (
     XApi,
     event_id,
     first_poll,
+    recorded_x_api,
     second_poll,
     tweet_id,
+    use_test_credentials,
 )
 from tests.conftest import NOW
 
@@ -57,18 +59,14 @@ USER_TOKEN = "ut-bWVkaWEtdG9rZW4tZm9yLXRlc3Rz"
 
 @pytest.fixture(autouse=True)
 def credentials(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    for name in [*os.environ]:
-        if name.startswith("ASKDESK_TWITTER"):
-            monkeypatch.delenv(name)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
+    use_test_credentials(monkeypatch)
     return SECRETS
 
 
 @pytest.fixture
 def x_api() -> Iterator[XApi]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield XApi(mock)
+    with recorded_x_api() as api:
+        yield api
 
 
 def channel(**options: object) -> TwitterChannel:

@@ -11,7 +11,9 @@ only read them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 import responses
 from responses import matchers
@@ -162,3 +165,26 @@ def first_poll(x_api: XApi) -> None:
 def second_poll(x_api: XApi) -> None:
     x_api.answer("mentions_since", query={"since_id": tweet_id(6)})
     x_api.answer("dm_events_second")
+
+
+def use_test_credentials(env: pytest.MonkeyPatch) -> None:
+    """The recordings' made-up credentials, and no other ASKDESK_TWITTER_* variable."""
+    for name in [*os.environ]:
+        if name.startswith("ASKDESK_TWITTER"):
+            env.delenv(name)
+    for name, value in SECRETS.items():
+        env.setenv(name, value)
+
+
+@contextmanager
+def recorded_x_api() -> Iterator[XApi]:
+    """X as the recordings answer it, for the ``with`` block; unqueued requests fail."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield XApi(mock)
+
+
+def fail_every_read(x_api: XApi, recording: str) -> None:
+    """From now on X answers mentions and DM events with ``recording`` (an error)."""
+    x_api.mock.reset()
+    x_api.answer(recording, method="GET", path=MENTIONS)
+    x_api.answer(recording, method="GET", path=DM_EVENTS)

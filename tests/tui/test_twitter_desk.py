@@ -7,11 +7,9 @@ line while the keys keep working.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-import responses
 from tuikit import screen_lines, settle
 
 from askdesk.channels.twitter import TwitterChannel
@@ -26,7 +24,14 @@ from askdesk.tui.app import AskdeskApp
 from askdesk.tui.screens.channels import ChannelsScreen
 from askdesk.tui.screens.composer import ComposerScreen
 from askdesk.tui.widgets.conversation_list import ConversationList
-from tests.channels.twitter_api import MENTIONS, SECRETS, XApi, first_poll, tweet_id
+from tests.channels.twitter_api import (
+    XApi,
+    fail_every_read,
+    first_poll,
+    recorded_x_api,
+    tweet_id,
+    use_test_credentials,
+)
 
 SIZE = (120, 34)
 THREAD = f"twitter:{tweet_id(1)}"
@@ -34,13 +39,9 @@ THREAD = f"twitter:{tweet_id(1)}"
 
 @pytest.fixture
 def x_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[XApi]:
-    for name in [*os.environ]:
-        if name.startswith("ASKDESK_TWITTER"):
-            monkeypatch.delenv(name)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield XApi(mock)
+    use_test_credentials(monkeypatch)
+    with recorded_x_api() as api:
+        yield api
 
 
 def make_app(desk: Desk) -> tuple[AskdeskApp, Poller]:
@@ -130,9 +131,7 @@ async def test_every_x_error_shows_in_the_status_line_and_the_desk_stays_usable(
     app, poller = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        x_api.mock.reset()
-        x_api.answer(recording, method="GET", path=MENTIONS)
-        x_api.answer(recording, method="GET", path="/2/dm_events")
+        fail_every_read(x_api, recording)
         clock.advance(minutes=2)
         app.poll_channels()
         await settle(pilot)
@@ -154,9 +153,7 @@ async def test_i_shows_each_channels_health_in_full(
     app, _ = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        x_api.mock.reset()
-        x_api.answer("error_429_too_many_requests", method="GET", path=MENTIONS)
-        x_api.answer("error_429_too_many_requests", method="GET", path="/2/dm_events")
+        fail_every_read(x_api, "error_429_too_many_requests")
         clock.advance(minutes=2)
         app.poll_channels()
         await settle(pilot)
