@@ -26,6 +26,7 @@ from askdesk.tui.screens.detail import DetailScreen
 from askdesk.tui.screens.help import HelpScreen
 from askdesk.tui.screens.prompts import ResolveDialog, TextPrompt
 from askdesk.tui.widgets.conversation_list import ConversationList
+from askdesk.tui.widgets.footer import KeysFooter
 
 SIZE = (120, 34)
 TALL = (120, 70)
@@ -489,3 +490,16 @@ async def test_a_store_read_from_before_the_claim_does_not_undo_it_on_screen(
         stored = seeded.store.get(OLDEST)
         assert stored is not None and stored.holder == seeded.staff
         assert OLDEST not in row_keys(app)
+
+
+async def test_a_narrow_terminal_cuts_the_footer_but_keeps_help(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        footer = str(desk_screen(app).query_one(KeysFooter).content)
+        assert footer.rstrip().endswith("?  Help")
+        assert "…" in footer
+        assert len(footer) <= 80

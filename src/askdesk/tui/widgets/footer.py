@@ -16,6 +16,9 @@ from textual.widgets import Static
 
 from askdesk.tui.widgets.fixed import show
 
+HELP_ACTION = "help"
+"""The app's ``?``: kept on screen however narrow the terminal is."""
+
 
 class KeysFooter(Static):
     DEFAULT_CSS = """
@@ -44,20 +47,38 @@ class KeysFooter(Static):
             self._due = True
             self.call_after_refresh(self._show)
 
+    def on_resize(self) -> None:
+        self._show()
+
     def _show(self) -> None:
         self._due = False
         if not self.is_attached:
             return
-        line = Text(no_wrap=True, overflow="ellipsis")
+        keys: list[Text] = []
+        help_key = Text()
         shown: set[str] = set()
         for _, binding, enabled, _ in self.screen.active_bindings.values():
             if not binding.show or binding.action in shown:
                 continue  # one entry per action, as Textual's footer has it
             shown.add(binding.action)
             key = self.app.get_key_display(binding)
+            entry = Text()
             if enabled:
-                line.append(f" {key} ", style="bold reverse")
-                line.append(f" {binding.description} ")
+                entry.append(f" {key} ", style="bold reverse")
+                entry.append(f" {binding.description} ")
             else:
-                line.append(f" {key}  {binding.description} ", style="dim")
+                entry.append(f" {key}  {binding.description} ", style="dim")
+            if binding.action == HELP_ACTION:
+                help_key = entry
+            else:
+                keys.append(entry)
+        # A narrow terminal cuts the line, but never the key that explains the rest.
+        line = Text(no_wrap=True)
+        room = self.size.width - help_key.cell_len
+        for entry in keys:
+            if line.cell_len + entry.cell_len > room:
+                line.append("…")
+                break
+            line.append_text(entry)
+        line.append_text(help_key)
         show(self, line)
