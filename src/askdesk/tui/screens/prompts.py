@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -70,7 +71,14 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
                 with Vertical():
                     yield Label("READ level (1-6)")
                     yield OptionList(
-                        *(Option(f"{n}  {text}", id=str(n)) for n, text in READ_LEVELS.items()),
+                        # One line each, cut rather than wrapped in a narrow terminal,
+                        # so all six levels stay in view.
+                        *(
+                            Option(
+                                Text(f"{n}  {text}", no_wrap=True, overflow="ellipsis"), id=str(n)
+                            )
+                            for n, text in READ_LEVELS.items()
+                        ),
                         id="read",
                     )
                 with Vertical(id="outcome-column"):
