@@ -503,3 +503,22 @@ async def test_a_narrow_terminal_cuts_the_footer_but_keeps_help(
         assert footer.rstrip().endswith("?  Help")
         assert "…" in footer
         assert len(footer) <= 80
+
+
+async def test_a_read_digit_and_enter_typed_in_one_burst_resolve(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    """Staff type ``2`` and enter faster than a frame; the enter must reach the READ list."""
+    from textual import events
+
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c", "2", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, ResolveDialog)
+        for key, char in (("2", "2"), ("enter", "\r")):  # as a terminal delivers them
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        stored = seeded.store.get(OLDEST)
+        assert stored.status is Status.RESOLVED
+        assert stored.resolution.read_level == 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,14 +70,7 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
                 with Vertical():
                     yield Label("READ level (1-6)")
                     yield OptionList(
-                        # One line each, cut rather than wrapped in a narrow terminal,
-                        # so all six levels stay in view.
-                        *(
-                            Option(
-                                Text(f"{n}  {text}", no_wrap=True, overflow="ellipsis"), id=str(n)
-                            )
-                            for n, text in READ_LEVELS.items()
-                        ),
+                        *(Option(f"{n}  {text}", id=str(n)) for n, text in READ_LEVELS.items()),
                         id="read",
                     )
                 with Vertical(id="outcome-column"):
@@ -103,9 +95,14 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
         index = option_list.highlighted or 0
         return option_list.get_option_at_index(index).id or ""
 
+    def _focus_read(self) -> None:
+        # Now, not at the next turn of the loop as ``Widget.focus`` does: staff
+        # type "2" and enter in one go, and that enter must reach the READ list.
+        self.set_focus(self.query_one("#read", OptionList))
+
     @on(OptionList.OptionSelected, "#type")
     def _type_chosen(self) -> None:
-        self.query_one("#read", OptionList).focus()
+        self._focus_read()
 
     @on(OptionList.OptionSelected, "#read")
     @on(OptionList.OptionSelected, "#outcome")
@@ -114,7 +111,7 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
 
     def action_read(self, level: int) -> None:
         self.query_one("#read", OptionList).highlighted = level - 1
-        self.query_one("#read", OptionList).focus()
+        self._focus_read()
 
     def action_confirm(self) -> None:
         choice = ResolveChoice(
