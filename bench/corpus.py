@@ -28,10 +28,11 @@ from typing import Any
 from askdesk.model import Conversation, Kind, Message, Outcome, QuestionType, transitions
 from askdesk.store.archive import Archive
 from askdesk.store.codec import to_dict
-from askdesk.store.files import Watched, dump
+from askdesk.store.files import dump
+from askdesk.store.hot_storage import HotStorage
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-FORMAT = 4
+FORMAT = 5
 """Bump when the generator changes: cached stores of another format are rebuilt."""
 MAX_AGE_S = 20 * 3600
 """Ages and the hot window are relative to the build time: rebuild after a day."""
@@ -349,7 +350,7 @@ def build(size: int, folder: Path) -> Built:
         else:
             month = conversation.resolutions[-1].at.strftime("%Y-%m")
             by_month.setdefault(month, []).append(doc)
-    Watched(folder / HOT_FILE).write({"conversations": hot, "cursors": {}})
+    HotStorage(folder / HOT_FILE).write({"conversations": hot, "cursors": {}})
     Archive(folder / (Path(HOT_FILE).stem + ".archive")).add(by_month)
     _build_sqlite(folder / "sqlite.db", all_docs)
     total = sum(p.stat().st_size for p in folder.rglob("*.json"))

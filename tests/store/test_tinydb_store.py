@@ -19,6 +19,7 @@ from askdesk.model import transitions as t
 from askdesk.store import TinyDBStore, tinydb_store
 from askdesk.store import archive as store_archive
 from askdesk.store import files as store_files
+from askdesk.store.hot_storage import recent_path
 
 AT = T0 + timedelta(hours=1)
 
@@ -32,9 +33,12 @@ def resolve_by(staff: str, at: datetime) -> Any:
 
 
 def hot_keys(path: Path) -> set[str]:
-    """The conversation keys in the hot file, read the way any other tool would."""
-    data = json.loads(path.read_bytes())
-    return {doc["key"] for doc in data.get("conversations", {}).values()}
+    """The conversation keys in the two hot files, read the way any other tool would."""
+    keys: set[str] = set()
+    for file in (path, recent_path(path)):
+        if file.exists():
+            keys |= {doc["key"] for doc in json.loads(file.read_bytes())["conversations"].values()}
+    return keys
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -505,6 +509,8 @@ def test_writes_leave_no_temporary_files(history: TinyDBStore, path: Path) -> No
         "desk.json",
         "desk.json.gen",
         "desk.json.lock",
+        "desk.recent.json",
+        "desk.recent.json.gen",
     ]
 
 

@@ -1,6 +1,6 @@
 """Resolved history, one file per month, out of the way of claims.
 
-A claim rewrites only the hot file; the archive is written when old resolved
+A claim rewrites only the live hot file; the archive is written when old resolved
 conversations move in (a few times a day) or when a patron writes again to
 one of them. ``index.json`` maps every archived message key and conversation
 key to its month, so dedup and ``show KEY`` find old conversations without

@@ -90,11 +90,19 @@ class Watched:
             token = ""
         return (token, st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def write(self, data: Any) -> None:
+    def write(self, data: Any) -> Identity:
+        """Replace the file with ``data``; returns its new identity.
+
+        The caller holds the lock its writers share, so the identity can be
+        noted here instead of asked for again.
+        """
         atomic_write(self.path, dump(data))
         # Stamped after the replace: a reader that sees the new token always
         # reads the new file; one that raced sees the old token and reloads.
+        token = uuid.uuid4().hex
         try:
-            self.token_path.write_text(uuid.uuid4().hex, encoding="ascii")
+            self.token_path.write_text(token, encoding="ascii")
+            st = os.stat(self.path)
         except OSError as error:
             raise StoreError(f"could not write {self.token_path}: {error}") from error
+        return (token, st.st_ino, st.st_mtime_ns, st.st_size)

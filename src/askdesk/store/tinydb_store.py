@@ -1,12 +1,14 @@
-"""The embedded store: TinyDB on an atomic, cached hot file plus monthly archives.
+"""The embedded store: TinyDB on two atomic, cached hot files plus monthly archives.
 
 Several askdesk processes may share one store. Every write holds an
-exclusive file lock, starts from the freshest copy of the file and replaces
-it atomically, so each transition is a compare-and-set: of two staff who
-claim the same message at once, one wins and the other is told who did.
+exclusive file lock, starts from the freshest copy of the files and replaces
+each file it changes atomically, so each transition is a compare-and-set: of
+two staff who claim the same message at once, one wins and the other is told
+who did.
 
-The hot file keeps only what is live (new, claimed, recently resolved); a
-claim costs the same on the first day and after five years.
+The hot files keep only what is live (new and claimed in one, recently
+resolved in the other: see ``hot_storage``); a claim costs the same on the
+first day and after five years.
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.store.archive import Archive
 from askdesk.store.base import Change, IngestResult, Rewrite
 from askdesk.store.codec import from_dict, to_dict
-from askdesk.store.files import Identity
-from askdesk.store.json_storage import AtomicJSONStorage
+from askdesk.store.hot_storage import HotStorage, Version
 
 LOCK_TIMEOUT_S = 30
 LOCK_POLL_S = 0.001
@@ -38,7 +39,7 @@ let one busy process keep the lock for seconds."""
 
 
 class _Index:
-    """Where each conversation sits in the hot file, and which holds each message."""
+    """Where each conversation sits in the hot table, and which holds each message."""
 
     def __init__(self, table: dict[str, dict[str, Any]]) -> None:
         self.doc_ids: dict[str, int] = {}
@@ -66,17 +67,17 @@ class TinyDBStore:
             ) from error
         self._file_lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
         self._mutex = threading.RLock()
-        self._storage = AtomicJSONStorage(self.path)
+        self._storage = HotStorage(self.path)
         # TinyDB takes a storage class; hand it the instance we keep for batching.
         self._db = TinyDB(storage=lambda: self._storage)
         self._conversations: Table = self._db.table("conversations", cache_size=0)
         self._cursors: Table = self._db.table("cursors", cache_size=0)
         self.archive = Archive(self.path.with_name(self.path.stem + ".archive"))
-        self._index_of: tuple[int, Identity | None] | None = None
+        self._index_of: tuple[int, Version | None] | None = None
         self._index = _Index({})
         self._index_kept = False
         """Set inside a transaction whose write leaves every key on its doc id."""
-        self._live_of: Identity | None = None
+        self._live_of: Version | None = None
         self._live: list[Conversation] = []
         self._live_patch: Conversation | None = None
         """Set inside an ``update`` that started from the file ``_live`` was read from."""
@@ -107,7 +108,7 @@ class TinyDBStore:
             self._index_of = marker
         return self._index
 
-    def version(self) -> Identity | None:
+    def version(self) -> Version | None:
         return self._storage.identity
 
     def live(self) -> list[Conversation]:
@@ -155,10 +156,10 @@ class TinyDBStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[list[str]]:
-        """Lock, write the hot file once, then drop from the archive what went back hot.
+        """Lock, write the hot files once, then drop from the archive what went back hot.
 
         Yields the list of conversation keys to drop; the archive is changed
-        after the hot file holds them but before the lock is released, since
+        after the hot files hold them but before the lock is released, since
         its month files and index are read-modify-written too.
         """
         with self._mutex:
@@ -175,7 +176,7 @@ class TinyDBStore:
                 self._live_patch = None
                 with self._storage.batch():
                     yield back_from_archive
-                written = self._storage.identity
+                written = self._storage.written_identity
                 if self._index_kept:
                     # Our write moved no key: the index still describes the new file,
                     # so the next transaction need not rebuild it (~2 ms at 600 docs).
@@ -234,29 +235,15 @@ class TinyDBStore:
                     changed[conversation_key] = transitions.add_message(current, message, at)
                     if conversation_key not in result.joined:
                         result.joined.append(conversation_key)
+            # One record at a time, not ``Table.update``/``insert_multiple``: those
+            # copy the table and make both hot files due, where most batches touch
+            # only the live one.
             next_id = index.next_id
-            new_docs = []
-            updates: dict[str, dict[str, Any]] = {}
             for conversation in [*fresh.values(), *changed.values()]:
                 doc_id = index.doc_ids.get(conversation.key)
                 if doc_id is None:
-                    new_docs.append(Document(to_dict(conversation), doc_id=next_id))
-                    next_id += 1
-                else:
-                    updates[conversation.key] = to_dict(conversation)
-            if updates:
-
-                def replace_doc(doc: MutableMapping[str, Any]) -> None:
-                    new = updates[doc["key"]]
-                    doc.clear()
-                    doc.update(new)
-
-                # One table update for all of them: TinyDB copies the table on each.
-                self._conversations.update(
-                    replace_doc, doc_ids=[index.doc_ids[key] for key in updates]
-                )
-            if new_docs:
-                self._conversations.insert_multiple(new_docs)
+                    doc_id, next_id = next_id, next_id + 1
+                self._storage.put("conversations", str(doc_id), to_dict(conversation))
             if cursor is not None:
                 self._save_cursor(*cursor)
         return result
@@ -278,9 +265,10 @@ class TinyDBStore:
             # An explicit id from the fresh file: TinyDB's own next-id counter is
             # cached per process and collides with records other processes added.
             next_id = max((int(i) for i in raw), default=0) + 1
-            self._cursors.insert(Document({"channel": channel, **fields}, doc_id=next_id))
+            self._storage.put("cursors", str(next_id), {"channel": channel, **fields})
         elif any(found[1].get(k) != v for k, v in fields.items()):
-            self._cursors.update(fields, doc_ids=[found[0]])
+            # Not ``Table.update``: that rewrites the recent file too.
+            self._storage.put("cursors", str(found[0]), {**found[1], **fields})
 
     def _save_cursor(self, channel: str, value: str | None) -> None:
         self._set_channel(channel, {"value": value})
@@ -339,7 +327,8 @@ class TinyDBStore:
                 current = from_dict(doc)
             updated = change(current)
             if doc_id is not None:
-                self._put(doc_id, to_dict(updated))
+                # Not ``Table.update``: it copies the whole table twice (~0.5 ms a claim).
+                self._storage.put("conversations", str(doc_id), to_dict(updated))
                 self._index_kept = (
                     updated.key == current.key and updated.message_keys() == current.message_keys()
                 )
@@ -349,17 +338,6 @@ class TinyDBStore:
             if live_is_current:
                 self._live_patch = updated
         return updated
-
-    def _put(self, doc_id: int, doc: dict[str, Any]) -> None:
-        """Replace one stored conversation, inside a transaction.
-
-        What ``Table.update`` does, without the two copies of the whole table
-        it makes on the way (~0.5 ms of each claim at 600 conversations).
-        """
-        data = self._storage.read()
-        assert data is not None  # the transaction read the file
-        data.setdefault("conversations", {})[str(doc_id)] = doc
-        self._storage.write(data)
 
     def archive_resolved(self, before: datetime) -> int:
         with self._transaction():
@@ -375,7 +353,7 @@ class TinyDBStore:
                     doc_ids.append(int(doc_id))
             if not doc_ids:
                 return 0
-            # Archive first, then drop from the hot file: a crash in between
+            # Archive first, then drop from the hot files: a crash in between
             # leaves two copies (the hot one wins), never none.
             self.archive.add(by_month)
             self._conversations.remove(doc_ids=doc_ids)
@@ -460,7 +438,7 @@ class TinyDBStore:
                 or updated.key in hot.doc_ids
                 or any(m in hot.conversation_of for m in updated.message_keys())
             ):
-                continue  # a copy left by a crash mid-move: the hot file's is the one that counts
+                continue  # a copy left by a crash mid-move: the hot one is the one that counts
             if updated.key != key and updated.key in docs:
                 raise StoreError(
                     f"cannot rewrite {key} as {updated.key}: another conversation "
