@@ -29,6 +29,7 @@ from askdesk.model import Kind, Message, Status, transitions
 from askdesk.store import TinyDBStore
 from askdesk.store.codec import message_from_dict
 from askdesk.store.files import load
+from askdesk.store.hot_storage import recent_path
 
 RUN = corpus.CACHE / "run"
 SQLITE_CLAIM = (
@@ -86,7 +87,9 @@ def ingest_batch(hot: Path, seed: int) -> tuple[list[Message], dict[str, int]]:
     writer = corpus.Writer(seed)
     writer.serial = 10**8  # remote ids the store has never seen
     now = datetime.now(UTC)
-    hot_docs = list(load(hot)["conversations"].values())
+    hot_docs = [
+        doc for file in (hot, recent_path(hot)) for doc in load(file)["conversations"].values()
+    ]
     archive = hot.with_name(hot.stem + ".archive")
     months = sorted(archive.glob("????-??.json"))
     rng.shuffle(months)
