@@ -1,7 +1,8 @@
-"""Full garbage collections wait for a quiet desk."""
+"""Full garbage collections wait for a quiet desk; young ones wait for a key's frame."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 from askdesk.tui.collector import NO_AUTOMATIC_FULL_COLLECTIONS, IdleCollector
@@ -36,3 +37,27 @@ def test_a_long_busy_stretch_still_collects() -> None:
     collector.key_pressed()
     collector.tick()
     assert collector.collections == 1
+
+
+async def test_a_key_pauses_young_collections_until_its_frame_is_out() -> None:
+    collector = IdleCollector(settle=0.05)
+    collector.start()
+    try:
+        collector.key_pressed()
+        assert collector.paused and not gc.isenabled()
+        collector.key_pressed()  # a second key in the same pause changes nothing
+        await asyncio.sleep(0.2)  # the pause's length is what is under test
+        assert not collector.paused and gc.isenabled()
+    finally:
+        collector.stop()
+
+
+async def test_stop_ends_a_pause_and_before_start_keys_pause_nothing() -> None:
+    collector = IdleCollector(settle=60.0)
+    collector.key_pressed()
+    assert not collector.paused and gc.isenabled()
+    collector.start()
+    collector.key_pressed()
+    assert not gc.isenabled()
+    collector.stop()
+    assert not collector.paused and gc.isenabled()
