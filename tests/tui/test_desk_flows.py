@@ -11,6 +11,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.message import Message
 from textual.widgets import Input, Static, Tab
 from tuikit import Recorder, drain, screen_lines, settle, type_text
@@ -522,3 +523,71 @@ async def test_a_read_digit_and_enter_typed_in_one_burst_resolve(
         stored = seeded.store.get(OLDEST)
         assert stored.status is Status.RESOLVED
         assert stored.resolution.read_level == 2
+
+
+# -- what a frame repaints ----------------------------------------------------------------
+
+
+async def test_a_closed_dialog_is_taken_down_after_the_desk_shows_its_change(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    """The dialog leaves the screen stack as it closes and is removed a frame later;
+    nothing stays installed and the list has the keys again."""
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, kind in (("n", TextPrompt), ("d", ResolveDialog)):
+            await pilot.press(key)
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, kind)
+            if kind is TextPrompt:
+                await type_text(pilot, "patron asked twice")
+                await pilot.press("enter")
+            else:
+                await pilot.press("enter", "enter")  # the first type, then READ 1: resolve
+            await settle(pilot)
+            assert isinstance(app.screen, DeskScreen)
+            assert not app.is_screen_installed(dialog)
+            assert not dialog.is_attached
+            assert app.focused is rows_widget(app)
+        assert seeded.store.get(OLDEST).status is Status.RESOLVED
+        assert seeded.store.get(OLDEST).notes[-1].details["text"] == "patron asked twice"
+
+
+async def test_rows_below_one_that_leaves_move_up_on_screen(
+    desk: Desk, clock: FixedClock, make_message
+) -> None:  # type: ignore[no-untyped-def]  # fixture factory
+    """Only the lines from the claimed row down are repainted; the screen shows
+    every remaining question once, in order, and the claimed one nowhere."""
+    desk.ingest([make_message(str(n), f"question {n:02}", minutes_ago=60 - n) for n in range(8)])
+    app = make_app(desk, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "j", "c")
+        await settle(pilot)
+        shown = [
+            line[line.index("question") :].split()[1]
+            for line in screen_lines(app.export_screenshot())
+            if "question" in line
+        ]
+        # The preview shows the row now under the cursor, the one after the claimed one.
+        assert shown == ["00", "01", "02", "04", "05", "06", "07", "04"]
+        assert rows_widget(app).current.key == "web:4"  # type: ignore[union-attr]
+
+
+async def test_a_double_enter_in_one_burst_resolves_once_and_stays_on_the_desk(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    """Both enters reach the READ list before the dialog closes; the second must
+    neither resolve again nor close the desk under the dialog."""
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c", "2", "d", "enter")  # a type: the READ list has the focus
+        await settle(pilot)
+        assert isinstance(app.screen, ResolveDialog)
+        for _ in range(2):
+            app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+        stored = seeded.store.get(OLDEST)
+        assert stored.status is Status.RESOLVED
+        assert [e.action for e in stored.events].count("resolve") == 1

@@ -33,16 +33,29 @@ async def drain(app: App[None]) -> None:
     await asyncio.wait_for(done.wait(), timeout=10)
 
 
+async def refreshed(app: App[None]) -> None:
+    """Wait until the current screen has refreshed and run what waited for that.
+
+    Callbacks run after a refresh in the order they were asked for, so one
+    queued now runs after the store write that ``act`` defers to that moment.
+    """
+    done = asyncio.Event()
+    app.call_after_refresh(done.set)
+    await asyncio.wait_for(done.wait(), timeout=10)
+
+
 async def settle(pilot: Pilot[None]) -> None:
     """Wait until the app's workers are done and what they posted is handled and drawn.
 
-    A refused action starts a second worker (a store check), so go round until
+    An action's store write starts only after the frame that shows it, and a
+    refused action starts a second worker (a store check), so go round until
     no worker is left; bounded so that a bug cannot hang the suite.
     """
     app = pilot.app
     for _ in range(10):
         await app.workers.wait_for_complete()
         await drain(app)
+        await refreshed(app)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -17,6 +19,43 @@ from textual.widgets.option_list import Option
 from askdesk.model import Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
 
+ResultT = TypeVar("ResultT")
+
+
+class Dialog(ModalScreen[ResultT]):
+    """A modal dialog that is taken down only after the frame that shows what it did.
+
+    Textual removes a popped screen at once: pruning the dialog's widgets and
+    moving focus off them took ~1 ms of the frame that shows the resolve (or
+    note, or flag) the dialog asked for. An installed screen survives its pop,
+    so a closing dialog installs itself and is removed once that frame is out.
+    Keys already on their way to it by then find it ``closed`` and do nothing.
+    """
+
+    @property
+    def closed(self) -> bool:
+        """Off the screen stack: dismissed already (or not shown yet)."""
+        return self not in self.app.screen_stack
+
+    def dismiss(self, result: ResultT | None = None) -> AwaitComplete:
+        # Two enters typed in one burst both reach the dialog before it closes.
+        # Textual pops whatever screen is on top, so a second dismiss would
+        # close the desk itself.
+        if self.closed:
+            return AwaitComplete()  # nothing to wait for
+        if not self.app.is_screen_installed(self):
+            self.app.install_screen(self, f"closing-dialog-{id(self)}")
+        # The app handles this after the pop below, when the screen under the
+        # dialog is current: it runs after that screen's next refresh.
+        self.app.call_after_refresh(self._remove_closed)
+        return super().dismiss(result)
+
+    def _remove_closed(self) -> None:
+        if not self.closed or not self.app.is_screen_installed(self):
+            return  # still shown (dismissed while not on top), or already removed
+        self.app.uninstall_screen(self)
+        self.remove()
+
 
 @dataclass(frozen=True)
 class ResolveChoice:
@@ -25,7 +64,7 @@ class ResolveChoice:
     read: int
 
 
-class ResolveDialog(ModalScreen[ResolveChoice | None]):
+class ResolveDialog(Dialog[ResolveChoice | None]):
     """Type, READ level and outcome, all by keyboard.
 
     Enter on the question type moves to the READ level; a digit 1-6 picks the
@@ -114,6 +153,8 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
         self._focus_read()
 
     def action_confirm(self) -> None:
+        if self.closed:
+            return  # a second enter of a burst: resolved already
         choice = ResolveChoice(
             outcome=Outcome(self._chosen("outcome")),
             question_type=QuestionType(self._chosen("type")),
@@ -127,7 +168,7 @@ class ResolveDialog(ModalScreen[ResolveChoice | None]):
         self.dismiss(None)
 
 
-class TextPrompt(ModalScreen[str | None]):
+class TextPrompt(Dialog[str | None]):
     """One line of text (a flag reason, a note, a colleague's name); enter saves."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
