@@ -42,7 +42,8 @@ STAFF = "bench"
 COLLEAGUES = ("ana", "ben", "chidi", "dara", "eli", "farah")
 LIVE_NEW = 200
 LIVE_CLAIMED = 100
-CLAIMED_BY_ME = 20
+CLAIMED_BY_ME = 30
+"""Enough for the resolve scenario on its own (`app_probe.py --only resolve`)."""
 RECENT_RESOLVED = 300
 HISTORY_YEARS = 4
 HOT_FILE = "askdesk.json"
