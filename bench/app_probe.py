@@ -195,10 +195,21 @@ class Driver:
         """j inside the view: two lines redrawn."""
         samples: list[float] = []
         await self.top()
+        stalls = 0
         while len(samples) < self.n(SAMPLES):
             lst = self.list
-            bottom = lst.scroll_offset.y + lst.scrollable_content_region.height - 1
-            if lst.cursor + 1 > min(bottom, len(lst.rows) - 1):
+            view = lst.scrollable_content_region.height
+            if lst.cursor + 1 > min(lst.scroll_offset.y + view - 1, len(lst.rows) - 1):
+                if lst.cursor == 0 and lst.scroll_offset.y == 0:
+                    # At the top with no line to move to: without a wait this loop
+                    # would spin without giving the app a turn (one run hung so).
+                    stalls += 1
+                    if stalls > 300:
+                        raise SystemExit(
+                            f"the move scenario found no line to move to: {len(lst.rows)} "
+                            f"rows in a view of {view} lines"
+                        )
+                    await self.settle()
                 await self.top()
                 continue
             before = lst.scroll_offset.y
