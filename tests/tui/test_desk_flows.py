@@ -176,6 +176,21 @@ async def test_resolve_records_type_and_read_level(seeded: Desk, clock: FixedClo
 # -- flag, note, hand-off ---------------------------------------------------------------
 
 
+async def test_a_long_dialog_hint_wraps_instead_of_being_cut(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    """The flag prompt's hint lists suggestions and keys; at 100 columns it needs
+    two lines, and its last words (how to save) must still be on screen."""
+    app = make_app(seeded, clock)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        shown = " ".join(" ".join(screen_lines(app.export_screenshot())).split())
+        assert "accepts a suggestion" in shown
+        assert "enter: save · esc: cancel" in shown
+
+
 async def test_flag_with_a_reason_and_clear_it(seeded: Desk, clock: FixedClock) -> None:
     app = make_app(seeded, clock)
     async with app.run_test(size=SIZE) as pilot:
