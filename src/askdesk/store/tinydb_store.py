@@ -71,7 +71,6 @@ class TinyDBStore:
         # TinyDB takes a storage class; hand it the instance we keep for batching.
         self._db = TinyDB(storage=lambda: self._storage)
         self._conversations: Table = self._db.table("conversations", cache_size=0)
-        self._cursors: Table = self._db.table("cursors", cache_size=0)
         self.archive = Archive(self.path.with_name(self.path.stem + ".archive"))
         self._index_of: tuple[int, Version | None] | None = None
         self._index = _Index({})
