@@ -54,9 +54,7 @@ def test_reply_is_pending_before_any_send_and_claims(seeded: Desk) -> None:
     assert (stored.status, stored.holder) == (Status.CLAIMED, "ana")
 
 
-def test_timeout_then_5xx_then_success_sends_exactly_once(
-    seeded: Desk, clock: FixedClock
-) -> None:
+def test_timeout_then_5xx_then_success_sends_exactly_once(seeded: Desk, clock: FixedClock) -> None:
     channel = Flaky([ChannelError("timed out after 10 s"), ChannelError("503 Service Unavailable")])
     outbox = Outbox(seeded, {"web": channel}, backoff=(15, 30, 60))
     _, reply = outbox.queue("web:1", "We open at 9.")
