@@ -2,7 +2,9 @@
 
 This is DESIGN.md's promise that ``claim`` is compare-and-set across every
 askdesk process sharing one store: of staff pressing the key at the same
-moment, one wins and the others are told who has it.
+moment, one wins and the others are told who has it. And while processes move
+conversations between the two hot files (resolve, reopen), a process that
+reads without the lock sees each conversation exactly once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from storekit import T0, make_message
 
 from askdesk.errors import AlreadyClaimed
-from askdesk.model import Status
+from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model import transitions as t
 from askdesk.store import TinyDBStore
 
@@ -26,7 +28,7 @@ PROCESSES = 6
 CONVERSATIONS = 200
 AT = T0 + timedelta(hours=1)
 
-Outcome = tuple[str, str, str]
+Told = tuple[str, str, str]
 """(conversation key, "won" | "lost" | "error", the holder this process was told of)."""
 
 
@@ -35,7 +37,7 @@ def claimer(path: str, staff: str, keys: list[str], seed: int, start: Any, resul
     store = TinyDBStore(path)
     order = list(keys)
     random.Random(seed).shuffle(order)
-    outcomes: list[Outcome] = []
+    outcomes: list[Told] = []
     start.wait(timeout=120)
     for key in order:
         try:
@@ -71,7 +73,7 @@ def test_each_conversation_is_claimed_exactly_once_by_racing_processes(
     try:
         start.wait(timeout=120)  # every process has opened the store; go
         began = time.perf_counter()
-        reported: dict[str, list[Outcome]] = dict(
+        reported: dict[str, list[Told]] = dict(
             results.get(timeout=120) for _ in range(PROCESSES)
         )
         elapsed = time.perf_counter() - began
@@ -124,3 +126,100 @@ def test_each_conversation_is_claimed_exactly_once_by_racing_processes(
 
     assert json.loads(path.read_bytes())["conversations"]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+# -- conversations crossing between the two hot files while others read -------------------
+
+MOVERS = 3
+PER_MOVER = 30
+FOLLOW_UPS = 60
+
+
+def resolver(path: str, staff: str, keys: list[str], start: Any, results: Any) -> None:
+    """Claim and resolve each of ``keys``: a resolve moves one from the live to the recent file."""
+    store = TinyDBStore(path)
+    errors: list[str] = []
+    start.wait(timeout=120)
+    for key in keys:
+        try:
+            store.update(key, lambda c: t.claim(c, staff, AT))
+            store.update(
+                key,
+                lambda c: t.resolve(c, staff, AT, Outcome.ANSWERED, QuestionType.POLICY, 2),
+            )
+        except Exception as error:  # reported by the test, not hidden
+            errors.append(f"{key}: {error!r}")
+    results.put((staff, errors))
+    store.close()
+
+
+def patron(path: str, targets: list[str], start: Any, results: Any) -> None:
+    """Write again to ``targets``: a resolved one moves back from the recent to the live file."""
+    store = TinyDBStore(path)
+    errors: list[str] = []
+    start.wait(timeout=120)
+    for n, conversation in enumerate(targets):
+        try:
+            follow_up = make_message(f"again-{n}", 300 + n, conversation=conversation)
+            store.ingest([follow_up], AT)
+        except Exception as error:
+            errors.append(f"{conversation}: {error!r}")
+        time.sleep(0.002)
+    results.put(("patron", errors))
+    store.close()
+
+
+def test_a_reader_sees_every_conversation_once_while_others_move_them_between_files(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "desk.json"
+    count = MOVERS * PER_MOVER
+    store = TinyDBStore(path)
+    store.ingest([make_message(f"m{i:03}", i) for i in range(count)], T0)
+    keys = [c.key for c in store.live()]
+    targets = [random.Random(n).choice(keys).split(":", 1)[1] for n in range(FOLLOW_UPS)]
+
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(MOVERS + 2)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=resolver,
+            args=(str(path), f"staff-{n}", keys[n::MOVERS], start, results),
+        )
+        for n in range(MOVERS)
+    ]
+    workers.append(context.Process(target=patron, args=(str(path), targets, start, results)))
+    for worker in workers:
+        worker.start()
+    reader = TinyDBStore(path)
+    reads = 0
+    try:
+        start.wait(timeout=120)
+        while any(worker.is_alive() for worker in workers):
+            seen = [c.key for c in reader.live()]
+            assert sorted(seen) == sorted(keys), "a read lost or doubled a conversation"
+            reads += 1
+        reported = dict(results.get(timeout=60) for _ in workers)
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.kill()
+    assert [w.exitcode for w in workers] == [0] * len(workers)
+    assert {name: errors for name, errors in reported.items() if errors} == {}
+    assert reader._storage.loads > 10, "the reader never met a change: nothing raced"
+    print(f"\n{reads} reads, {reader._storage.loads} file loads, while conversations moved")
+
+    final = {c.key: c for c in TinyDBStore(path).live()}
+    assert sorted(final) == sorted(keys)
+    for key, conversation in final.items():
+        follow_ups = targets.count(key.split(":", 1)[1])
+        assert len(conversation.messages) == 1 + follow_ups
+        assert [e.action for e in conversation.events].count("resolve") == 1
+    on_disk = [
+        doc["key"]
+        for file in (path, tmp_path / "desk.recent.json")
+        for doc in json.loads(file.read_bytes())["conversations"].values()
+    ]
+    assert sorted(on_disk) == sorted(keys)  # no copy left behind in either file
