@@ -220,21 +220,14 @@ class Driver:
 
     async def scroll(self) -> list[float]:
         """j on the bottom line of the view: the list scrolls by one."""
-        samples: list[float] = []
-        await self.to_bottom_line()
-        while len(samples) < self.n(SAMPLES):
-            lst = self.list
-            if lst.cursor >= len(lst.rows) - 1:
-                await self.to_bottom_line()
-                continue
-            before = lst.scroll_offset.y
-            samples.append(await self.timed("j"))
-            if self.list.scroll_offset.y == before:
-                raise SystemExit("the scroll scenario's j did not scroll: the bench is wrong")
-        return samples
+        return await self._scrolling("j", "the scroll scenario's j")
 
     async def page(self) -> list[float]:
         """pagedown that scrolls a whole page."""
+        return await self._scrolling("pagedown", "the page scenario's pagedown")
+
+    async def _scrolling(self, key: str, what: str) -> list[float]:
+        """``key`` pressed from the view's bottom line, each press checked to scroll."""
         samples: list[float] = []
         await self.to_bottom_line()
         while len(samples) < self.n(SAMPLES):
@@ -243,13 +236,13 @@ class Driver:
                 await self.to_bottom_line()
                 continue
             before = lst.scroll_offset.y
-            samples.append(await self.timed("pagedown"))
+            samples.append(await self.timed(key))
             if self.list.scroll_offset.y == before:
-                raise SystemExit("the page scenario's pagedown did not scroll: the bench is wrong")
+                raise SystemExit(f"{what} did not scroll: the bench is wrong")
         return samples
 
     async def claim(self) -> list[float]:
-        """c on the first New row: the store write runs in a worker, then the row moves."""
+        """c on the first New row: the row moves at once; the store write follows the frame."""
         samples: list[float] = []
         await self.top()
         for _ in range(self.n(SAMPLES)):
