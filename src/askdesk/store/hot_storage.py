@@ -31,10 +31,11 @@ from typing import Any
 from tinydb.storages import Storage
 
 from askdesk.errors import StoreError
+from askdesk.model import Status
 from askdesk.store.files import Identity, Watched, load
 
 CONVERSATIONS = "conversations"
-RESOLVED = "resolved"
+RESOLVED = Status.RESOLVED.value
 LOAD_TRIES = 5
 """Reads take no lock: if a file changes while the other one is being read,
 read again, so that the two halves come from one moment."""
