@@ -73,9 +73,7 @@ def test_each_conversation_is_claimed_exactly_once_by_racing_processes(
     try:
         start.wait(timeout=120)  # every process has opened the store; go
         began = time.perf_counter()
-        reported: dict[str, list[Told]] = dict(
-            results.get(timeout=120) for _ in range(PROCESSES)
-        )
+        reported: dict[str, list[Told]] = dict(results.get(timeout=120) for _ in range(PROCESSES))
         elapsed = time.perf_counter() - began
     finally:
         for worker in workers:
