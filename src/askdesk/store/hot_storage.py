@@ -62,7 +62,7 @@ class HotStorage(Storage):
         """``_data``'s conversations split by the file they belong in, kept up to
         date record by record, so that a claim need not sort 600 of them."""
         self._live_tables: Tables = {}
-        """The live file as last read, for a reload of the recent file alone."""
+        """The live file as last read or written, for a reload of the recent file alone."""
         self._recent_on_disk: dict[str, Any] = {}
         """The recent file's conversations as last read or written."""
         self._identity: Version | None = None
