@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import TextArea
-from tuikit import Recorder, settle, type_text
+from tuikit import Recorder, screen_lines, settle, type_text
 
 from askdesk.channels.drop import DropFolderChannel
 from askdesk.clock import FixedClock
@@ -25,6 +25,7 @@ from askdesk.tui.app import AskdeskApp
 from askdesk.tui.screens.composer import ComposerScreen
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.desk import DeskScreen
+from askdesk.tui.screens.templates import TemplatePicker
 
 SIZE = (120, 34)
 
@@ -72,6 +73,22 @@ def sent_lines(channel: DropFolderChannel) -> list[dict[str, object]]:
     if not channel.outbox.exists():
         return []
     return [json.loads(line) for line in channel.outbox.read_text().splitlines()]
+
+
+async def test_each_template_is_one_line_in_the_picker_on_a_narrow_terminal(
+    seeded: Desk, clock: FixedClock, channel: DropFolderChannel
+) -> None:
+    """At 100 columns a wrapped body read like another entry under the names."""
+    app = make_app(seeded, clock, channel)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, TemplatePicker)
+        lines = screen_lines(app.export_screenshot())
+        first = next(i for i, line in enumerate(lines) if " 1  Hours " in line)
+        names = [t.name for t in app.screen.shown]
+        for line, name in zip(lines[first : first + len(names)], names, strict=True):
+            assert name in line and line.rstrip(" ▎█").endswith("…"), line
 
 
 async def test_claim_reply_from_template_edit_and_send(
