@@ -48,18 +48,41 @@ def ensure_venv(extras: str) -> None:
     stamp.write_text(digest)
 
 
-def ensure_tmux() -> None:
-    """The end-to-end test drives askdesk in tmux; install it where we may."""
-    if shutil.which("tmux"):
+SYSTEM_TOOLS = {
+    # command on PATH -> Debian package: what the tests drive or start on loopback
+    "tmux": "tmux",  # the end-to-end tests drive askdesk in tmux
+    "prosody": "prosody",  # XMPP chat channel tests
+    "dovecot": "dovecot-imapd",  # email channel tests (IMAP)
+    "/usr/lib/postgresql/15/bin/initdb": "postgresql",  # PostgreSQL store tests
+}
+
+
+def _present(command: str) -> bool:
+    return Path(command).exists() if command.startswith("/") else shutil.which(command) is not None
+
+
+def ensure_system_tools() -> None:
+    """Install the servers and tools the tests use, where we may (root with apt).
+
+    Without them their tests skip with a message locally and fail under CI.
+    """
+    missing = sorted({pkg for cmd, pkg in SYSTEM_TOOLS.items() if not _present(cmd)})
+    if not missing:
         return
     apt = shutil.which("apt-get")
     if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
-        say("installing tmux for the end-to-end test")
-        subprocess.run([apt, "update", "-qq"], check=False)
-        subprocess.run([apt, "install", "-y", "-qq", "tmux"], check=False,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    if not shutil.which("tmux"):
-        say("tmux is not installed: the end-to-end test will be skipped (and fails under CI)")
+        say(f"installing {', '.join(missing)} for the tests")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run([apt, "update", "-qq"], check=False, env=env)
+        subprocess.run(
+            [apt, "install", "-y", "-qq", "--no-install-recommends", *missing],
+            check=False,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+    still = sorted(cmd for cmd in SYSTEM_TOOLS if not _present(cmd))
+    if still:
+        say(f"not installed: {', '.join(still)}; their tests will skip (and fail under CI)")
 
 
 def main(argv: list[str]) -> int:
@@ -69,7 +92,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "askdesk"), *rest])
     if command == "test":
         ensure_venv("test")
-        ensure_tmux()
+        ensure_system_tools()
         code = subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
         if code == NO_TESTS_RAN:
             say("no tests ran: that is a failure")
