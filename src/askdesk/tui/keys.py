@@ -1,33 +1,50 @@
-"""The binding ids staff may remap in ``[keys]``, checked before the app starts."""
+"""The binding ids staff may remap in ``[keys]``, checked before the app starts.
+
+The ids are read from the ``BINDINGS`` of every screen and widget in this
+package, so a key added to any screen can be remapped without a second list
+to keep up to date.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+import pkgutil
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from textual.binding import Binding
+from textual.dom import DOMNode
 
 from askdesk.errors import ConfigError
 
 
+def _tui_modules() -> None:
+    """Import every module of the TUI, so that each screen class exists."""
+    import askdesk.tui
+
+    for module in pkgutil.walk_packages(askdesk.tui.__path__, "askdesk.tui."):
+        importlib.import_module(module.name)
+
+
+def _subclasses(cls: type[DOMNode]) -> Iterator[type[DOMNode]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def bindings() -> Iterator[tuple[type[DOMNode], Binding]]:
+    """Every binding that an askdesk screen, widget or the app declares, with its owner."""
+    _tui_modules()
+    owners = {cls for cls in _subclasses(DOMNode) if cls.__module__.startswith("askdesk.")}
+    for owner in sorted(owners, key=lambda cls: (cls.__module__, cls.__qualname__)):
+        for binding in owner.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding):
+                yield owner, binding
+
+
 def binding_ids() -> dict[str, str]:
     """Every remappable binding id with its description."""
-    from askdesk.tui.app import AskdeskApp
-    from askdesk.tui.screens.desk import DeskScreen
-    from askdesk.tui.screens.detail import DetailScreen
-    from askdesk.tui.screens.handover import HandoverScreen
-    from askdesk.tui.screens.prompts import ResolveDialog
-    from askdesk.tui.screens.stats import StatsScreen
-    from askdesk.tui.widgets.conversation_list import ConversationList
-
-    ids: dict[str, str] = {}
-    owners = (AskdeskApp, DeskScreen, DetailScreen, ConversationList, ResolveDialog)
-    for owner in (*owners, StatsScreen, HandoverScreen):
-        for cls in owner.__mro__:
-            for b in cls.__dict__.get("BINDINGS", []):
-                if isinstance(b, Binding) and b.id:
-                    ids[b.id] = b.description
-    return ids
+    return {binding.id: binding.description for _, binding in bindings() if binding.id}
 
 
 def check_keymap(keys: Mapping[str, str], source: Path | None) -> None:

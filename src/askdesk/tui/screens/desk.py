@@ -90,7 +90,14 @@ class DeskScreen(ConversationScreen):
         Binding("2", "pane('claimed')", "Claimed", id="pane_claimed", show=False),
         Binding("3", "pane('resolved')", "Resolved", id="pane_resolved", show=False),
         Binding("tab", "next_pane", "Next pane", id="next_pane", show=False, priority=True),
-        Binding("shift+tab", "previous_pane", "Previous pane", show=False, priority=True),
+        Binding(
+            "shift+tab",
+            "previous_pane",
+            "Previous pane",
+            id="previous_pane",
+            show=False,
+            priority=True,
+        ),
         Binding(
             "slash",
             "filter",

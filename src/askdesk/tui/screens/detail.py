@@ -16,8 +16,8 @@ from askdesk.tui.widgets.footer import KeysFooter
 class DetailScreen(ConversationScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),
-        Binding("j,down", "scroll('down')", "Scroll", show=False),
-        Binding("k,up", "scroll('up')", "Scroll", show=False),
+        Binding("j,down", "scroll('down')", "Scroll", id="scroll_down", show=False),
+        Binding("k,up", "scroll('up')", "Scroll", id="scroll_up", show=False),
         Binding(
             "y",
             "retry_reply",

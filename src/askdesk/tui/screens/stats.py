@@ -73,8 +73,8 @@ class StatsScreen(Screen[None]):
             id="stats_range",
             tooltip="Show the next range: 7 days, 30 days, 365 days, all time",
         ),
-        Binding("j,down", "scroll('down')", "Scroll", show=False),
-        Binding("k,up", "scroll('up')", "Scroll", show=False),
+        Binding("j,down", "scroll('down')", "Scroll", id="scroll_down", show=False),
+        Binding("k,up", "scroll('up')", "Scroll", id="scroll_up", show=False),
     ]
 
     @dataclass

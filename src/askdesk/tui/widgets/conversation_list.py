@@ -46,10 +46,10 @@ class ConversationList(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
         Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", id="page_down", show=False),
+        Binding("pageup", "page_up", "Page up", id="page_up", show=False),
+        Binding("home,g", "first", "First", id="first", show=False),
+        Binding("end,G", "last", "Last", id="last", show=False),
         Binding(
             "enter", "choose", "Open", id="open", tooltip="Open the whole conversation", show=False
         ),
