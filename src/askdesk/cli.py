@@ -19,9 +19,10 @@ from typing import Any
 import platformdirs
 
 from askdesk import __version__
+from askdesk.cli_usage import UsageParser, nearest
 from askdesk.clock import SystemClock
 from askdesk.config import APP, Config, load_config
-from askdesk.errors import AskdeskError, NotFound
+from askdesk.errors import AskdeskError, NotFound, StoreError
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model.message import READ_LEVELS
 
@@ -54,7 +55,7 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="askdesk",
         description="Answer patrons' questions from every channel, from the keyboard. "
         "With no command, opens the desk.",
@@ -188,12 +189,40 @@ def _open_desk(config: Config) -> Any:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    from askdesk import cli_output as out
-
     if args.command is None:
         return _run_app(config)
+    if args.command != "fetch" and not config.store.exists():
+        # Only the desk and fetch make a store: anything else on a mistyped path
+        # would report an empty desk as if it were the real one.
+        raise StoreError(
+            f"no store at {config.store} (check --store; the desk or askdesk fetch creates one)"
+        )
     desk = _open_desk(config)
     key = getattr(args, "key", None)
+    try:
+        return _run_command(args, config, desk, key)
+    except NotFound as error:
+        guess = _nearest_key(desk, key) if key else None
+        if guess is None:
+            raise
+        raise NotFound(f"{error}; did you mean {guess}?") from error
+
+
+def _nearest_key(desk: Any, key: str) -> str | None:
+    """The key on the desk ``key`` was most likely meant to be (``demo1-x``: ``demo:demo1-x``)."""
+    keys: set[str] = set()
+    for conversation in desk.live():
+        keys.add(conversation.key)
+        keys.update(conversation.message_keys())
+    if key in keys:
+        return None  # it exists: what was not found is something else (a reply id)
+    same_id = sorted(k for k in keys if k.split(":", 1)[-1] == key)
+    return same_id[0] if same_id else nearest(key, sorted(keys))
+
+
+def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str | None) -> int:
+    from askdesk import cli_output as out
+
     match args.command:
         case "list":
             status = None if args.status == "all" else Status(args.status)

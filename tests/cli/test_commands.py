@@ -160,6 +160,7 @@ def test_show_text_is_inert(run: Run) -> None:
     ],
 )
 def test_unknown_key_is_one_line(run: Run, args: tuple[str, ...]) -> None:
+    run("fetch")
     code, _, err = run(*args)
     assert code == 1
     assert err.count("\n") == 1 and "no conversation or message web:nope" in err
