@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from askdesk.config import load_config
+from askdesk.config import default_store_path, load_config
 from askdesk.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,3 +92,14 @@ def test_bad_values_name_file_and_key(tmp_path: Path, text: str, expected: str) 
 def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope.toml", env={})
+
+
+def test_the_readme_gives_the_default_store_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    default = default_store_path()
+    assert default == tmp_path / ".local/share/askdesk/askdesk.json"
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "`~/.local/share/askdesk/askdesk.json`" in readme
