@@ -1,10 +1,14 @@
-"""Patron text made inert for a terminal.
+"""Strings from outside made inert for a terminal: the one rule for showing them.
 
 A message may carry ANSI escapes, other control characters or bidi
-overrides, by accident or on purpose. Everything shown on the screen or
-printed by the command line goes through ``inert`` first, which replaces
-each such character with a visible stand-in; Rich markup is never parsed
-because callers build ``Text`` objects, not markup strings.
+overrides, by accident or on purpose, and so may every other string that
+came from outside: message ids, conversations, urls, channel labels,
+authors, drop-file names, platform errors, and what staff type (holder
+names, flag reasons, notes). Everything shown on the screen, printed by the
+command line or written to the log goes through ``inert`` (or ``one_line``)
+first, which replaces each such character with a visible stand-in. Markup is
+never parsed: widgets get ``inert_text`` (a Rich ``Text``, which Textual
+shows as it is), never a markup string built by f-string.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import functools
 import unicodedata
 
 from rich.cells import cell_len, set_cell_size
+from rich.style import StyleType
+from rich.text import Text
 
 # Bidi embeddings, overrides and isolates reorder what follows them on screen.
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
@@ -32,7 +38,10 @@ def _dangerous(char: str) -> bool:
     if char in _BIDI:
         return True
     category = unicodedata.category(char)
-    return category == "Cc" or (category == "Cf" and char not in "\u200d\u200c")
+    # Cs: a lone surrogate (JSON's "\\ud800" decodes to one) cannot be encoded
+    # to UTF-8, so printing it would crash; Zl/Zp break lines where Python's
+    # ``splitlines`` looks, though a terminal does not.
+    return category in ("Cc", "Cs", "Zl", "Zp") or (category == "Cf" and char not in "\u200d\u200c")
 
 
 def inert(text: str, *, keep_newlines: bool = True) -> str:
@@ -57,6 +66,15 @@ def inert(text: str, *, keep_newlines: bool = True) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def inert_text(text: str, style: StyleType = "", *, keep_newlines: bool = True) -> Text:
+    """``text`` made inert, as a Rich ``Text`` for a widget, a notification or the console.
+
+    A ``Text`` is never parsed as markup: ``[@click=app.quit]`` in a patron's
+    name stays those characters, and an unbalanced ``[/b]`` cannot raise.
+    """
+    return Text(inert(text, keep_newlines=keep_newlines), style=style)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -14,6 +14,7 @@ from datetime import UTC, tzinfo
 from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from askdesk.clock import Clock
@@ -24,6 +25,7 @@ from askdesk.desk.outbox import Outbox
 from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.sync import Poller
 from askdesk.desk.templates import Template
+from askdesk.desk.text import inert
 from askdesk.desk.triage import Step, resolving
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus, Resolution
@@ -103,6 +105,30 @@ class AskdeskApp(App[None]):
         self._collector = IdleCollector()
         self._previews: dict[str, Conversation] = {}
         """What ``act`` shows while its store write is on its way, by key."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notification, shown as plain inert text whatever ``markup`` says.
+
+        Nearly every notification names a key, a colleague or a platform's
+        error, all from outside; Textual would parse the message as markup
+        (``Widget.notify`` asks it to by default), so ``[@click=app.quit]`` in
+        a key would become an action and ``[/b]`` would raise.
+        """
+        super().notify(
+            inert(message),
+            title=inert(title, keep_newlines=False),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         self.set_keymap(self._keymap)

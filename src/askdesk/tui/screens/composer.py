@@ -20,7 +20,7 @@ from textual.widgets import Label, Static, TextArea
 
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.templates import Template
-from askdesk.desk.text import inert
+from askdesk.desk.text import inert_text, one_line
 from askdesk.model import Conversation
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.templates import TemplatePicker
@@ -85,9 +85,10 @@ class ComposerScreen(ModalScreen[Draft | None]):
         latest = c.latest
         with Vertical(classes="dialog composer"):
             yield Label(
-                f"Reply to {inert(c.author, keep_newlines=False)} · {c.key}", classes="dialog-title"
+                inert_text(f"Reply to {c.author} · {c.key}", keep_newlines=False),
+                classes="dialog-title",
             )
-            yield Static(Text(inert(latest.text[:600])), id="replying-to")
+            yield Static(inert_text(latest.text[:600]), id="replying-to")
             yield TextArea(id="reply-text", soft_wrap=True, show_line_numbers=False)
             yield Static(id="reply-meta")
         yield KeysFooter()
@@ -127,7 +128,9 @@ class ComposerScreen(ModalScreen[Draft | None]):
             (counted.label(), "bold red" if counted.over else "bold"), f" · {route}"
         )
         if self.templates:
-            line.append(" · from " + ", ".join(t.name for t in self.templates), style="dim")
+            line.append(
+                one_line(" · from " + ", ".join(t.name for t in self.templates)), style="dim"
+            )
         if counted.over:
             line.append(" · TOO LONG: shorten before sending", style="bold red")
         self.query_one("#reply-meta", Static).update(line)

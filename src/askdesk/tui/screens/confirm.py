@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from askdesk.desk.text import inert_text
 
 
 class Choice(ModalScreen[str | None]):
@@ -28,11 +29,11 @@ class Choice(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog choice"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(inert_text(self.title_text, keep_newlines=False), classes="dialog-title")
             for line in self.lines:
-                yield Static(Text(f"• {line}"))
+                yield Static(inert_text(f"• {line}"))
             hint = " · ".join(f"{key}: {label}" for key, label in self.answers.items())
-            yield Label(f"{hint} · esc: back", classes="dialog-hint")
+            yield Label(inert_text(f"{hint} · esc: back"), classes="dialog-hint")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters and parameters[0]:

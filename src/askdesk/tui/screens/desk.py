@@ -208,11 +208,13 @@ class DeskScreen(ConversationScreen):
     def _show_status(self) -> None:
         app = self.desk_app
         text = Text.assemble(
-            ("askdesk", "bold"), f" · {app.library} · you are ", (app.desk.staff, "bold")
+            ("askdesk", "bold"),
+            inert(f" · {app.library} · you are ", keep_newlines=False),
+            (inert(app.desk.staff, keep_newlines=False), "bold"),
         )
         health = app.channel_summary()
         if health:
-            text.append(f" · {health}")
+            text.append(inert(f" · {health}", keep_newlines=False))
         if self.filter_text:
             text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}")
         show(self.query_one("#status-bar", Static), text)
@@ -226,9 +228,12 @@ class DeskScreen(ConversationScreen):
         latest = c.latest
         text = Text.assemble(
             (inert(latest.author, keep_newlines=False), "bold"),
-            f" · {_where(c)} · {c.status.value}"
-            + (f" by {c.holder}" if c.holder else "")
-            + (f" · {len(c.messages)} messages" if len(c.messages) > 1 else ""),
+            inert(
+                f" · {_where(c)} · {c.status.value}"
+                + (f" by {c.holder}" if c.holder else "")
+                + (f" · {len(c.messages)} messages" if len(c.messages) > 1 else ""),
+                keep_newlines=False,
+            ),
         )
         if c.flag:
             text.append(f"\n⚑ flagged: {inert(c.flag, keep_newlines=False)}", style="bold")

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from askdesk.desk.text import inert_text
 from askdesk.model import Conversation, Reply, ReplyStatus
 from askdesk.tui.screens.composer import ComposerScreen, Draft
 from askdesk.tui.screens.conversation_screen import ConversationScreen
@@ -58,7 +59,7 @@ class DetailScreen(ConversationScreen):
     def compose(self) -> ComposeResult:
         conversation = self.current()
         if conversation is None:
-            yield Static(f"{self.key} is no longer on the desk.")
+            yield Static(inert_text(f"{self.key} is no longer on the desk."))
         else:
             yield ConversationView(
                 conversation, self.desk_app.clock.now(), self.desk_app.tz, id="conversation"

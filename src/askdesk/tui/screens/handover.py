@@ -125,7 +125,7 @@ class HandoverScreen(Screen[None]):
         style = {"keep": "", "release": "bold yellow", "hand": "bold cyan"}
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(fit(decision.describe(), 22), style=style[decision.choice.value] or None)
-        text.append(f" {fit(c.key, 24)} {fit(c.channel, 10)} ")
+        text.append(f" {fit(one_line(c.key), 24)} {fit(one_line(c.channel), 10)} ")
         text.append(fit(format_age(now - c.waiting_since), 4))
         text.append(f"  {one_line(c.latest.text, 80)}")
         if decision.note:

@@ -16,6 +16,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from askdesk.desk.text import inert_text
 from askdesk.model import Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
 
@@ -99,7 +100,9 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolve-dialog", classes="dialog"):
-            yield Label(f"Resolve {self.key}", classes="dialog-title")
+            yield Label(
+                inert_text(f"Resolve {self.key}", keep_newlines=False), classes="dialog-title"
+            )
             with Horizontal():
                 with Vertical(id="type-column"):
                     yield Label("Question type")
@@ -109,7 +112,10 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
                 with Vertical():
                     yield Label("READ level (1-6)")
                     yield OptionList(
-                        *(Option(f"{n}  {text}", id=str(n)) for n, text in READ_LEVELS.items()),
+                        *(
+                            Option(inert_text(f"{n}  {text}"), id=str(n))
+                            for n, text in READ_LEVELS.items()
+                        ),
                         id="read",
                     )
                 with Vertical(id="outcome-column"):
@@ -188,7 +194,7 @@ class TextPrompt(Dialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog prompt"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(inert_text(self.title_text, keep_newlines=False), classes="dialog-title")
             yield Input(
                 value=self.initial,
                 placeholder=self.placeholder,
@@ -199,7 +205,7 @@ class TextPrompt(Dialog[str | None]):
             hint = "enter: save · esc: cancel"
             if self.suggestions:
                 hint = f"e.g. {', '.join(self.suggestions[:5])} · → accepts a suggestion · {hint}"
-            yield Label(hint, classes="dialog-hint")
+            yield Label(inert_text(hint, keep_newlines=False), classes="dialog-hint")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

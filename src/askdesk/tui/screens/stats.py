@@ -23,6 +23,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from askdesk.desk.stats import Stats, compute, day_start, format_duration
+from askdesk.desk.text import inert_text
 from askdesk.desk.views import format_age
 from askdesk.tui.widgets.footer import KeysFooter
 
@@ -243,7 +244,9 @@ def breakdown_table(stats: Stats, dimension: str, title: str) -> Table:
         (g for g in stats.groups(dimension) if g.transactions), key=lambda g: -g.transactions
     )
     for g in groups:
-        table.add_row(Text(g.value), str(g.transactions), f"{g.share:.0%}")
+        table.add_row(
+            inert_text(g.value, keep_newlines=False), str(g.transactions), f"{g.share:.0%}"
+        )
     if not groups:
         table.add_row(Text("none", style="dim"), "", "")
     return table

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from askdesk.desk.records import describe_event
-from askdesk.desk.text import inert
+from askdesk.desk.text import inert, inert_text
 from askdesk.desk.views import format_age
 from askdesk.model import Conversation
 
@@ -25,13 +25,16 @@ MAX_SHOWN_CHARS = 20_000
 def _shown(text: str) -> Text:
     if len(text) > MAX_SHOWN_CHARS:
         text = text[:MAX_SHOWN_CHARS] + f"\n… ({len(text) - MAX_SHOWN_CHARS} more characters)"
-    return Text(inert(text))
+    return inert_text(text)
 
 
 def heading(conversation: Conversation) -> Text:
     c = conversation
     status = c.status.value + (f" by {c.holder}" if c.holder else "")
-    text = Text.assemble((c.key, "bold"), f"  {c.channel} · {c.kind.value} · {status}")
+    text = Text.assemble(
+        (inert(c.key, keep_newlines=False), "bold"),
+        inert(f"  {c.channel} · {c.kind.value} · {status}", keep_newlines=False),
+    )
     if c.resolution:
         r = c.resolution
         text.append(f" · {r.outcome.value}, {r.question_type.value}, READ {r.read_level}")
@@ -62,15 +65,13 @@ class ConversationView(VerticalScroll):
         c, now = self.conversation, self.now
         parts = [Static(heading(c), classes="conversation-heading")]
         if c.flag:
-            parts.append(
-                Static(Text(f"⚑ FLAGGED for review: {inert(c.flag)}"), classes="flag-line")
-            )
+            parts.append(Static(inert_text(f"⚑ FLAGGED for review: {c.flag}"), classes="flag-line"))
         for m in c.messages:
             meta = Text.assemble(
                 (inert(m.author, keep_newlines=False), "bold"),
                 f"  {m.received_at.astimezone(self.tz):%a %d %b %H:%M}"
                 f" · {format_age(now - m.received_at)} ago"
-                f" · {m.kind.value} · {m.key}",
+                f" · {m.kind.value} · {inert(m.key, keep_newlines=False)}",
             )
             if m.url:
                 meta.append(f"\n{inert(m.url, keep_newlines=False)}", style="dim")
@@ -84,7 +85,10 @@ class ConversationView(VerticalScroll):
                 route = " · private" if r.private else ""
                 head = Text.assemble(
                     (f"{r.status.value.upper()}", "bold"),
-                    f"  {when.astimezone(self.tz):%d %b %H:%M} · {r.staff}{via}{route}",
+                    inert(
+                        f"  {when.astimezone(self.tz):%d %b %H:%M} · {r.staff}{via}{route}",
+                        keep_newlines=False,
+                    ),
                 )
                 if r.last_error and r.status.value != "sent":
                     head.append(f"\n{inert(r.last_error, keep_newlines=False)}", style="bold")
@@ -94,16 +98,16 @@ class ConversationView(VerticalScroll):
         if notes:
             parts.append(Static("Notes", classes="section-title"))
             for e in notes:
-                note_text = inert(str(e.details.get("text", "")))
-                line = Text(f"{e.at.astimezone(self.tz):%d %b %H:%M}  {e.staff}: {note_text}")
+                note_text = str(e.details.get("text", ""))
+                line = inert_text(f"{e.at.astimezone(self.tz):%d %b %H:%M}  {e.staff}: {note_text}")
                 parts.append(Static(line, classes="note"))
         parts.append(Static("History", classes="section-title"))
         for e in c.events:
             parts.append(
                 Static(
-                    Text(
+                    inert_text(
                         f"{e.at.astimezone(self.tz):%d %b %H:%M}  {e.staff:<10} "
-                        f"{inert(describe_event(e.action, e.details))}"
+                        f"{describe_event(e.action, e.details)}"
                     ),
                     classes="event",
                 )
