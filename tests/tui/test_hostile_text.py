@@ -1,5 +1,6 @@
-"""Patron text is shown, never obeyed: markup, escapes, controls and bidi arrive through a real
-drop folder and reach the screen as literal, inert characters without breaking the layout.
+"""Strings from outside are shown, never obeyed: markup, escapes, controls and bidi in patron
+text (through a real drop folder), in every other field of a message, in the staff name and in
+what staff type reach the screen as literal, inert characters, through every action.
 """
 
 from __future__ import annotations
@@ -11,17 +12,24 @@ from typing import Any
 
 import pytest
 from rich.segment import Segment
+from textual.notifications import Notify
+from textual.pilot import Pilot
 from textual.strip import Strip
-from textual.widgets import Static
-from tuikit import screen_lines, settle, svg_text
+from textual.widgets import Input, Static
+from tuikit import Recorder, screen_lines, settle, svg_text
 
 from askdesk.channels.drop import DropFolderChannel
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
+from askdesk.desk.outbox import Outbox
 from askdesk.desk.sync import Poller
+from askdesk.model import Kind, Message, Status
+from askdesk.store import TinyDBStore
 from askdesk.tui.app import AskdeskApp
+from askdesk.tui.screens.composer import ComposerScreen
 from askdesk.tui.screens.desk import DeskScreen
 from askdesk.tui.screens.detail import DetailScreen
+from askdesk.tui.screens.prompts import ResolveDialog, TextPrompt
 from askdesk.tui.widgets.conversation_list import ConversationList
 from askdesk.tui.widgets.conversation_view import ConversationView
 from askdesk.tui.widgets.footer import KeysFooter
@@ -268,3 +276,203 @@ async def test_a_flag_reason_with_markup_is_shown_literally(
         svg = app.export_screenshot()
         assert_inert(svg_text(svg), "screen")
         assert "⚑ flagged: [blink]check[/blink] ␛[5m" in "\n".join(screen_lines(svg))
+
+
+# -- every field, every action ------------------------------------------------------------
+#
+# Not only the text: the id, the conversation, the url, the channel label and the author of a
+# message, the staff name, and what staff type into the prompts all come from outside.
+
+CLICK = "[@click=app.quit]"
+VALUE = f"[/b] {CLICK}quit[/] \u001b]0;title\u0007 \u001b[2J \u009b31m \u202egnp.exe end"
+"""One value with every kind of trouble: unbalanced and action markup, an OSC title, a CSI
+clear screen, a C1 CSI, a bidi override."""
+LONG_VALUE = "W" * 10_000
+HOSTILE_FORBIDDEN = {**FORBIDDEN, "\u009b": "C1 CSI"}
+ACTOR = f"ana {CLICK}[/i] \u001b[7m"
+"""Who runs the desk (from --as or the config)."""
+
+
+def hostile_message(remote_id: str, value: str, minutes_ago: int, now: datetime) -> Message:
+    return Message(
+        channel="web",
+        remote_id=remote_id,
+        kind=Kind.DIRECT,
+        author=value,
+        text=value,
+        received_at=now - timedelta(minutes=minutes_ago),
+        conversation=remote_id,
+        url=f"https://example.org/{value}",
+        label=value,
+    )
+
+
+@pytest.fixture
+def everywhere(store: TinyDBStore, clock: FixedClock) -> Desk:
+    """A desk run by a hostile staff name, two conversations with every field hostile
+    (one of them 10,000 characters a field) and a colleague with a hostile name."""
+    desk = Desk(store, ACTOR, clock)
+    now = clock.now()
+    desk.ingest(
+        [
+            hostile_message(VALUE, VALUE, 50, now),
+            hostile_message(LONG_VALUE, LONG_VALUE, 40, now),
+            hostile_message("plain", VALUE, 30, now),
+        ]
+    )
+    Desk(store, VALUE, clock).note(f"web:{VALUE}", VALUE)
+    return desk
+
+
+def assert_screen_is_inert(app: AskdeskApp, where: str) -> str:
+    """The screen holds none of the forbidden characters and the app still runs."""
+    assert app.is_running and app.return_code is None, f"the app stopped at {where}"
+    svg = app.export_screenshot()
+    text = svg_text(svg)
+    found = [name for char, name in HOSTILE_FORBIDDEN.items() if char in text]
+    assert not found, f"{', '.join(found)} reached the screen at {where}"
+    return "\n".join(screen_lines(svg))
+
+
+def assert_notifications_are_inert(recorder: Recorder) -> None:
+    notes = [m.notification for m in recorder.messages if isinstance(m, Notify)]
+    for note in notes:
+        assert note.markup is False, note.message
+        found = [n for c, n in HOSTILE_FORBIDDEN.items() if c in note.message + note.title]
+        assert not found, f"{', '.join(found)} in the notification {note.message!r}"
+
+
+async def answer_prompt(pilot: Pilot[None], app: AskdeskApp, value: str, where: str) -> None:
+    """Type ``value`` into the open one-line prompt (as a paste would) and save it."""
+    await pilot.pause()
+    assert isinstance(app.screen, TextPrompt), where
+    shown = assert_screen_is_inert(app, f"the {where} prompt")
+    assert CLICK in shown, f"the {where} prompt's title lost its brackets"
+    app.screen.query_one(Input).value = value
+    await pilot.press("enter")
+    await settle(pilot)
+    assert_screen_is_inert(app, f"after the {where}")
+
+
+async def select(pilot: Pilot[None], app: AskdeskApp, pane: str, key: str) -> None:
+    """Show ``pane`` (1, 2 or 3) and move the cursor to ``key``'s row."""
+    await pilot.press(pane, "home")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, DeskScreen)
+    for _ in screen.query_one(ConversationList).rows:
+        current = screen.current()
+        if current is not None and current.key == key:
+            return
+        await pilot.press("down")
+        await pilot.pause()
+    raise AssertionError(f"{key[:40]!r} is not in pane {pane}")
+
+
+async def click_every(pilot: Pilot[None], app: AskdeskApp, literal: str) -> int:
+    """Click each place ``literal`` is shown; return how many there were."""
+    clicks = 0
+    for y, line in enumerate(screen_lines(app.export_screenshot())):
+        x = line.find(literal)
+        if x >= 0:
+            await pilot.click(offset=(x + 2, y))
+            await pilot.pause()
+            clicks += 1
+    return clicks
+
+
+async def test_every_hostile_field_through_every_action_stays_inert(
+    everywhere: Desk, clock: FixedClock
+) -> None:
+    """Claim, release, note, flag, unflag, hand, resolve, the detail, the composer, stats
+    and handover screens, with every field hostile: nothing crashes, no escape reaches the
+    screen, every notification is plain text, and no bracket becomes an action."""
+    recorder = Recorder()
+    app = AskdeskApp(everywhere, clock=clock, refresh_seconds=3600, outbox=Outbox(everywhere, {}))
+    app.animation_level = "none"
+    key, long_key = f"web:{VALUE}", f"web:{LONG_VALUE}"
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await settle(pilot)
+        shown = assert_screen_is_inert(app, "the desk")
+        assert CLICK in shown  # the author, label and text in the list and preview, literally
+
+        await select(pilot, app, "1", key)
+        await pilot.press("c")
+        await settle(pilot)
+        assert everywhere.store.get(key).holder == ACTOR
+        await pilot.press("2")
+        await pilot.pause()
+        assert CLICK in assert_screen_is_inert(app, "the Claimed pane")  # holder and staff
+        await pilot.press("u")  # release: its notification names the key
+        await settle(pilot)
+        assert everywhere.store.get(key).status is Status.NEW
+        await select(pilot, app, "1", key)
+        await pilot.press("c")
+        await settle(pilot)
+        await select(pilot, app, "2", key)
+
+        await pilot.press("n")
+        await answer_prompt(pilot, app, VALUE, "note")
+        await pilot.press("exclamation_mark")
+        await answer_prompt(pilot, app, VALUE, "flag")
+        assert everywhere.store.get(key).flag == VALUE
+        await pilot.press("exclamation_mark")  # clearing says what the flag was
+        await settle(pilot)
+        assert everywhere.store.get(key).flag is None
+
+        await pilot.press("enter")  # the whole conversation
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        shown = assert_screen_is_inert(app, "the detail screen")
+        assert CLICK in shown
+        await pilot.press("r")  # the composer: its title names the author and key
+        await pilot.pause()
+        assert isinstance(app.screen, ComposerScreen)
+        assert CLICK in assert_screen_is_inert(app, "the composer")
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+
+        await pilot.press("a")  # hand it to a colleague with a hostile name
+        await answer_prompt(pilot, app, VALUE, "hand-off")
+        assert everywhere.store.get(key).holder == VALUE
+
+        await select(pilot, app, "1", long_key)  # the 10,000-character one
+        await pilot.press("c")
+        await settle(pilot)
+        await select(pilot, app, "2", long_key)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ResolveDialog)
+        assert_screen_is_inert(app, "the resolve dialog")
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert everywhere.store.get(long_key).status is Status.RESOLVED
+
+        await select(pilot, app, "1", "web:plain")
+        await pilot.press("d")  # resolving straight from New
+        await pilot.pause()
+        assert CLICK in assert_screen_is_inert(app, "the resolve dialog")
+        await pilot.press("escape", "c")  # kept, for the handover
+        await settle(pilot)
+
+        await pilot.press("s")  # statistics count the hostile staff and channel label
+        await settle(pilot)
+        assert_screen_is_inert(app, "the statistics")
+        await pilot.press("escape", "h")
+        await settle(pilot)
+        assert CLICK in assert_screen_is_inert(app, "the handover")
+        await pilot.press("ctrl+s")  # keep it; the shift summary names the staff
+        await settle(pilot)
+        assert "Handover done" in assert_screen_is_inert(app, "the shift summary")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("3")
+        await pilot.pause()
+        assert await click_every(pilot, app, CLICK) > 0
+        assert_screen_is_inert(app, "after clicking every bracket")
+        assert_notifications_are_inert(recorder)
+        shown_notes = [n.message for n in (m.notification for m in recorder.of(Notify))]
+        assert any("released to New" in n and CLICK in n for n in shown_notes)
+        assert any("flag cleared" in n and CLICK in n for n in shown_notes)
+        assert any("handed to" in n and CLICK in n for n in shown_notes)

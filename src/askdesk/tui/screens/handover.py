@@ -29,7 +29,7 @@ from askdesk.desk.handover import (
     summary_text,
 )
 from askdesk.desk.stats import day_start
-from askdesk.desk.text import fit, one_line
+from askdesk.desk.text import fit, inert_text, one_line
 from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
@@ -231,7 +231,7 @@ class HandoverScreen(Screen[None]):
         self.summary = message.text
         self.query_one(OptionList).display = False
         summary = self.query_one("#handover-summary", Static)
-        summary.update(Text(message.text))
+        summary.update(inert_text(message.text))
         summary.display = True
         self.query_one("#handover-title", Static).update(
             Text.assemble(("Handover done", "bold"), " · w saves the summary · esc goes back")
