@@ -11,10 +11,10 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -25,6 +25,9 @@ from askdesk.config import APP, Config, load_config
 from askdesk.errors import AskdeskError, NotFound, StoreError
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model.message import READ_LEVELS
+
+if TYPE_CHECKING:
+    from askdesk.channels import Channel
 
 log = logging.getLogger("askdesk")
 
@@ -163,7 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log_path = _setup_logging()
     try:
+        from askdesk.desk.settings import check_config
+
         config = load_config(args.config, store=args.store, staff=args.staff)
+        check_config(config)
         return _run(args, config)
     except AskdeskError as error:
         print(f"askdesk: {error}", file=sys.stderr)
@@ -280,14 +286,15 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
     return 0
 
 
-def _poller(desk: Any, channels: dict[str, Any]) -> Any:
+def _poller(desk: Any, channels: Mapping[str, Channel]) -> Any:
+    from askdesk.cli_replies import polled
     from askdesk.desk.sync import Poller
 
-    return Poller(desk, list(channels.values()))
+    return Poller(desk, polled(channels))
 
 
 def _run_app(config: Config) -> int:
-    from askdesk.cli_replies import build_channels, reply_settings
+    from askdesk.cli_replies import build_channels, reply_settings, senders
     from askdesk.cli_stats import retention_policy
     from askdesk.desk.outbox import Outbox
     from askdesk.tui.app import AskdeskApp
@@ -301,7 +308,7 @@ def _run_app(config: Config) -> int:
         desk,
         clock=desk.clock,
         poller=_poller(desk, channels),
-        outbox=Outbox(desk, channels),
+        outbox=Outbox(desk, senders(channels)),
         reply_settings=reply_settings(config, channels),
         library=config.library,
         target_minutes=config.target_minutes,

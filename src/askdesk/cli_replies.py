@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
+from askdesk.channels import Channel, PolledChannel, Sender
 from askdesk.channels.registry import build_channel
 from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.outbox import Outbox
+from askdesk.desk.templates import load_templates
 from askdesk.desk.text import fit, one_line
 from askdesk.errors import NotFound, TransitionError
 from askdesk.model import Outcome, QuestionType, ReplyStatus
@@ -57,29 +59,40 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     )
 
 
-def reply_settings(config: Config, channels: dict[str, object]) -> ReplySettings:
+def reply_settings(config: Config, channels: Mapping[str, Channel]) -> ReplySettings:
+    templates, variables = load_templates(config.templates)
     return ReplySettings(
-        templates=config.templates,
-        variables=config.variables,
+        templates=templates,
+        variables=variables,
         library=config.library,
         privacy_patterns=config.privacy_patterns,
         mastodon_limit=config.mastodon_limit,
         sms_max_segments=config.sms_max_segments,
         platforms={c.name: c.type for c in config.effective_channels()},
         private_routes=frozenset(
-            name for name, ch in channels.items() if getattr(ch, "can_send_private", False)
+            name for name, sender in senders(channels).items() if sender.can_send_private
         ),
     )
 
 
-def build_channels(config: Config) -> dict[str, object]:
+def build_channels(config: Config) -> dict[str, Channel]:
     return {c.name: build_channel(c) for c in config.effective_channels()}
+
+
+def senders(channels: Mapping[str, Channel]) -> dict[str, Sender]:
+    """The channels that can answer, by name: what the outbox sends through."""
+    return {name: channel for name, channel in channels.items() if isinstance(channel, Sender)}
+
+
+def polled(channels: Mapping[str, Channel]) -> list[PolledChannel]:
+    """The channels the poller fetches from."""
+    return [channel for channel in channels.values() if isinstance(channel, PolledChannel)]
 
 
 def run(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     channels = build_channels(config)
     settings = reply_settings(config, channels)
-    outbox = Outbox(desk, channels)
+    outbox = Outbox(desk, senders(channels))
     match args.command:
         case "reply":
             return _reply(args, desk, settings, outbox)

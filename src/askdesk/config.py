@@ -2,6 +2,10 @@
 
 Every key is documented in ``config.example.toml``. A bad file gives one
 sentence naming the file, the key and what was expected; never a traceback.
+This module sits low in the layers (it imports only ``errors``): what other
+layers own is kept as the file gave it and checked by them when askdesk
+starts (``desk.settings.check_config``): each channel's options by its
+adapter, the templates and the privacy patterns by the desk.
 """
 
 from __future__ import annotations
@@ -18,54 +22,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-from askdesk.desk.privacy import compile_patterns
-from askdesk.desk.templates import Template, parse_templates, starter_templates
 from askdesk.errors import ConfigError
 
 APP = "askdesk"
 
-# Per channel type: option -> (expected type(s), description for errors, required).
 _NUMBER = (int, float)
 _ANONYMIZE_WHAT = "days after resolving before patron details are removed (a number >= 0)"
-_ZERO_ALLOWED = {"anonymize_after_days"}
-CHANNEL_OPTIONS: dict[str, dict[str, tuple[tuple[type, ...], str, bool]]] = {
-    "demo": {
-        "interval_seconds": (_NUMBER, "seconds between demo questions (a number > 0)", False),
-        "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
-        "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
-    },
-    "drop": {
-        "path": ((str,), "the folder to watch for *.jsonl files (a string)", True),
-        "outbox": (
-            (str,),
-            "the file replies are appended to, one JSON line each (a string)",
-            False,
-        ),
-        "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
-        "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
-    },
-    "twitter": {
-        "env_prefix": (
-            (str,),
-            'the prefix of the credential variables (a string such as "ASKDESK_TWITTER_BRANCH_")',
-            False,
-        ),
-        "secrets_file": (
-            (str,),
-            "a file of credentials that only its owner can read (a string path)",
-            False,
-        ),
-        "poll_seconds": (_NUMBER, "seconds between polls (a number > 0)", False),
-        "backfill_hours": (
-            _NUMBER,
-            "hours of mentions and messages the first run reads back (a number > 0)",
-            False,
-        ),
-        "include_quotes": ((bool,), "whether quote posts are questions (true or false)", False),
-        "direct_messages": ((bool,), "whether to read and send DMs (true or false)", False),
-        "anonymize_after_days": (_NUMBER, _ANONYMIZE_WHAT, False),
-    },
-}
 _DESK_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "target_minutes": (_NUMBER, "minutes a patron may wait before the row is marked overdue"),
     "hot_days": (_NUMBER, "days a resolved conversation stays on the desk before archiving"),
@@ -97,13 +59,29 @@ _STATS_OPTIONS = {"timezone": 'the time zone for days and hours, e.g. "Europe/Lo
 
 @dataclass(frozen=True)
 class ChannelConfig:
+    """One ``[[channels]]`` table: its adapter checks ``options`` (``channels.registry``)."""
+
     type: str
     name: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    """The table's other keys as TOML gave them."""
+    where: str = ""
+    """The file it came from, to start error sentences with; empty when built in code."""
+    anonymize_after_days: float | None = None
+    """The channel's own retention, which every type takes; None: ``[retention]``'s."""
 
-    def number(self, option: str, default: float) -> float:
-        value = self.options.get(option, default)
-        return float(value)
+
+@dataclass(frozen=True)
+class TemplateTables:
+    """``[[templates]]`` and ``[variables]`` as TOML gave them; ``desk.templates`` checks them.
+
+    ``templates`` is None when none are configured: the starter templates apply.
+    """
+
+    templates: Any = None
+    variables: Any = None
+    where: str = "defaults"
+    """The file they came from (``templates_file`` when that is used)."""
 
 
 @dataclass(frozen=True)
@@ -120,9 +98,9 @@ class Config:
     anonymize_after_days: float = DEFAULT_ANONYMIZE_AFTER_DAYS
     """``[retention]``: the default for channels that do not set their own."""
     timezone: str | None = None
-    templates: tuple[Template, ...] = ()
-    variables: Mapping[str, str] = field(default_factory=dict)
+    templates: TemplateTables = field(default_factory=TemplateTables)
     privacy_patterns: tuple[str, ...] = ()
+    """``[privacy] patterns``, not yet compiled: ``desk.privacy`` compiles them."""
     mastodon_limit: int = 500
     sms_max_segments: int = 10
     """``[stats] timezone``: an IANA name; ``None`` means the computer's own zone."""
@@ -134,9 +112,9 @@ class Config:
     def anonymize_days_by_channel(self) -> dict[str, float]:
         """The channels that set their own ``anonymize_after_days``."""
         return {
-            c.name: float(c.options["anonymize_after_days"])
+            c.name: c.anonymize_after_days
             for c in self.channels
-            if "anonymize_after_days" in c.options
+            if c.anonymize_after_days is not None
         }
 
     def zone(self) -> tzinfo:
@@ -310,12 +288,7 @@ def _parse_replies(data: dict[str, Any], where: str, source: Path | None) -> dic
         extra = _read_toml(path)
         raw_templates, template_where = extra.get("templates"), str(path)
         raw_variables = {**extra.get("variables", {}), **(raw_variables or {})}
-    if raw_templates is None:
-        templates, variables = starter_templates()
-        variables.update(parse_templates(None, raw_variables, where)[1])
-    else:
-        templates, variables = parse_templates(raw_templates, raw_variables, template_where)
-    values["templates"], values["variables"] = templates, variables
+    values["templates"] = TemplateTables(raw_templates, raw_variables, template_where)
     privacy = data.get("privacy", {})
     _expect(where, "privacy", privacy, (dict,), "a table")
     for key in privacy:
@@ -325,7 +298,6 @@ def _parse_replies(data: dict[str, Any], where: str, source: Path | None) -> dic
     _expect(where, "privacy.patterns", patterns, (list,), "a list of regular expressions")
     for pattern in patterns:
         _expect(where, "privacy.patterns", pattern, (str,), "a list of regular expressions")
-    compile_patterns(patterns, f"{where}: privacy.patterns")
     values["privacy_patterns"] = tuple(patterns)
     replies = data.get("replies", {})
     _expect(where, "replies", replies, (dict,), "a table")
@@ -375,6 +347,7 @@ def _parse_retention_and_stats(data: dict[str, Any], where: str) -> dict[str, An
 
 
 def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
+    """Each table's type, name and retention; its adapter checks the other keys."""
     _expect(where, "channels", raw, (list,), "a list of [[channels]] tables")
     channels: list[ChannelConfig] = []
     names: set[str] = set()
@@ -382,11 +355,7 @@ def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
         at = f"channels #{number}"
         _expect(where, at, table, (dict,), "a table")
         kind = table.get("type")
-        if kind not in CHANNEL_OPTIONS:
-            raise ConfigError(
-                f"{where}: {at}.type should be one of {', '.join(sorted(CHANNEL_OPTIONS))}, "
-                f"not {kind!r}"
-            )
+        _expect(where, f"{at}.type", kind, (str,), 'the kind of channel (a string such as "drop")')
         name = table.get("name")
         _expect(where, f"{at}.name", name, (str,), 'a unique name such as "webform"')
         if not name or ":" in name or name != name.strip():
@@ -394,25 +363,21 @@ def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
         if name in names:
             raise ConfigError(f"{where}: {at}.name {name!r} is used by another channel")
         names.add(name)
-        schema = CHANNEL_OPTIONS[kind]
-        options: dict[str, Any] = {}
-        for key, value in table.items():
-            if key in ("type", "name"):
-                continue
-            if key not in schema:
+        options = {k: v for k, v in table.items() if k not in ("type", "name")}
+        days = options.pop("anonymize_after_days", None)
+        if days is not None:
+            _expect(where, f"channel {name!r} anonymize_after_days", days, _NUMBER, _ANONYMIZE_WHAT)
+            if days < 0:
                 raise ConfigError(
-                    f"{where}: unknown key {key!r} in channel {name!r} "
-                    f"(a {kind} channel takes: {', '.join(sorted(schema)) or 'nothing else'})"
+                    f"{where}: channel {name!r} anonymize_after_days should be 0 or more"
                 )
-            types, what, _ = schema[key]
-            _expect(where, f"channel {name!r} {key}", value, types, what)
-            if types == _NUMBER and key in _ZERO_ALLOWED and value < 0:
-                raise ConfigError(f"{where}: channel {name!r} {key} should be 0 or more")
-            if types == _NUMBER and key not in _ZERO_ALLOWED and value <= 0:
-                raise ConfigError(f"{where}: channel {name!r} {key} should be more than 0")
-            options[key] = value
-        for key, (_, what, required) in schema.items():
-            if required and key not in options:
-                raise ConfigError(f"{where}: channel {name!r} needs {key}: {what}")
-        channels.append(ChannelConfig(type=kind, name=name, options=options))
+        channels.append(
+            ChannelConfig(
+                type=kind,
+                name=name,
+                options=options,
+                where=where,
+                anonymize_after_days=None if days is None else float(days),
+            )
+        )
     return tuple(channels)

@@ -40,7 +40,9 @@ class AlreadyClaimed(TransitionError):
 
 
 class ChannelError(AskdeskError):
-    """A channel could not fetch or send."""
+    """A channel could not fetch or send; ``permanent``: trying the same again cannot help."""
+
+    permanent = False
 
 
 class RateLimited(ChannelError):

@@ -22,6 +22,7 @@ from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig, load_config
 from askdesk.desk import Desk
 from askdesk.desk.outbox import Outbox
+from askdesk.desk.settings import check_config
 from askdesk.desk.sync import Poller
 from askdesk.errors import (
     AccessLevelTooLow,
@@ -656,7 +657,7 @@ def test_config_validates_twitter_options(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ConfigError, match="include_quotes should be whether quote posts"):
-        load_config(path, env={})
+        check_config(load_config(path, env={}))
 
 
 def test_a_desk_without_twitter_never_imports_tweepy() -> None:

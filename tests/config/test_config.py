@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from askdesk.config import default_store_path, load_config
+from askdesk.channels.registry import ADAPTERS
+from askdesk.config import Config, default_store_path, load_config
+from askdesk.desk.settings import check_config
 from askdesk.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,19 +20,26 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def load_checked(path: Path) -> Config:
+    """What ``askdesk`` does on start: read the file, then the checks of the other layers."""
+    config = load_config(path, env={})
+    check_config(config)
+    return config
+
+
 def test_example_config_is_valid_and_documents_every_option() -> None:
     example = ROOT / "config.example.toml"
-    config = load_config(example, env={})
+    config = load_checked(example)
     assert config.library == "Anytown Public Library"
     text = example.read_text(encoding="utf-8")
-    from askdesk.config import _DESK_OPTIONS, CHANNEL_OPTIONS
+    from askdesk.config import _DESK_OPTIONS
 
     for key in _DESK_OPTIONS:
         assert key in text, f"desk.{key} is not documented in config.example.toml"
-    for kind, options in CHANNEL_OPTIONS.items():
+    for kind, adapter in ADAPTERS.items():
         assert f'type = "{kind}"' in text
-        for option in options:
-            assert option in text, f"{kind}.{option} is not documented"
+        for option in adapter.options:
+            assert option.name in text, f"{kind}.{option.name} is not documented"
 
 
 def test_precedence_flag_beats_env_beats_file(tmp_path: Path) -> None:
@@ -82,7 +91,7 @@ def test_no_file_means_demo_and_os_user() -> None:
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as error:
-        load_config(path, env={})
+        load_checked(path)
     message = str(error.value)
     assert expected in message
     assert str(path) in message

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 import pytest
 from tuikit import screen_lines, settle
 
+from askdesk.channels.registry import build_channel
 from askdesk.channels.twitter import TwitterChannel
 from askdesk.clock import FixedClock
+from askdesk.config import ChannelConfig
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.outbox import Outbox
@@ -45,7 +47,8 @@ def x_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[XApi]:
 
 
 def make_app(desk: Desk) -> tuple[AskdeskApp, Poller]:
-    channel = TwitterChannel.from_options("twitter", {})
+    channel = build_channel(ChannelConfig(type="twitter", name="twitter"))
+    assert isinstance(channel, TwitterChannel)
     templates, variables = starter_templates()
     poller = Poller(desk, [channel])
     app = AskdeskApp(

@@ -4,6 +4,26 @@ Heavy SDKs are imported inside the adapter that needs them, so a desk with
 only the demo feed never pays for tweepy.
 """
 
-from askdesk.channels.base import Channel, Fetched, Problem, Receipt, Sender, SentLookup
+from askdesk.channels.base import (
+    Adapter,
+    Channel,
+    Fetched,
+    PolledChannel,
+    Problem,
+    Receipt,
+    ReportsRateLimit,
+    Sender,
+    SentLookup,
+)
 
-__all__ = ["Channel", "Fetched", "Problem", "Receipt", "Sender", "SentLookup"]
+__all__ = [
+    "Adapter",
+    "Channel",
+    "Fetched",
+    "PolledChannel",
+    "Problem",
+    "Receipt",
+    "ReportsRateLimit",
+    "Sender",
+    "SentLookup",
+]

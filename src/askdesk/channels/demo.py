@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from askdesk.channels.base import Fetched, Problem, Receipt
+from askdesk.channels.base import Adapter, Fetched, Problem, Receipt
+from askdesk.channels.options import Number, Options, poll_seconds
 from askdesk.errors import ConfigError
 from askdesk.model import Conversation, Kind, Message, Reply
 
@@ -315,3 +316,21 @@ def _read_cursor(cursor: str) -> tuple[datetime, int] | None:
     if started.tzinfo is None or not isinstance(delivered, int) or delivered < 0:
         return None
     return started, delivered
+
+
+def _build(name: str, options: Options) -> DemoChannel:
+    return DemoChannel(
+        name=name,
+        poll_seconds=options.number("poll_seconds"),
+        interval_seconds=options.number("interval_seconds"),
+    )
+
+
+ADAPTER = Adapter(
+    type="demo",
+    options=(
+        Number("interval_seconds", "seconds between demo questions (a number > 0)", default=40),
+        poll_seconds(default=2),
+    ),
+    build=_build,
+)

@@ -27,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from askdesk.channels.base import Fetched, Problem, Receipt
+from askdesk.channels.base import Adapter, Fetched, Problem, Receipt
+from askdesk.channels.options import FilePath, Options, poll_seconds
 from askdesk.errors import ChannelError
 from askdesk.model import Conversation, Kind, Message, Reply
 
@@ -312,3 +313,23 @@ def _json_type(value: object) -> str:
 
 def _short(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[:limit] + "..."
+
+
+def _build(name: str, options: Options) -> DropFolderChannel:
+    return DropFolderChannel(
+        name=name,
+        path=options.path("path"),
+        poll_seconds=options.number("poll_seconds"),
+        outbox=options.optional_path("outbox"),
+    )
+
+
+ADAPTER = Adapter(
+    type="drop",
+    options=(
+        FilePath("path", "the folder to watch for *.jsonl files (a string)", required=True),
+        FilePath("outbox", "the file replies are appended to, one JSON line each (a string)"),
+        poll_seconds(default=10),
+    ),
+    build=_build,
+)

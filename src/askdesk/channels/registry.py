@@ -1,47 +1,44 @@
-"""From a ``[[channels]]`` table to a working adapter: the one place that knows every type.
+"""The table from ``[[channels]] type`` to the adapter that reads and builds that type.
 
-Adapters are imported here, inside the function, so a desk that runs only the
-demo never imports a platform SDK it does not use.
+Adding a platform is adding its module and one line here. Adapters import
+their platform SDK only when they first talk to the platform, so this table
+costs a desk that runs only the demo nothing it does not use.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 
-from askdesk.channels.base import Channel
-from askdesk.config import CHANNEL_OPTIONS, ChannelConfig
+from askdesk.channels import demo, drop, twitter
+from askdesk.channels.base import Adapter, Channel
+from askdesk.channels.options import read_options
+from askdesk.config import ChannelConfig
 from askdesk.errors import ConfigError
+
+ADAPTERS: Mapping[str, Adapter] = {
+    adapter.type: adapter for adapter in (demo.ADAPTER, drop.ADAPTER, twitter.ADAPTER)
+}
+
+
+def adapter_for(config: ChannelConfig) -> Adapter:
+    """The adapter of ``config.type``; ``ConfigError`` naming the known types otherwise."""
+    adapter = ADAPTERS.get(config.type)
+    if adapter is None:
+        at = f"{config.where}: " if config.where else ""
+        raise ConfigError(
+            f"{at}channel {config.name!r} has unknown type {config.type!r} "
+            f"(type should be one of {', '.join(sorted(ADAPTERS))})"
+        )
+    return adapter
+
+
+def check_channels(configs: Iterable[ChannelConfig]) -> None:
+    """Each table's type and options, checked without building (no credentials are read)."""
+    for config in configs:
+        read_options(config, adapter_for(config).options)
 
 
 def build_channel(config: ChannelConfig) -> Channel:
-    """The adapter for one configured channel; ``ConfigError`` when its type is unknown."""
-    if config.type == "demo":
-        from askdesk.channels.demo import DemoChannel
-
-        return DemoChannel(
-            name=config.name,
-            poll_seconds=config.number("poll_seconds", 2),
-            interval_seconds=config.number("interval_seconds", 40),
-        )
-    if config.type == "drop":
-        from askdesk.channels.drop import DropFolderChannel
-
-        path = config.options.get("path")
-        if not isinstance(path, str) or not path:
-            raise ConfigError(f"channel {config.name!r} needs path: the folder to watch")
-        outbox = config.options.get("outbox")
-        return DropFolderChannel(
-            name=config.name,
-            path=Path(path).expanduser(),
-            poll_seconds=config.number("poll_seconds", 10),
-            outbox=Path(outbox).expanduser() if isinstance(outbox, str) else None,
-        )
-    if config.type == "twitter":
-        # The module imports tweepy only when it first talks to X.
-        from askdesk.channels.twitter import TwitterChannel
-
-        return TwitterChannel.from_options(config.name, config.options)
-    raise ConfigError(
-        f"channel {config.name!r} has unknown type {config.type!r} "
-        f"(known: {', '.join(sorted(CHANNEL_OPTIONS))})"
-    )
+    """The adapter for one configured channel, built; ``ConfigError`` for any bad option."""
+    adapter = adapter_for(config)
+    return adapter.build(config.name, read_options(config, adapter.options))

@@ -51,13 +51,13 @@ class Outbox:
     def __init__(
         self,
         desk: Desk,
-        channels: Mapping[str, object],
+        senders: Mapping[str, Sender],
         *,
         backoff: Sequence[float] = BACKOFF_S,
         stale_after: timedelta = STALE_AFTER,
     ) -> None:
         self.desk = desk
-        self.channels = channels
+        self.senders = senders
         self.backoff = tuple(backoff)
         self.stale_after = stale_after
         self.worker = worker_id()
@@ -127,10 +127,9 @@ class Outbox:
             return SendResult(key, reply_id, ReplyStatus.PENDING, f"not taken: {error}")
         reply = conversation.reply(reply_id)
         assert reply is not None
-        channel = self.channels.get(conversation.channel)
-        if not isinstance(channel, Sender):
+        sender = self.senders.get(conversation.channel)
+        if sender is None:
             return self._failed(key, reply, f"channel {conversation.channel} cannot send", None)
-        sender = channel
         if reply.private and not sender.can_send_private:
             return self._failed(
                 key,
@@ -143,7 +142,7 @@ class Outbox:
         except RateLimited as error:
             return self._failed(key, reply, str(error), error.reset_at or self._retry_at(reply))
         except ChannelError as error:
-            retry_at = None if getattr(error, "permanent", False) else self._retry_at(reply)
+            retry_at = None if error.permanent else self._retry_at(reply)
             return self._failed(key, reply, str(error), retry_at)
         except Exception as error:
             log.exception("sending reply %s on %s failed", reply_id, key)
@@ -181,10 +180,10 @@ class Outbox:
 
     def _settle(self, conversation: Conversation, reply: Reply) -> SendResult:
         key, now = conversation.key, self.desk.clock.now()
-        channel = self.channels.get(conversation.channel)
-        if isinstance(channel, SentLookup):
+        sender = self.senders.get(conversation.channel)
+        if isinstance(sender, SentLookup):
             try:
-                receipt = channel.find_sent(conversation, reply)
+                receipt = sender.find_sent(conversation, reply)
             except AskdeskError as error:
                 receipt, reason = None, f"could not check: {error}"
             else:

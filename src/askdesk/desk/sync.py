@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from askdesk.channels import Channel, Problem
+from askdesk.channels import PolledChannel, Problem, ReportsRateLimit
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, RateLimited
 
@@ -92,26 +93,26 @@ class Poller:
     def __init__(
         self,
         desk: Desk,
-        channels: list[Channel],
+        channels: Sequence[PolledChannel],
         *,
         holder: str | None = None,
         lease_ttl: timedelta = LEASE_TTL,
     ) -> None:
         self.desk = desk
-        self.channels = channels
+        self.channels = list(channels)
         self.holder = holder or f"{desk.staff}@{worker_id()}"
         self.lease_ttl = lease_ttl
         self.health = {c.name: ChannelHealth(name=c.name, type=c.type) for c in channels}
         self._saved: dict[str, tuple[str | None, datetime]] = {}
 
-    def due(self, now: datetime) -> list[Channel]:
+    def due(self, now: datetime) -> list[PolledChannel]:
         return [
             c
             for c in self.channels
             if (next_poll := self.health[c.name].next_poll) is None or next_poll <= now
         ]
 
-    def poll(self, channel: Channel) -> PollResult:
+    def poll(self, channel: PolledChannel) -> PollResult:
         """Fetch once and ingest what came, saving the cursor in the same write."""
         health = self.health[channel.name]
         store = self.desk.store
@@ -154,17 +155,15 @@ class Poller:
             problems=fetched.problems,
         )
 
-    def _failed(self, channel: Channel, health: ChannelHealth, error: str) -> PollResult:
+    def _failed(self, channel: PolledChannel, health: ChannelHealth, error: str) -> PollResult:
         health.last_error = error
         self._note_rate_limit(channel, health)
         self._save(health, self.desk.clock.now())
         return PollResult(channel.name, error=error)
 
-    def _note_rate_limit(self, channel: Channel, health: ChannelHealth) -> None:
-        # Adapters that know their quota say so as ``rate_limit = (remaining, reset_at)``.
-        rate = getattr(channel, "rate_limit", None)
-        if isinstance(rate, tuple) and len(rate) == 2:
-            health.rate_limit_remaining, health.rate_limit_reset = rate
+    def _note_rate_limit(self, channel: PolledChannel, health: ChannelHealth) -> None:
+        if isinstance(channel, ReportsRateLimit):
+            health.rate_limit_remaining, health.rate_limit_reset = channel.rate_limit
 
     def _save(self, health: ChannelHealth, now: datetime) -> None:
         """Store the health when it changed, or now and then while it stays good."""

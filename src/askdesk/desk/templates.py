@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from askdesk.config import TemplateTables
 from askdesk.desk.limits import PLATFORMS
 from askdesk.errors import ConfigError
 from askdesk.model import QuestionType
@@ -435,3 +436,12 @@ def starter_templates() -> tuple[tuple[Template, ...], dict[str, str]]:
     """The starter set, for a config that has no templates of its own."""
     data = tomllib.loads(STARTER_TEMPLATES_TOML)
     return parse_templates(data.get("templates"), data.get("variables"), "the starter templates")
+
+
+def load_templates(tables: TemplateTables) -> tuple[tuple[Template, ...], dict[str, str]]:
+    """The config's templates and variables, checked; the starter set when none are configured."""
+    if tables.templates is None:
+        templates, variables = starter_templates()
+        variables.update(parse_templates(None, tables.variables, tables.where)[1])
+        return templates, variables
+    return parse_templates(tables.templates, tables.variables, tables.where)

@@ -1,27 +1,27 @@
-"""Channel credentials from the environment or an owner-only secrets file, kept out of logs.
+"""Channel credentials from the environment or an owner-only secrets file: one helper for all.
 
 DESIGN.md: tokens come from the environment or a file readable only by its
-owner, and never reach the store, the logs or the screen. Every error here
+owner, and never reach the store, the logs or the screen. An adapter lists
+``credential_options(prefix)`` among its options and calls ``load_secrets``
+with the names it needs (``PASSWORD``, ``ACCESS_TOKEN``); every error here
 names the file, the line or the variable, never a value.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
+from askdesk.channels.options import FilePath, Options, Text
 from askdesk.errors import ConfigError
 
 MAX_SECRETS_BYTES = 64 * 1024
 """A secrets file holds a few tokens; anything bigger is not one."""
-
-MASK = "********"
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -106,75 +106,69 @@ def lookup(
     return found
 
 
-# -- logs -------------------------------------------------------------------------------
+ENV_PREFIX = r"[A-Z][A-Z0-9_]*"
+"""What an environment prefix looks like: capital letters, digits and ``_``."""
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # A header, however it is printed: "'Authorization': 'OAuth ...'" in a dict, or a raw line.
-    (re.compile(r"(authorization'\s*:\s*')[^']+", re.IGNORECASE), r"\1" + MASK),
-    (re.compile(r'(authorization"\s*:\s*")[^"]+', re.IGNORECASE), r"\1" + MASK),
-    (re.compile(r"(authorization:[ \t]*)[^\r\n]+", re.IGNORECASE), r"\1" + MASK),
-    (re.compile(r"(Bearer\s+)[\w\-.~+/=%]+"), r"\1" + MASK),
-    # OAuth 1.0a parameters as oauthlib logs them: key=value, ('key', 'value'), base strings.
-    (
-        re.compile(
-            r"""(oauth_(?:consumer_key|token|signature|verifier)"""
-            r"""(?:=|%3D|%253D|['"],\s*['"])"?)[^&%,'"\s)]+"""
+
+def credential_options(default_prefix: str) -> tuple[Text, FilePath]:
+    """``env_prefix`` and ``secrets_file``: the two options of every channel that logs in."""
+    return (
+        Text(
+            "env_prefix",
+            f'the prefix of the credential variables (capital letters, digits and "_", '
+            f'such as "{default_prefix}BRANCH_")',
+            default=default_prefix,
+            pattern=ENV_PREFIX,
         ),
-        r"\1" + MASK,
-    ),
-    # oauthlib's "Signature: …" line: one request's signature, useless to keep.
-    (re.compile(r"^(Signature:\s*)\S+$"), r"\1" + MASK),
-)
+        FilePath(
+            "secrets_file", "a file of credentials that only its owner can read (a string path)"
+        ),
+    )
 
 
-class RedactSecrets(logging.Filter):
-    """Masks credentials in every record of the loggers it guards (toot's ``censor_secrets``).
+@dataclass(frozen=True)
+class Secrets:
+    """One channel's credentials by short name (``PASSWORD``); values never appear in a repr."""
 
-    Known values are masked wherever they appear, plain or percent-encoded;
-    ``Authorization`` headers and OAuth parameters are masked by shape, so a
-    token this process never loaded is hidden too.
+    prefix: str
+    values: Mapping[str, str | None] = field(repr=False)
+    source: str
+    """Where they were looked for, for error messages: never a value."""
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def variable(self, name: str) -> str:
+        """The environment variable (and secrets file line) that holds ``name``."""
+        return self.prefix + name
+
+    def found(self) -> list[str]:
+        """Every value that is set: what ``guard_logs`` must mask."""
+        return [value for value in self.values.values() if value]
+
+
+def load_secrets(
+    options: Options, names: Sequence[str], env: Mapping[str, str] | None = None
+) -> Secrets:
+    """``names`` under the channel's ``env_prefix``: the environment first, then ``secrets_file``.
+
+    A name that is set nowhere is ``None``; the adapter decides which sets of
+    names are enough and says what is missing with ``Secrets.variable``.
     """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._values: set[str] = set()
-
-    def add(self, values: Iterable[str]) -> None:
-        for value in values:
-            if len(value) < 4:
-                continue  # too short to be a credential; masking it would mangle text
-            self._values.update({value, quote(value, safe=""), quote(quote(value, safe=""))})
-
-    def redact(self, text: str) -> str:
-        for value in sorted(self._values, key=len, reverse=True):
-            text = text.replace(value, MASK)
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True  # a malformed record: logging reports it; nothing of ours to mask
-        cleaned = self.redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    return read_secrets(
+        options.text("env_prefix"), names, options.optional_path("secrets_file"), env
+    )
 
 
-_REDACTOR = RedactSecrets()
-
-
-def guard_logs(values: Iterable[str], loggers: Iterable[str]) -> RedactSecrets:
-    """Mask ``values`` (and anything shaped like a credential) in what ``loggers`` write.
-
-    A logger's filters only see the records logged on that very logger, not
-    those of its children, so callers name each logger that writes requests.
-    """
-    _REDACTOR.add(values)
-    for name in loggers:
-        logger = logging.getLogger(name)
-        if _REDACTOR not in logger.filters:
-            logger.addFilter(_REDACTOR)
-    return _REDACTOR
+def read_secrets(
+    prefix: str,
+    names: Sequence[str],
+    secrets_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Secrets:
+    """``load_secrets`` for a caller that has the prefix and file already (tests, scripts)."""
+    env = os.environ if env is None else env
+    file_values = read_secrets_file(secrets_file) if secrets_file is not None else {}
+    source = f"the environment or {secrets_file}" if secrets_file else "the environment"
+    found = lookup([prefix + name for name in names], env, file_values)
+    return Secrets(prefix, {name: found[prefix + name] for name in names}, source)

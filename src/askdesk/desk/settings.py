@@ -1,0 +1,21 @@
+"""The checks ``config.py`` leaves to the layers that own them, made once when askdesk starts.
+
+``load_config`` reads the file; this checks what it kept as written: each
+channel's options (by its adapter), the templates and the privacy patterns.
+Every problem is one ``ConfigError`` sentence naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from askdesk.channels.registry import check_channels
+from askdesk.config import Config
+from askdesk.desk.privacy import compile_patterns
+from askdesk.desk.templates import load_templates
+
+
+def check_config(config: Config) -> None:
+    """Raise ``ConfigError`` for the first bad channel option, template or privacy pattern."""
+    check_channels(config.channels)
+    load_templates(config.templates)
+    where = str(config.source) if config.source else "defaults"
+    compile_patterns(config.privacy_patterns, f"{where}: privacy.patterns")
