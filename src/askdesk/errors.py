@@ -54,12 +54,22 @@ class RateLimited(ChannelError):
 
 
 class Collision(TransitionError):
-    """The conversation changed while a reply was being written; ``changes`` says how."""
+    """The conversation changed after staff looked at it; ``changes`` says how.
 
-    def __init__(self, key: str, changes: list[str]) -> None:
-        super().__init__(f"{key} changed while you were writing: {'; '.join(changes)}")
+    ``stopped`` names what was not done (``"resolved"``, ``"handed on"``);
+    without it the sentence is the composer's: it changed while you were writing.
+    """
+
+    def __init__(self, key: str, changes: list[str], stopped: str | None = None) -> None:
+        what = "; ".join(changes)
+        super().__init__(
+            f"{key} was not {stopped}: meanwhile {what}"
+            if stopped
+            else f"{key} changed while you were writing: {what}"
+        )
         self.key = key
         self.changes = changes
+        self.stopped = stopped
 
 
 class CredentialsRejected(ChannelError):

@@ -77,6 +77,26 @@ def test_a_conversation_taken_over_meanwhile_is_reported_and_the_rest_goes_on(
     assert "ana" in result.failed[0][1]
 
 
+def test_a_follow_up_since_the_screen_listed_it_stops_its_release_and_says_so(
+    week: Week,
+) -> None:
+    seen = {c.key: c.version for c in held(week.store.live(), "bo")}
+    week.ana.note("web:g1", "patron rang too")  # after the handover screen listed it
+    result = apply(
+        week.bo,
+        {
+            "web:g1": Decision(Choice.RELEASE, note="renew at the desk"),
+            "web:h1": Decision(Choice.HAND, to="cy", note="cy orders fiction"),
+        },
+        seen,
+    )
+    assert result.handed == [("web:h1", "cy")]
+    assert result.failed == [("web:g1", "web:g1 was not released: meanwhile ana added a note")]
+    g = week.store.get("web:g1")
+    assert g is not None and (g.status, g.holder) == (Status.CLAIMED, "bo")
+    assert [e.details["text"] for e in g.notes] == ["patron rang too"]  # bo's note not left
+
+
 def test_handing_on_needs_a_name() -> None:
     with pytest.raises(ValueError, match="colleague"):
         Decision(Choice.HAND, to=" ")

@@ -15,9 +15,9 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from askdesk.desk.stats import transactions_of
-from askdesk.desk.triage import Desk
+from askdesk.desk.triage import Desk, Step, handing_to, noting, unchanged_since
 from askdesk.errors import AskdeskError
-from askdesk.model import Conversation, Status
+from askdesk.model import Conversation, Status, transitions
 from askdesk.model.message import READ_LEVELS
 
 
@@ -68,25 +68,41 @@ class HandoverResult:
     """(key, why): e.g. a colleague took it over in the meantime."""
 
 
-def apply(desk: Desk, decisions: Mapping[str, Decision]) -> HandoverResult:
-    """Carry out every decision; one that fails is reported and the others still happen."""
+def apply(
+    desk: Desk, decisions: Mapping[str, Decision], seen: Mapping[str, int] | None = None
+) -> HandoverResult:
+    """Carry out every decision; one that fails is reported and the others still happen.
+
+    ``seen``: the version of each conversation that the decisions were made
+    on (the handover screen's); one that changed since is left as it is and
+    reported with what changed, as the resolve dialog does.
+    """
     result = HandoverResult()
     for key, decision in decisions.items():
+        if decision.choice is Choice.KEEP:
+            result.kept.append(key)
+            continue
+        stopped = "released" if decision.choice is Choice.RELEASE else "handed on"
+        version = (seen or {}).get(key)
         try:
-            if decision.choice is Choice.KEEP:
-                result.kept.append(key)
-                continue
             if decision.note and decision.note.strip():
-                desk.note(key, decision.note)
+                noted = desk.apply(key, _checked(noting(decision.note), version, stopped))
+                version = None if version is None else noted.version
             if decision.choice is Choice.RELEASE:
-                result.released.append(desk.release(key).key)
+                release = _checked(transitions.release, version, stopped)
+                result.released.append(desk.apply(key, release).key)
             else:
                 assert decision.to is not None
                 to = decision.to.strip()
-                result.handed.append((desk.hand_off(key, to).key, to))
+                hand = _checked(handing_to(to), version, stopped)
+                result.handed.append((desk.apply(key, hand).key, to))
         except AskdeskError as error:
             result.failed.append((key, str(error)))
     return result
+
+
+def _checked(step: Step, version: int | None, stopped: str) -> Step:
+    return step if version is None else unchanged_since(version, step, stopped)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from askdesk.clock import Clock
 from askdesk.desk.retention import RETENTION_STAFF
-from askdesk.model import Conversation, Message, Outcome, QuestionType, transitions
+from askdesk.model import Conversation, Message, Outcome, QuestionType, replying, transitions
 from askdesk.store import IngestResult, Store
 
 Step = Callable[[Conversation, str, datetime], Conversation]
@@ -24,6 +24,22 @@ def resolving(outcome: Outcome, question_type: QuestionType, read_level: int) ->
         return transitions.resolve(c, staff, at, outcome, question_type, read_level)
 
     return step
+
+
+def unchanged_since(version: int, step: Step, stopped: str, sending: str | None = None) -> Step:
+    """``step``, refused with what changed if the conversation moved past ``version``.
+
+    A dialog (resolve, hand-off) or a key takes the version staff were looking
+    at; a follow-up or a colleague's action that lands before the store write
+    stops the step instead of being swallowed by it. ``stopped`` names what is
+    then not done ("resolved"); ``sending`` is a reply staff expect to go out.
+    """
+
+    def step_if_unchanged(c: Conversation, staff: str, at: datetime) -> Conversation:
+        replying.require_unchanged(c, version, stopped, sending)
+        return step(c, staff, at)
+
+    return step_if_unchanged
 
 
 def handing_to(colleague: str) -> Step:

@@ -36,10 +36,16 @@ def _find(c: Conversation, reply_id: str, *allowed: ReplyStatus) -> Reply:
     return reply
 
 
-def changes_since(c: Conversation, version: int) -> list[str]:
-    """What happened after the composer opened, in words: ``bo claimed it``."""
+def changes_since(c: Conversation, version: int, sending: str | None = None) -> list[str]:
+    """What happened after the composer (or a dialog) opened, in words: ``bo claimed it``.
+
+    ``sending``: the id of the reply staff asked to send before resolving; it
+    going out is what they expect, not a change.
+    """
     described: list[str] = []
     for e in c.events[version:]:
+        if sending is not None and e.action == "reply" and e.details.get("reply") == sending:
+            continue
         who = "the patron" if e.staff == PATRON else e.staff
         match e.action:
             case "follow-up" | "reopen" if e.staff == PATRON:
@@ -69,12 +75,27 @@ _PAST = {
 }
 
 
+def require_unchanged(
+    c: Conversation, version: int, stopped: str | None = None, sending: str | None = None
+) -> None:
+    """Refuse a change staff decided on an older copy: raise ``Collision`` saying what changed.
+
+    The composer's check, and the resolve, hand-off and release dialogs' too;
+    ``stopped`` and ``sending`` as for ``Collision`` and ``changes_since``.
+    """
+    if c.version == version:
+        return
+    changes = changes_since(c, version, sending)
+    if changes:
+        raise Collision(c.key, changes, stopped)
+
+
 def queue_reply(
     c: Conversation, reply: Reply, at: datetime, expected_version: int | None = None
 ) -> Conversation:
     """Store a reply as pending; an unclaimed conversation becomes the replier's."""
-    if expected_version is not None and c.version != expected_version:
-        raise Collision(c.key, changes_since(c, expected_version))
+    if expected_version is not None:
+        require_unchanged(c, expected_version)
     if c.status is Status.RESOLVED:
         raise TransitionError(f"{c.key} is resolved; reopen it before replying")
     if c.status is Status.CLAIMED and c.holder != reply.staff:
@@ -182,11 +203,26 @@ def confirm_sent(c: Conversation, reply_id: str, staff: str, at: datetime) -> Co
     return record_sent(c, reply_id, at, remote_id="confirmed-by-staff")
 
 
-def edit_reply(c: Conversation, reply_id: str, staff: str, at: datetime, text: str) -> Conversation:
+def edit_reply(
+    c: Conversation,
+    reply_id: str,
+    staff: str,
+    at: datetime,
+    text: str,
+    private: bool | None = None,
+) -> Conversation:
+    """New words for a reply that has not gone out, and a new route when ``private`` is given."""
     reply = _find(c, reply_id, ReplyStatus.PENDING, ReplyStatus.FAILED)
     if not text.strip():
         raise TransitionError("a reply needs some text")
-    edited = replace(reply, text=text, status=ReplyStatus.PENDING, next_attempt_at=None, attempts=0)
+    edited = replace(
+        reply,
+        text=text,
+        private=reply.private if private is None else private,
+        status=ReplyStatus.PENDING,
+        next_attempt_at=None,
+        attempts=0,
+    )
     return replace(
         c, replies=_swap(c, edited), events=_event(c, at, staff, "reply-edit", reply=reply_id)
     )

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from askdesk.desk.templates import Template
-from askdesk.desk.triage import flagging, handing_to, noting, resolving
+from askdesk.desk.triage import flagging, handing_to, noting, resolving, unchanged_since
 from askdesk.model import Conversation, Status, transitions
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog, TextPrompt
 from askdesk.tui.screens.templates import TemplatePicker
@@ -164,22 +164,26 @@ class ConversationScreen(Screen[None]):
             self.desk_app.act(key, transitions.claim, "claimed")
 
     def action_release(self) -> None:
-        if key := self._key():
-            self.desk_app.act(key, transitions.release, "released to New")
+        if c := self.current():
+            released = unchanged_since(c.version, transitions.release, "released")
+            self.desk_app.act(c.key, released, "released to New")
 
     def action_reopen(self) -> None:
         if key := self._key():
             self.desk_app.act(key, transitions.reopen, "reopened")
 
     def action_resolve(self) -> None:
-        key = self._key()
-        if key is None:
+        c = self.current()
+        if c is None:
             return
+        key, seen = c.key, c.version
 
         def resolved(choice: ResolveChoice) -> None:
             self.desk_app.act(
                 key,
-                resolving(choice.outcome, choice.question_type, choice.read),
+                unchanged_since(
+                    seen, resolving(choice.outcome, choice.question_type, choice.read), "resolved"
+                ),
                 f"resolved ({choice.outcome}, {choice.question_type}, READ {choice.read})",
             )
 
@@ -225,13 +229,16 @@ class ConversationScreen(Screen[None]):
         self.app.push_screen(TextPrompt(f"Note on {key}", "Visible to staff only"), noted)
 
     def action_hand_off(self) -> None:
-        key = self._key()
-        if key is None:
+        c = self.current()
+        if c is None:
             return
+        key, seen = c.key, c.version
 
         def handed(name: str | None) -> None:
             if name:
-                self.desk_app.act(key, handing_to(name), f"handed to {name}")
+                self.desk_app.act(
+                    key, unchanged_since(seen, handing_to(name), "handed on"), f"handed to {name}"
+                )
 
         self.app.push_screen(
             TextPrompt(

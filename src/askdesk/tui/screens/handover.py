@@ -208,12 +208,12 @@ class HandoverScreen(Screen[None]):
 
     def action_confirm(self) -> None:
         self.query_one("#handover-title", Static).update(Text("Handing over…", style="bold"))
-        self.hand_over(dict(self.decisions))
+        self.hand_over(dict(self.decisions), {c.key: c.version for c in self.conversations})
 
     @work(thread=True, exclusive=True, group="handover", exit_on_error=False)
-    def hand_over(self, decisions: dict[str, Decision]) -> None:
+    def hand_over(self, decisions: dict[str, Decision], seen: dict[str, int]) -> None:
         app = self.desk_app
-        result = apply(app.desk, decisions)
+        result = apply(app.desk, decisions, seen)
         now = app.clock.now()
         since = day_start(now.astimezone(app.tz).date(), app.tz)
         summary = shift_summary(
