@@ -134,9 +134,12 @@ def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox
     )
     result = outbox.send(conversation.key, reply.id)
     print(result)
-    if args.resolve:
+    if args.resolve and result.status is ReplyStatus.SENT:
         desk.resolve(conversation.key, Outcome(args.outcome), QuestionType(question_type), read)
         print(f"{conversation.key}: resolved ({args.outcome}, {question_type}, READ {read})")
+    elif args.resolve:
+        # A reply that did not go out answers nobody: the conversation stays claimed.
+        print(f"askdesk: {conversation.key} was not resolved", file=sys.stderr)
     if result.status is not ReplyStatus.SENT:
         print(
             f"askdesk: the reply is kept and will be retried: see `askdesk outbox` "

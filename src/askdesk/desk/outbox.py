@@ -84,10 +84,19 @@ class Outbox:
             private=private,
             templates=tuple(templates),
         )
-        conversation = self.desk.store.update(
-            key, lambda c: r.queue_reply(c, reply, now, expected_version)
-        )
+
+        def queue(c: Conversation) -> Conversation:
+            self._check_route(c, private)
+            return r.queue_reply(c, reply, now, expected_version)
+
+        conversation = self.desk.store.update(key, queue)
         return conversation, reply
+
+    def _check_route(self, c: Conversation, private: bool) -> None:
+        """Refuse a private reply on a channel without a private route before it is stored."""
+        channel = self.channels.get(c.channel)
+        if private and not (isinstance(channel, Sender) and channel.can_send_private):
+            raise TransitionError(f"{c.channel} has no private route; send it as a reply instead")
 
     def retry(self, key: str, reply_id: str) -> Conversation:
         now = self.desk.clock.now()
@@ -105,11 +114,16 @@ class Outbox:
             key, lambda c: r.confirm_sent(c, reply_id, self.desk.staff, now)
         )
 
-    def edit(self, key: str, reply_id: str, text: str) -> Conversation:
+    def edit(self, key: str, reply_id: str, text: str, private: bool | None = None) -> Conversation:
+        """New words for a reply not yet gone out, and a new route when ``private`` is given."""
         now = self.desk.clock.now()
-        return self.desk.store.update(
-            key, lambda c: r.edit_reply(c, reply_id, self.desk.staff, now, text)
-        )
+
+        def edit(c: Conversation) -> Conversation:
+            if private:
+                self._check_route(c, private)
+            return r.edit_reply(c, reply_id, self.desk.staff, now, text, private)
+
+        return self.desk.store.update(key, edit)
 
     # -- worker side ---------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from askdesk.clock import Clock
 from askdesk.desk import Desk
+from askdesk.desk.answering import ReplyNotSent, send_then_resolve
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.health import summary
 from askdesk.desk.outbox import Outbox
@@ -39,12 +40,14 @@ from askdesk.tui.messages import (
     RepliesSent,
     ReplyCollided,
     ReplyQueued,
+    SendAndResolveSettled,
 )
 from askdesk.tui.screens.channels import ChannelsScreen
 from askdesk.tui.screens.composer import ComposerScreen, Draft
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.screens.desk import DeskScreen
+from askdesk.tui.screens.detail import DetailScreen
 from askdesk.tui.screens.handover import HandoverScreen
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog
 
@@ -221,7 +224,7 @@ class AskdeskApp(App[None]):
             self.post_message(ActionRefused("this desk cannot send replies"))
             return
         try:
-            conversation, _ = self.outbox.queue(
+            conversation, reply = self.outbox.queue(
                 key,
                 draft.text,
                 templates=draft.templates,
@@ -233,7 +236,25 @@ class AskdeskApp(App[None]):
         except AskdeskError as error:
             self.post_message(ActionRefused(str(error)))
         else:
-            self.post_message(ReplyQueued(conversation, draft))
+            self.post_message(ReplyQueued(conversation, draft, reply.id))
+
+    @work(thread=True, group="desk", exit_on_error=False)
+    def resolve_after_send(
+        self, key: str, reply_id: str, version: int, choice: ResolveChoice
+    ) -> None:
+        """Resolve once the outbox reports the reply sent; a reply that did not go out
+        leaves the conversation claimed."""
+        assert self.outbox is not None
+        step = resolving(choice.outcome, choice.question_type, choice.read)
+        done = f"answered and resolved ({choice.question_type}, READ {choice.read})"
+        try:
+            conversation = send_then_resolve(self.outbox, key, reply_id, step, version)
+        except ReplyNotSent as error:
+            self.post_message(SendAndResolveSettled(key, None, done, str(error), True))
+        except AskdeskError as error:
+            self.post_message(SendAndResolveSettled(key, None, done, str(error)))
+        else:
+            self.post_message(SendAndResolveSettled(key, conversation, done))
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up_composer(self) -> None:
@@ -279,11 +300,7 @@ class AskdeskApp(App[None]):
         defaults = draft.template_defaults
 
         def resolved(choice: ResolveChoice) -> None:
-            self.act(
-                c.key,
-                resolving(choice.outcome, choice.question_type, choice.read),
-                f"answered and resolved ({choice.question_type}, READ {choice.read})",
-            )
+            self.resolve_after_send(c.key, message.reply_id, c.version, choice)
 
         self.push_screen(
             ResolveDialog(
@@ -291,8 +308,25 @@ class AskdeskApp(App[None]):
                 question_type=defaults.question_type if defaults else None,
                 read=defaults.read if defaults else None,
                 on_choice=resolved,
+                after_send=True,
             )
         )
+
+    @on(SendAndResolveSettled)
+    def _send_and_resolve_settled(self, message: SendAndResolveSettled) -> None:
+        key = message.key
+        for screen in self.screen_stack:
+            if isinstance(screen, ResolveDialog) and screen.key == key and screen.waiting:
+                screen.settled()
+        if message.conversation is not None:
+            self._conversation_changed(ConversationChanged(message.conversation, message.done))
+            return
+        self.notify(message.refusal or "", title="Not resolved", severity="error", timeout=12)
+        self._seen_version = None
+        self.check_store()
+        on_top = self.screen
+        if message.reply_failed and not (isinstance(on_top, DetailScreen) and on_top.key == key):
+            self.push_screen(DetailScreen(key))  # the failed reply, with its keys
 
     @on(ReplyCollided)
     def _reply_collided(self, message: ReplyCollided) -> None:
@@ -354,6 +388,9 @@ class AskdeskApp(App[None]):
         self.conversations[c.key] = c
         if shown is None or not _looks_the_same(shown, c):
             self._redraw()  # not when the screen already shows it (``act``'s preview)
+        now = self.clock.now()
+        if self.outbox is not None and any(r.due(now) for r in c.open_replies):
+            self.send_replies()  # an edited or retried reply goes now, not at the next tick
         if message.done != "claimed":  # a claim shows itself: the row moves
             self.notify(f"{c.key} {message.done}", timeout=3)
 

@@ -59,6 +59,19 @@ class ReplyQueued(Message):
 
     conversation: Conversation
     draft: Draft
+    reply_id: str
+
+
+@dataclass
+class SendAndResolveSettled(Message):
+    """Send-and-resolve is over: ``conversation`` is resolved, or ``refusal`` says why not."""
+
+    key: str
+    conversation: Conversation | None
+    done: str
+    refusal: str | None = None
+    reply_failed: bool = False
+    """The reply did not go out: show it, with the keys to edit, retry or cancel it."""
 
 
 @dataclass

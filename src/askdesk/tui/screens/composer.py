@@ -21,7 +21,7 @@ from textual.widgets import Label, Static, TextArea
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert_text, one_line
-from askdesk.model import Conversation
+from askdesk.model import Conversation, Kind
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.templates import TemplatePicker
 from askdesk.tui.widgets.footer import KeysFooter
@@ -69,13 +69,18 @@ class ComposerScreen(ModalScreen[Draft | None]):
         staff: str,
         first_template: Template | None = None,
         initial_text: str | None = None,
+        private: bool | None = None,
     ) -> None:
+        """``private``: the route to start on (an edited reply's); by default a
+        private message answers a private one. Either way only a route the
+        channel has: a drop folder's direct message is answered by a reply."""
         super().__init__()
         self.conversation = conversation
         self.settings = settings
         self.staff = staff
         self.templates: list[Template] = []
-        self.private = conversation.kind.value == "direct"
+        wanted = conversation.kind is Kind.DIRECT if private is None else private
+        self.private = wanted and settings.can_go_private(conversation)
         self.opened_version = conversation.version
         self._first = first_template
         self._initial_text = initial_text

@@ -132,13 +132,16 @@ class DetailScreen(ConversationScreen):
         def edited(draft: Draft | None) -> None:
             if draft is not None:
                 self.desk_app.run_desk(
-                    lambda d: outbox.edit(key, reply_id, draft.text), "reply edited"
+                    lambda d: outbox.edit(key, reply_id, draft.text, draft.private), "reply edited"
                 )
 
         app = self.desk_app
-        self.app.push_screen(
-            ComposerScreen(c, app.reply_settings, app.desk.staff, initial_text=reply.text), edited
+        # The composer starts on the reply's route if the channel has it, else on
+        # one it has: a reply that failed for want of a private route can go.
+        composer = ComposerScreen(
+            c, app.reply_settings, app.desk.staff, initial_text=reply.text, private=reply.private
         )
+        self.app.push_screen(composer, edited)
 
     def action_scroll(self, direction: str) -> None:
         view = self.query_one(ConversationView)

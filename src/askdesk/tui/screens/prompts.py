@@ -16,6 +16,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from askdesk.desk.answering import SEND_WAIT_S
 from askdesk.desk.text import inert_text
 from askdesk.model import Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
@@ -89,6 +90,7 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         read: int | None = None,
         *,
         on_choice: Callable[[ResolveChoice], None] | None = None,
+        after_send: bool = False,
     ) -> None:
         super().__init__()
         self.key = key
@@ -97,6 +99,11 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         """Called with the choice before the dialog closes, so that the desk
         shows the resolve in the same frame that the dialog disappears from
         (a ``push_screen`` callback runs a message later, often a frame later)."""
+        self.after_send = after_send
+        """Send and resolve: once chosen, the dialog stays up and says it waits
+        for the reply to go out, until the app calls ``settled``."""
+        self.waiting = False
+        self._settled = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolve-dialog", classes="dialog"):
@@ -158,9 +165,13 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         self.query_one("#read", OptionList).highlighted = level - 1
         self._focus_read()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While it waits for the send, the choice is made: nothing to change or cancel.
+        return not self.waiting
+
     def action_confirm(self) -> None:
-        if self.closed:
-            return  # a second enter of a burst: resolved already
+        if self.closed or self.waiting:
+            return  # a second enter of a burst: resolved (or waiting) already
         choice = ResolveChoice(
             outcome=Outcome(self._chosen("outcome")),
             question_type=QuestionType(self._chosen("type")),
@@ -168,7 +179,28 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         )
         if self.on_choice is not None:
             self.on_choice(choice)
-        self.dismiss(choice)
+        if not self.after_send:
+            self.dismiss(choice)
+            return
+        self.waiting = True
+        for option_list in self.query(OptionList):
+            option_list.disabled = True
+        self.query_one(".dialog-hint", Label).update(
+            f"Sending the reply… {self.key} is resolved once it has gone "
+            f"(waiting up to {SEND_WAIT_S:g} s)"
+        )
+        self.refresh_bindings()
+
+    def settled(self) -> None:
+        """The outbox has answered and the app has acted on it: the dialog closes."""
+        self.waiting = False
+        self._settled = True
+        if self.app.screen is self:
+            self.dismiss(None)
+
+    def on_screen_resume(self) -> None:
+        if self._settled:  # settled while help was over it
+            self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
