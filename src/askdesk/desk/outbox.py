@@ -94,8 +94,8 @@ class Outbox:
 
     def _check_route(self, c: Conversation, private: bool) -> None:
         """Refuse a private reply on a channel without a private route before it is stored."""
-        channel = self.channels.get(c.channel)
-        if private and not (isinstance(channel, Sender) and channel.can_send_private):
+        sender = self.senders.get(c.channel)
+        if private and not (sender is not None and sender.can_send_private):
             raise TransitionError(f"{c.channel} has no private route; send it as a reply instead")
 
     def retry(self, key: str, reply_id: str) -> Conversation:

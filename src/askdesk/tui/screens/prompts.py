@@ -186,8 +186,10 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         for option_list in self.query(OptionList):
             option_list.disabled = True
         self.query_one(".dialog-hint", Label).update(
-            f"Sending the reply… {self.key} is resolved once it has gone "
-            f"(waiting up to {SEND_WAIT_S:g} s)"
+            inert_text(
+                f"Sending the reply… {self.key} is resolved once it has gone "
+                f"(waiting up to {SEND_WAIT_S:g} s)"
+            )
         )
         self.refresh_bindings()
 
