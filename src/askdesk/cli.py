@@ -235,7 +235,7 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
             conversations = [c for c in desk.live() if status is None or c.status is status]
             conversations.sort(key=lambda c: c.waiting_since)
             if args.format == "json":
-                out.print_json(out.records(conversations))
+                out.print_json_array(out.records(conversations))
             else:
                 out.print_table(conversations, desk.clock.now(), config)
         case "show":

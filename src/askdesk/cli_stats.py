@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from askdesk.cli_output import print_json_array
 from askdesk.config import Config
 from askdesk.desk import Desk
-from askdesk.desk.export import export_records, write_csv
+from askdesk.desk.export import export_row, write_csv
 from askdesk.desk.handover import (
     KEEP,
     Choice,
@@ -207,7 +208,7 @@ def run_export(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     tz = config.zone()
     stats = _stats_for(args, desk, tz)
     if args.format == "json":
-        _print_json(export_records(stats.transactions, tz))
+        print_json_array(export_row(t, tz) for t in stats.transactions)
     else:
         write_csv(stats.transactions, tz, sys.stdout)
     return 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from askdesk.errors import StoreError
 from askdesk.model import (
@@ -18,6 +19,26 @@ from askdesk.model import (
     Resolution,
     Status,
 )
+
+E = TypeVar("E", bound=Enum)
+
+
+def _by_value(kind: type[E]) -> dict[Any, E]:
+    return {member.value: member for member in kind}
+
+
+_KINDS, _STATUSES, _OUTCOMES = _by_value(Kind), _by_value(Status), _by_value(Outcome)
+_TYPES, _REPLY_STATUSES = _by_value(QuestionType), _by_value(ReplyStatus)
+"""A dict lookup instead of ``Kind(value)``: Enum's call is a third of the time
+it takes to read 100,000 conversations for ``askdesk list``."""
+
+
+def _member(members: dict[Any, E], value: Any) -> E:
+    try:
+        return members[value]
+    except (KeyError, TypeError):
+        kind = type(next(iter(members.values()))).__name__
+        raise ValueError(f"{value!r} is not a valid {kind}") from None
 
 
 def _time(value: str) -> datetime:
@@ -57,7 +78,7 @@ def reply_from_dict(d: dict[str, Any]) -> Reply:
         text=d["text"],
         staff=d["staff"],
         created_at=_time(d["created_at"]),
-        status=ReplyStatus(d["status"]),
+        status=_member(_REPLY_STATUSES, d["status"]),
         private=bool(d.get("private", False)),
         templates=tuple(d.get("templates", ())),
         attempts=int(d.get("attempts", 0)),
@@ -88,7 +109,7 @@ def message_from_dict(d: dict[str, Any]) -> Message:
     return Message(
         channel=d["channel"],
         remote_id=d["remote_id"],
-        kind=Kind(d["kind"]),
+        kind=_member(_KINDS, d["kind"]),
         author=d["author"],
         text=d["text"],
         received_at=_time(d["received_at"]),
@@ -130,8 +151,8 @@ def from_dict(d: dict[str, Any]) -> Conversation:
         return Conversation(
             key=d["key"],
             channel=d["channel"],
-            kind=Kind(d["kind"]),
-            status=Status(d["status"]),
+            kind=_member(_KINDS, d["kind"]),
+            status=_member(_STATUSES, d["status"]),
             holder=d.get("holder"),
             flag=d.get("flag"),
             messages=tuple(message_from_dict(m) for m in d["messages"]),
@@ -139,8 +160,8 @@ def from_dict(d: dict[str, Any]) -> Conversation:
                 Resolution(
                     at=_time(r["at"]),
                     staff=r["staff"],
-                    outcome=Outcome(r["outcome"]),
-                    question_type=QuestionType(r["type"]),
+                    outcome=_member(_OUTCOMES, r["outcome"]),
+                    question_type=_member(_TYPES, r["type"]),
                     read_level=int(r["read"]),
                 )
                 for r in d["resolutions"]
