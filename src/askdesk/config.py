@@ -58,6 +58,51 @@ _STATS_OPTIONS = {"timezone": 'the time zone for days and hours, e.g. "Europe/Lo
 
 
 @dataclass(frozen=True)
+class NumberRange:
+    """The values a number setting may take: from ``low`` (or above it) up to ``high``.
+
+    TOML reads ``nan`` and ``inf`` as numbers, and a huge count of days
+    overflows the date arithmetic it feeds: every number a config sets has a
+    range, here for askdesk's own keys and declared by each channel adapter
+    for its options (``channels.options.Number``).
+    """
+
+    low: float
+    high: float
+    unit: str
+    low_allowed: bool = True
+
+    def holds(self, value: float) -> bool:
+        # nan fails every comparison, so it lies outside every range.
+        above = self.low <= value if self.low_allowed else self.low < value
+        return above and value <= self.high
+
+    def __str__(self) -> str:
+        low, high = f"{self.low:g}", f"{self.high:g}"
+        if self.low_allowed:
+            return f"between {low} and {high} {self.unit}"
+        return f"more than {low} and at most {high} {self.unit}"
+
+
+ANONYMIZE_AFTER_DAYS = NumberRange(0, 100 * 365, "days")
+NUMBER_RANGES: dict[str, NumberRange] = {
+    "desk.target_minutes": NumberRange(0, 7 * 24 * 60, "minutes", low_allowed=False),
+    "desk.hot_days": NumberRange(0, 365, "days"),
+    "desk.refresh_seconds": NumberRange(0.1, 60, "seconds"),
+    "retention.anonymize_after_days": ANONYMIZE_AFTER_DAYS,
+}
+"""askdesk's own number keys and their ranges; a channel's ``anonymize_after_days``
+shares ``[retention]``'s."""
+
+
+def _check_number(where: str, key: str, value: float, allowed: NumberRange) -> float:
+    """``value`` as a float if ``allowed`` holds it, else one sentence naming the key and range."""
+    if not allowed.holds(value):
+        raise ConfigError(f"{where}: {key} should be {allowed}, not {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
 class ChannelConfig:
     """One ``[[channels]]`` table: its adapter checks ``options`` (``channels.registry``)."""
 
@@ -253,9 +298,7 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
             )
         types, what = _DESK_OPTIONS[key]
         _expect(where, f"desk.{key}", value, types, f"{what} (a number)")
-        if (value <= 0 and key != "hot_days") or value < 0:
-            raise ConfigError(f"{where}: desk.{key} should be more than 0, not {value!r}")
-        values[key] = float(value)
+        values[key] = _check_number(where, f"desk.{key}", value, NUMBER_RANGES[f"desk.{key}"])
     keys = data.get("keys", {})
     _expect(where, "keys", keys, (dict,), 'a table of action = "key"')
     for action, key in keys.items():
@@ -324,9 +367,9 @@ def _parse_retention_and_stats(data: dict[str, Any], where: str) -> dict[str, An
                 f"(known: {', '.join(sorted(_RETENTION_OPTIONS))})"
             )
         _expect(where, f"retention.{key}", value, _NUMBER, _RETENTION_OPTIONS[key])
-        if value < 0:
-            raise ConfigError(f"{where}: retention.{key} should be 0 or more, not {value!r}")
-        values[key] = float(value)
+        values[key] = _check_number(
+            where, f"retention.{key}", value, NUMBER_RANGES[f"retention.{key}"]
+        )
     stats = data.get("stats", {})
     _expect(where, "stats", stats, (dict,), "a table")
     for key, value in stats.items():
@@ -366,11 +409,9 @@ def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:
         options = {k: v for k, v in table.items() if k not in ("type", "name")}
         days = options.pop("anonymize_after_days", None)
         if days is not None:
-            _expect(where, f"channel {name!r} anonymize_after_days", days, _NUMBER, _ANONYMIZE_WHAT)
-            if days < 0:
-                raise ConfigError(
-                    f"{where}: channel {name!r} anonymize_after_days should be 0 or more"
-                )
+            label = f"channel {name!r} anonymize_after_days"
+            _expect(where, label, days, _NUMBER, _ANONYMIZE_WHAT)
+            _check_number(where, label, days, ANONYMIZE_AFTER_DAYS)
         channels.append(
             ChannelConfig(
                 type=kind,

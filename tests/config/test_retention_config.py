@@ -46,12 +46,15 @@ def test_time_zone_from_the_config_beats_tz(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[retention]\nanonymize_after_days = -1\n", "retention.anonymize_after_days should be 0"),
+        (
+            "[retention]\nanonymize_after_days = -1\n",
+            "retention.anonymize_after_days should be between 0 and",
+        ),
         ('[retention]\nanonymize_after_days = "soon"\n', "retention.anonymize_after_days"),
         ("[retention]\nkeep = 3\n", "unknown key retention.keep"),
         (
             '[[channels]]\ntype = "demo"\nname = "d"\nanonymize_after_days = -2\n',
-            "anonymize_after_days should be 0 or more",
+            "anonymize_after_days should be between 0 and",
         ),
         ('[stats]\ntimezone = "Mars/Olympus"\n', "not a known time zone"),
         ("[stats]\ntimezone = 1\n", "stats.timezone should be"),

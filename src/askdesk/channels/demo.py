@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from askdesk.channels.base import Adapter, Fetched, Problem, Receipt
 from askdesk.channels.options import Number, Options, poll_seconds
+from askdesk.config import NumberRange
 from askdesk.errors import ConfigError
 from askdesk.model import Conversation, Kind, Message, Reply
 
@@ -329,7 +330,12 @@ def _build(name: str, options: Options) -> DemoChannel:
 ADAPTER = Adapter(
     type="demo",
     options=(
-        Number("interval_seconds", "seconds between demo questions (a number > 0)", default=40),
+        Number(
+            "interval_seconds",
+            "seconds between demo questions (a number > 0)",
+            default=40,
+            allowed=NumberRange(0, 24 * 3600, "seconds", low_allowed=False),
+        ),
         poll_seconds(default=2),
     ),
     build=_build,

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from askdesk.config import ChannelConfig
+from askdesk.config import ChannelConfig, NumberRange
 from askdesk.errors import ConfigError
 
 
@@ -60,18 +60,16 @@ class FilePath(Text):
 
 @dataclass(frozen=True)
 class Number(Option):
+    allowed: NumberRange = field(kw_only=True)
+    """The values that make sense: ``nan``, ``inf`` and absurd ones are refused when loaded."""
     default: float | None = None
-    zero_allowed: bool = False
-    """Whether 0 is a value, not only more than 0."""
 
     def check(self, value: Any) -> str | None:
         # bool is an int to Python but never what a config author meant.
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"should be {self.what}, not {value!r}"
-        if self.zero_allowed and value < 0:
-            return "should be 0 or more"
-        if not self.zero_allowed and value <= 0:
-            return "should be more than 0"
+        if not self.allowed.holds(value):
+            return f"should be {self.allowed}, not {value!r}"
         return None
 
     def convert(self, value: Any) -> float:
@@ -88,9 +86,17 @@ class Flag(Option):
         return None
 
 
+POLL_SECONDS = NumberRange(1, 24 * 3600, "seconds")
+
+
 def poll_seconds(default: float) -> Number:
     """The ``poll_seconds`` option every polled channel takes, with its own default."""
-    return Number("poll_seconds", "seconds between polls (a number > 0)", default=default)
+    return Number(
+        "poll_seconds",
+        "seconds between polls (a number > 0)",
+        default=default,
+        allowed=POLL_SECONDS,
+    )
 
 
 class Options:

@@ -38,6 +38,7 @@ from askdesk.channels.twitter.payloads import (
     where,
 )
 from askdesk.channels.twitter.text import TWEET_LIMIT, public_reply_text, same_text, weighted_length
+from askdesk.config import NumberRange
 from askdesk.errors import (
     AccessLevelTooLow,
     ChannelError,
@@ -432,6 +433,7 @@ ADAPTER = Adapter(
             "backfill_hours",
             "hours of mentions and messages the first run reads back (a number > 0)",
             default=24,
+            allowed=NumberRange(0, 30 * 24, "hours", low_allowed=False),
         ),
         Flag("include_quotes", "whether quote posts are questions (true or false)"),
         Flag("direct_messages", "whether to read and send DMs (true or false)", default=True),
