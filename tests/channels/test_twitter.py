@@ -7,6 +7,8 @@ import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ import responses
 from askdesk.channels.base import Fetched
 from askdesk.channels.registry import build_channel
 from askdesk.channels.twitter import TwitterChannel, load_credentials, public_reply_text
+from askdesk.channels.twitter.text import weighted_length
 from askdesk.cli import main
 from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig, load_config
@@ -747,3 +750,44 @@ def test_a_malformed_dm_event_is_reported_and_skipped(x_api: XApi) -> None:
         "malformed; skipped",
     ]
     assert json.loads(fetched.cursor or "")["dm_newest"] == event_id(209)
+
+
+def test_a_send_beside_a_fetch_shares_one_client_of_the_channel(
+    x_api: XApi, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outbox's thread sends while the poller's thread fetches, on one channel object.
+
+    tweepy's real Client is made a little slow to build (as on a loaded
+    machine): both threads still get the channel's one client, so one session
+    and one quota count, never two made side by side.
+    """
+    import tweepy
+
+    first_poll(x_api)
+    fetched = channel().fetch(None, NOW)
+    desk.ingest(fetched.messages, cursor=("twitter", fetched.cursor))
+    built: list[object] = []
+
+    class SlowToBuild(tweepy.Client):  # type: ignore[misc]  # tweepy ships no type hints
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            built.append(self)
+            time.sleep(0.5)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tweepy, "Client", SlowToBuild)
+    weighted_length("twitter-text compiles its patterns on first use")  # not inside the race
+    adapter = channel()
+    outbox = Outbox(desk, {"twitter": adapter})
+    outbox.queue(f"twitter:{tweet_id(1)}", "Yes, Eastside keeps the same hours. ^AB")
+    second_poll(x_api)
+    x_api.answer("post_tweet_created")
+    polled: list[Fetched] = []
+    fetching = threading.Thread(
+        target=lambda: polled.append(adapter.fetch(desk.store.cursor("twitter"), NOW))
+    )
+    fetching.start()
+    (sent,) = outbox.run_due()
+    fetching.join(timeout=10)
+    assert sent.status is ReplyStatus.SENT
+    assert len(polled) == 1 and polled[0].problems == []
+    assert len(built) == 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 from askdesk.channels import Fetched
+from askdesk.channels.demo import DemoChannel
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
-from askdesk.desk.sync import Poller
+from askdesk.desk.sync import STILL_FETCHING, Poller
 from askdesk.errors import ChannelError, RateLimited
 from tests.conftest import NOW, MessageFactory
 
@@ -75,3 +77,56 @@ def test_rate_limit_waits_until_reset(desk: Desk, clock: FixedClock) -> None:
     clock.advance(minutes=14)
     assert poller.poll_due() == []
     assert poller.health["x"].next_poll == reset
+
+
+class StalledDemo(DemoChannel):
+    """The real demo feed behind a stalled link: each fetch waits until ``go`` is set.
+
+    It counts how many of its fetches run at once, which the poller must keep at one.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(name="demo", poll_seconds=2)
+        self.go = threading.Event()
+        self.entered = threading.Event()
+        self._lock = threading.Lock()
+        self.running = 0
+        self.most_at_once = 0
+
+    def fetch(self, cursor: str | None, now: datetime) -> Fetched:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        self.entered.set()
+        try:
+            assert self.go.wait(timeout=10), "the test never let the fetch go on"
+            return super().fetch(cursor, now)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def test_a_slow_fetch_is_never_started_twice_at_once(desk: Desk, clock: FixedClock) -> None:
+    """The app starts a poll every second; a fetch that takes longer must not run beside itself."""
+    channel = StalledDemo()
+    poller = Poller(desk, [channel])
+    first = threading.Thread(target=poller.poll_due)
+    first.start()
+    try:
+        assert channel.entered.wait(timeout=5)
+        clock.advance(seconds=5)  # past poll_seconds: by the clock the channel is due again
+        later: list[object] = []
+        tick = threading.Thread(target=lambda: later.append(poller.poll_due()))
+        tick.start()
+        tick.join(timeout=5)
+        assert not tick.is_alive(), "the next round waited on (or joined) the running fetch"
+        assert later == [[]]
+        assert poller.poll(channel).skipped == STILL_FETCHING  # askdesk fetch's way in too
+        assert channel.most_at_once == 1
+    finally:
+        channel.go.set()
+        first.join(timeout=10)
+    assert len(desk.live()) == 5  # the stalled fetch's first batch arrived, once
+    result = poller.poll(channel)  # its turn is over: the channel polls again
+    assert result.skipped is None and result.error is None
+    assert channel.most_at_once == 1

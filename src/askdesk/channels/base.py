@@ -63,7 +63,13 @@ class Channel(Protocol):
 
 @runtime_checkable
 class PolledChannel(Channel, Protocol):
-    """A channel the desk polls every ``poll_seconds``; ``fetch`` runs in a worker thread."""
+    """A channel the desk polls every ``poll_seconds``.
+
+    ``fetch`` runs in a worker thread, never beside another fetch of the same
+    channel (the ``Poller`` sees to that), so state only ``fetch`` touches
+    needs no lock. ``send`` may run meanwhile in the outbox's thread: state
+    both touch does.
+    """
 
     poll_seconds: float
 

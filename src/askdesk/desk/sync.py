@@ -4,7 +4,9 @@ A failing channel never stops the others: its error is kept, in plain words,
 on its ``ChannelHealth``, stored where every askdesk on the store (and
 ``askdesk channels``) can read it. Only one process per store polls a
 channel: it holds a lease in the store, renewed while it is alive; when it
-dies the lease runs out and another process takes over.
+dies the lease runs out and another process takes over. Within a process,
+a channel's fetch never starts while its previous one still runs: the app's
+poll worker is started every second and cannot stop a thread it cancels.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +31,7 @@ LEASE_TTL = timedelta(seconds=45)
 """A dead poller's channels are taken over within this long (plus one poll interval)."""
 HEALTH_EVERY = timedelta(seconds=30)
 """How often an unchanged, healthy state is written to the store."""
+STILL_FETCHING = "its previous fetch is still running"
 
 
 def worker_id() -> str:
@@ -104,16 +109,34 @@ class Poller:
         self.lease_ttl = lease_ttl
         self.health = {c.name: ChannelHealth(name=c.name, type=c.type) for c in channels}
         self._saved: dict[str, tuple[str | None, datetime]] = {}
+        self._fetching = {c.name: threading.Lock() for c in channels}
+        """Held while a poll of the channel runs, so a second one never starts beside it."""
 
-    def due(self, now: datetime) -> list[PolledChannel]:
-        return [
-            c
-            for c in self.channels
-            if (next_poll := self.health[c.name].next_poll) is None or next_poll <= now
-        ]
+    @contextmanager
+    def _turn(self, channel: PolledChannel) -> Iterator[bool]:
+        """Whether this thread may poll ``channel`` now; it holds the channel until the end."""
+        fetching = self._fetching[channel.name]
+        if not fetching.acquire(blocking=False):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fetching.release()
+
+    def _due(self, channel: PolledChannel, now: datetime) -> bool:
+        next_poll = self.health[channel.name].next_poll
+        return next_poll is None or next_poll <= now
 
     def poll(self, channel: PolledChannel) -> PollResult:
-        """Fetch once and ingest what came, saving the cursor in the same write."""
+        """Fetch once and ingest what came; skipped while the channel's last fetch still runs."""
+        with self._turn(channel) as mine:
+            if not mine:
+                return PollResult(channel.name, skipped=STILL_FETCHING)
+            return self._poll(channel)
+
+    def _poll(self, channel: PolledChannel) -> PollResult:
+        """Fetch and ingest, saving the cursor in the same write; the caller holds the turn."""
         health = self.health[channel.name]
         store = self.desk.store
         now = self.desk.clock.now()
@@ -178,7 +201,18 @@ class Poller:
         self._saved[health.name] = (health.last_error, now)
 
     def poll_due(self) -> list[PollResult]:
-        return [self.poll(c) for c in self.due(self.desk.clock.now())]
+        """Poll each channel that is due and not being fetched already.
+
+        Whether a channel is due is decided when its turn comes, not when the
+        round starts: a round held up by one slow channel does not poll the
+        others again right after a later round did.
+        """
+        results = []
+        for channel in self.channels:
+            with self._turn(channel) as mine:
+                if mine and self._due(channel, self.desk.clock.now()):
+                    results.append(self._poll(channel))
+        return results
 
     def poll_all(self) -> list[PollResult]:
         return [self.poll(c) for c in self.channels]
