@@ -114,6 +114,8 @@ class DeskScreen(ConversationScreen):
         super().__init__()
         self.pane = Status.NEW
         self.filter_text = ""
+        self.hidden = 0
+        """How many of the pane's conversations the filter hides."""
         self._cursor_keys: dict[Status, str | None] = {}
         self._row_cache = RowCache()
 
@@ -131,7 +133,8 @@ class DeskScreen(ConversationScreen):
         yield ConversationList(id="list")
         yield Static(id="preview")
         yield Input(
-            placeholder="Filter: text, author or channel · enter keeps it · esc clears", id="filter"
+            placeholder="Filter: words, author, channel, kind, holder · enter keeps · esc clears",
+            id="filter",
         )
         yield KeysFooter()
 
@@ -161,6 +164,8 @@ class DeskScreen(ConversationScreen):
         position = ""
         if rows > view > 0:
             position = f"{first + 1}-{min(rows, first + view)} of {rows}"
+        if self.hidden and rows:
+            position = " · ".join(filter(None, (position, f"{self.hidden} hidden by the filter")))
         header = Text(column_header(self.size.width, position))
         show(self.query_one("#column-header", Static), header)
 
@@ -171,18 +176,26 @@ class DeskScreen(ConversationScreen):
         return self.desk_app.conversations.get(row.key) if row else None
 
     def _rows(self, status: Status) -> list[Row]:
+        """The pane's rows that the filter lets through; ``self.hidden`` counts the others."""
         app = self.desk_app
         now = app.clock.now()
         target = timedelta(minutes=app.target_minutes)
         needle = self.filter_text.casefold()
-        rows = [
-            self._row_cache.row(c, now, target)
-            for c in app.conversations.values()
-            if c.status is status and (not needle or _matches(c, needle))
-        ]
+        in_pane = [c for c in app.conversations.values() if c.status is status]
+        shown = [c for c in in_pane if not needle or _matches(c, needle)]
+        self.hidden = len(in_pane) - len(shown)
+        rows = [self._row_cache.row(c, now, target) for c in shown]
         # New and Claimed: longest waiting first. Resolved: latest first.
         rows.sort(key=lambda r: r.sort_at, reverse=status is Status.RESOLVED)
         return rows
+
+    def _show_rows(self, keep: str | None) -> None:
+        """Fill the list with the pane's rows; say so when the filter hides them all."""
+        rows = self._rows(self.pane)
+        self.conversation_list.empty_text = (
+            f"{self.hidden} hidden by the filter (esc clears)" if self.hidden else EMPTY[self.pane]
+        )
+        self.conversation_list.set_rows(rows, keep=keep)
 
     def refresh_desk(self) -> None:
         counts = {s: 0 for s in PANES}
@@ -194,12 +207,7 @@ class DeskScreen(ConversationScreen):
             tab = tabs.query_one(f"#{status.value}", PaneTab)
             tab.relabel(f"{label} ({counts[status]})")
         current = self.conversation_list.current
-        self.conversation_list.empty_text = (
-            EMPTY[self.pane] if not self.filter_text else "Nothing matches the filter."
-        )
-        self.conversation_list.set_rows(
-            self._rows(self.pane), keep=current.key if current else None
-        )
+        self._show_rows(keep=current.key if current else None)
         self._show_status()
         self._show_preview()
         self._show_position()
@@ -264,11 +272,9 @@ class DeskScreen(ConversationScreen):
         if event.tab.id is None:
             return
         self.pane = Status(event.tab.id)
-        self.conversation_list.set_rows(
-            self._rows(self.pane), keep=self._cursor_keys.get(self.pane)
-        )
-        self.conversation_list.empty_text = EMPTY[self.pane]
+        self._show_rows(keep=self._cursor_keys.get(self.pane))
         self._show_preview()
+        self._show_position()
         self.refresh_bindings()
 
     def _step_pane(self, step: int) -> None:
@@ -311,10 +317,11 @@ class DeskScreen(ConversationScreen):
 
 
 def _matches(c: Conversation, needle: str) -> bool:
-    return (
-        any(needle in m.text.casefold() or needle in m.author.casefold() for m in c.messages)
-        or needle in c.channel.casefold()
-        or needle in (c.holder or "").casefold()
+    """Whether ``needle`` is in what the row shows: channel and its label, kind,
+    author, holder, or the words of any message in the conversation."""
+    shown = (c.channel, c.latest.label or "", c.kind.value, c.holder or "")
+    return any(needle in field.casefold() for field in shown) or any(
+        needle in m.text.casefold() or needle in m.author.casefold() for m in c.messages
     )
 
 
