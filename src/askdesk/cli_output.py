@@ -19,7 +19,7 @@ from rich.text import Text
 from askdesk.config import Config
 from askdesk.desk.records import conversation_record, describe_event
 from askdesk.desk.text import fit, inert
-from askdesk.desk.views import format_age, row_for
+from askdesk.desk.views import format_ago, row_for
 from askdesk.model import Conversation
 
 
@@ -120,7 +120,7 @@ def print_conversation(c: Conversation, now: datetime, tz: tzinfo) -> None:
             Text(
                 f"{inert(m.author, keep_newlines=False)}  "
                 f"{m.received_at.astimezone(tz):%Y-%m-%d %H:%M} "
-                f"({format_age(now - m.received_at)} ago)"
+                f"({format_ago(now - m.received_at)})"
                 f"  {m.key}",
                 style="bold",
             )

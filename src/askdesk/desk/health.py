@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from askdesk.desk.sync import ChannelHealth
-from askdesk.desk.views import format_age
+from askdesk.desk.views import format_age, format_ago
 
 
 def _ago(now: datetime, then: datetime | None) -> str:
     if then is None:
         return "never"
-    age = format_age(now - then)
-    return "just now" if age == "now" else f"{age} ago"
+    return format_ago(now - then)
 
 
 def _in(now: datetime, then: datetime | None) -> str:

@@ -24,6 +24,12 @@ def format_age(delta: timedelta) -> str:
     return f"{seconds // (86400 * 7)}w"
 
 
+def format_ago(delta: timedelta) -> str:
+    """How long ago, in words: ``just now``, ``4m ago``, ``2h ago``."""
+    age = format_age(delta)
+    return "just now" if age == "now" else f"{age} ago"
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     key: str
@@ -61,7 +67,9 @@ def row_for(conversation: Conversation, now: datetime, target: timedelta) -> Row
         age=format_age(now - age_from),
         holder=one_line(conversation.holder or "", 60),
         flag=one_line(conversation.flag, 60) if conversation.flag is not None else None,
-        overdue=conversation.status is not Status.RESOLVED and waiting > target,
+        overdue=conversation.status is not Status.RESOLVED
+        and waiting > target
+        and not _answered(conversation),
         messages=len(conversation.messages),
         sort_at=age_from,
         reply_state=_reply_state(conversation),
@@ -96,6 +104,16 @@ class RowCache:
         """Forget rows of conversations that left the desk."""
         if len(self._rows) > len(keys):
             self._rows = {k: v for k, v in self._rows.items() if k in keys}
+
+
+def _answered(conversation: Conversation) -> bool:
+    """Whether a reply went out after the patron's latest message (a failed or
+    pending one has not reached them yet): the patron is no longer waiting."""
+    latest = conversation.latest.received_at
+    return any(
+        r.status is ReplyStatus.SENT and (r.sent_at or r.created_at) >= latest
+        for r in conversation.replies
+    )
 
 
 def _reply_state(conversation: Conversation) -> str:

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from askdesk.desk.records import describe_event
 from askdesk.desk.text import inert, inert_text
-from askdesk.desk.views import format_age
+from askdesk.desk.views import format_ago
 from askdesk.model import Conversation
 
 MAX_SHOWN_CHARS = 20_000
@@ -70,7 +70,7 @@ class ConversationView(VerticalScroll):
             meta = Text.assemble(
                 (inert(m.author, keep_newlines=False), "bold"),
                 f"  {m.received_at.astimezone(self.tz):%a %d %b %H:%M}"
-                f" · {format_age(now - m.received_at)} ago"
+                f" · {format_ago(now - m.received_at)}"
                 f" · {m.kind.value} · {inert(m.key, keep_newlines=False)}",
             )
             if m.url:
