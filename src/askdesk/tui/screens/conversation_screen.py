@@ -6,6 +6,7 @@ same thing wherever it is pressed and the footer offers only what applies.
 
 from __future__ import annotations
 
+import webbrowser
 from typing import TYPE_CHECKING, cast
 
 from textual.binding import Binding
@@ -137,7 +138,7 @@ class ConversationScreen(Screen[None]):
             case "flag" | "note":
                 return c is not None
             case "open_original":
-                return c is not None and c.latest.url is not None
+                return c is not None  # without a link it says so, rather than doing nothing
         return True
 
     def _key(self) -> str | None:
@@ -249,5 +250,31 @@ class ConversationScreen(Screen[None]):
 
     def action_open_original(self) -> None:
         c = self.current()
-        if c is not None and c.latest.url:
-            self.app.open_url(c.latest.url)
+        if c is None:
+            return
+        url = c.latest.url
+        if not url:
+            self.notify(
+                f"{c.key} has no original post to open: its channel gives no link",
+                severity="warning",
+            )
+            return
+        if not _has_browser():
+            # Over SSH there is no browser to open; the link still reaches the staff member.
+            self.app.copy_to_clipboard(url)
+            self.notify(
+                f"No web browser on this machine. The link, also copied: {url}",
+                severity="warning",
+                timeout=15,
+            )
+            return
+        self.app.open_url(url)
+        self.notify(f"Opened in your browser: {url}", timeout=4)
+
+
+def _has_browser() -> bool:
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
