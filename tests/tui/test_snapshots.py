@@ -157,8 +157,9 @@ def test_resolve_dialog(snap_compare, app: AskdeskApp) -> None:
 
 
 def test_help(snap_compare, app: AskdeskApp) -> None:
-    """Help over the New pane: the guide to the desk, then the keys that work on
-    the row under the cursor with their descriptions (at 34 lines the list
-    starts with the movement keys and scrolls; the action keys are below).
+    """Help over the New pane: the keys that work on the row under the cursor
+    first (every name of each: ↑ k, ↓ j, ^q q), each with its description and
+    tooltip; below them, scrolled out of view at 34 lines, the keys that do
+    not fit this row (Release, Reopen...), "q quits askdesk" and the guide.
     """
     assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)

@@ -111,6 +111,12 @@ class ConversationScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # None, not False: the key exists here but not for this row, so the footer
+        # leaves it out and help still lists it (Textual's meaning of None).
+        return self._applies(action) or None
+
+    def _applies(self, action: str) -> bool:
+        """Whether ``action`` can be done to the conversation under the cursor."""
         c = self.current()
         me = self.desk_app.desk.staff
         mine_or_free = c is not None and c.holder in (None, me)

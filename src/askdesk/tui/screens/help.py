@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -10,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown, Static
 
 GUIDE = """\
-## The desk
+## How the desk works
 
 New questions arrive in **New**. Claim one (`c`) and it moves to **Claimed**
 with your name on it; colleagues on the same store see that at once and
@@ -25,49 +28,80 @@ Anything on this screen can be done from the shell too: `askdesk --help`.
 """
 
 
-def _key_name(key: str, display: str | None) -> str:
-    names = {"exclamation_mark": "!", "question_mark": "?", "slash": "/", "tab": "tab"}
-    return display or names.get(key, key)
-
-
 # Inherited from Textual's scroll and screen classes; not part of the desk.
 _NOT_OURS = ("scroll_", "page_left", "page_right", "screen.copy", "copy")
 
 
+@dataclass
+class _Entry:
+    """One action in the list: every key bound to it, and whether it applies now."""
+
+    keys: list[str]
+    binding: Binding
+    enabled: bool
+    ours_first: bool
+
+
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help_close")]
+    BINDINGS = [
+        Binding("escape,question_mark", "dismiss", "Close", id="help_close"),
+        # Help says q quits, so it does here too (a modal screen hides the app's keys).
+        Binding("q", "app.quit", "Quit", id="quit", show=False),
+    ]
 
     def __init__(self, below: Screen[object]) -> None:
         super().__init__()
         self.below = below
 
-    def compose(self) -> ComposeResult:
-        lines = Text()
-        seen: set[str] = set()
-        # What staff do comes first; moving around (the list's own keys) after it.
-        ordered = sorted(
-            self.below.active_bindings.items(),
-            key=lambda item: not isinstance(item[1].node, (Screen, App)),
-        )
-        for key, active in ordered:
+    def _entries(self) -> list[_Entry]:
+        """The keys of the screen below, one entry per action, in the order they are bound."""
+        entries: dict[str, _Entry] = {}
+        for active in self.below.active_bindings.values():
             binding = active.binding
             # Textual's own widgets (scroll bars, inputs) bring keys of their own.
             ours = isinstance(active.node, (Screen, App)) or type(
                 active.node
             ).__module__.startswith("askdesk.")
-            if not ours or binding.action in seen or binding.action.startswith(_NOT_OURS):
+            if not ours or binding.action.startswith(_NOT_OURS):
                 continue
-            seen.add(binding.action)
-            keys = _key_name(key, self.app.get_key_display(binding))
-            lines.append(f"  {keys:<11}", style="bold")
-            lines.append(f"{binding.description:<12}")
-            if binding.tooltip and binding.tooltip.casefold() != binding.description.casefold():
-                lines.append(f" {binding.tooltip}", style="dim")
-            lines.append("\n")
+            name = self.app.get_key_display(binding)
+            entry = entries.get(binding.action)
+            if entry is not None and binding.id and not entry.binding.id:
+                entry.binding = binding  # ours says it in the desk's words (Textual's ctrl+q)
+            if entry is None:
+                # What staff do comes first; moving around (the list's own keys) after it.
+                first = isinstance(active.node, (Screen, App))
+                entries[binding.action] = _Entry([name], binding, active.enabled, first)
+            elif name not in entry.keys:
+                entry.keys.append(name)
+        return sorted(entries.values(), key=lambda e: not e.ours_first)
+
+    def compose(self) -> ComposeResult:
+        entries = self._entries()
         with VerticalScroll(classes="dialog help"):
-            yield Markdown(GUIDE + "\n## Keys here")
-            yield Static(lines)
-            yield Static(Text("esc closes this help", style="italic"))
+            yield Static(Text("Keys here", style="bold"))
+            yield Static(_table([e for e in entries if e.enabled]))
+            later = [e for e in entries if not e.enabled]
+            if later:
+                yield Static(Text("\nNot for this row (move to one they fit)", style="bold"))
+                yield Static(_table(later))
+            yield Static(Text("\nesc closes this help · q quits askdesk\n", style="italic"))
+            yield Markdown(GUIDE)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
+
+
+def _table(entries: list[_Entry]) -> Table:
+    """Keys, what they do and the longer why, the last column wrapping on its own."""
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(style="dim", ratio=1)
+    for entry in entries:
+        binding = entry.binding
+        tooltip = binding.tooltip
+        if tooltip.casefold() == binding.description.casefold():
+            tooltip = ""
+        table.add_row(" ".join(entry.keys), binding.description, tooltip)
+    return table

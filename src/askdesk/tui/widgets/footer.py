@@ -58,16 +58,15 @@ class KeysFooter(Static):
         help_key = Text()
         shown: set[str] = set()
         for _, binding, enabled, _ in self.screen.active_bindings.values():
-            if not binding.show or binding.action in shown:
-                continue  # one entry per action, as Textual's footer has it
+            if not binding.show or not enabled or binding.action in shown:
+                # One entry per action, as Textual's footer has it; a key that does
+                # not apply here right now (check_action None) is for help to list.
+                continue
             shown.add(binding.action)
             key = self.app.get_key_display(binding)
             entry = Text()
-            if enabled:
-                entry.append(f" {key} ", style="bold reverse")
-                entry.append(f" {binding.description} ")
-            else:
-                entry.append(f" {key}  {binding.description} ", style="dim")
+            entry.append(f" {key} ", style="bold reverse")
+            entry.append(f" {binding.description} ")
             if binding.action == HELP_ACTION:
                 help_key = entry
             else:
