@@ -117,7 +117,8 @@ async def test_claim_reply_from_template_edit_and_send(
     (reply,) = conversation.replies
     assert reply.status is ReplyStatus.SENT
     assert reply.templates == ("Hours",)
-    assert reply.text.endswith("See you Monday!")
+    # Typed where the staff member's own words go: before the sign-off, not after it.
+    assert reply.text.endswith("See you Monday! ^ana")
     assert [line["reply_id"] for line in sent_lines(channel)] == [reply.id]
     assert "reply" in [e.action for e in conversation.events]
 

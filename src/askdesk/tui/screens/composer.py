@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
 from askdesk.desk.compose import ReplySettings
+from askdesk.desk.reply_parts import split_reply
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert_text, one_line
 from askdesk.model import Conversation, Kind
@@ -111,11 +112,22 @@ class ComposerScreen(ModalScreen[Draft | None]):
         return self.query_one(TextArea).text
 
     def _add(self, template: Template) -> None:
+        """Fill in ``template``; the cursor goes where the staff member's own words go.
+
+        Into a reply already begun, only the template's answer goes, at the
+        cursor: one greeting and one sign-off however many templates it took.
+        """
         area = self.query_one(TextArea)
         body = self.settings.render(template, self.conversation, self.staff)
-        joined = f"{area.text.rstrip()}\n\n{body}" if area.text.strip() else body
-        area.load_text(joined)
-        area.move_cursor(area.document.end)
+        parts = split_reply(body, self.conversation.author, self.staff)
+        if not area.text.strip():
+            area.load_text(body)
+            area.move_cursor(_location(body, parts.words_end))
+        else:
+            row, column = area.cursor_location
+            before = area.document.get_line(row)[:column] if column else ""
+            glue = "" if not before or before[-1].isspace() else " "
+            area.insert(glue + parts.sentences, area.cursor_location)
         self.templates.append(template)
 
     @on(TextArea.Changed)
@@ -202,3 +214,9 @@ class ComposerScreen(ModalScreen[Draft | None]):
                 template_defaults=self.templates[-1] if self.templates else None,
             )
         )
+
+
+def _location(text: str, index: int) -> tuple[int, int]:
+    """The (row, column) of ``text[index]``, as a ``TextArea`` places its cursor."""
+    row = text.count("\n", 0, index)
+    return row, index - (text.rfind("\n", 0, index) + 1)
