@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
-from askdesk.channels.drop import MAX_LINE_BYTES, DropFolderChannel
+from askdesk.channels.drop import MAX_LINE_BYTES, MAX_PER_POLL, DropFolderChannel
 from askdesk.channels.registry import build_channel
+from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig
+from askdesk.desk import Desk
+from askdesk.desk.sync import Poller
 from askdesk.errors import ChannelError, ConfigError
 from askdesk.model import Kind
+from askdesk.store import TinyDBStore
 
 NOW = datetime(2024, 5, 6, 15, 0, tzinfo=UTC)
 
@@ -34,6 +39,12 @@ def drop(folder: Path, name: str, *lines: dict[str, Any] | str) -> Path:
     hidden = folder / f".{name}.part"
     hidden.write_text(text, encoding="utf-8")
     return hidden.replace(folder / name)
+
+
+def read_to_the_end(cursor: str | None) -> list[str]:
+    """The names of the files the cursor says were read whole, in name order."""
+    files = json.loads(cursor or "")["files"].values()
+    return sorted(f["name"] for f in files if f["offset"] == f["size"] and not f["held"])
 
 
 def test_a_good_file_becomes_messages(tmp_path: Path) -> None:
@@ -108,7 +119,7 @@ def test_bad_lines_are_named_and_the_good_ones_still_arrive(tmp_path: Path) -> N
     for problem, (_, reason) in zip(fetched.problems, BAD_LINES, strict=True):
         assert reason in problem.reason
         assert "Traceback" not in problem.reason
-    assert json.loads(fetched.cursor or "") == {"read": ["mixed.jsonl"]}
+    assert read_to_the_end(fetched.cursor) == ["mixed.jsonl"]
 
 
 def test_a_line_that_is_not_utf8_is_a_problem(tmp_path: Path) -> None:
@@ -149,7 +160,7 @@ def test_a_file_is_never_read_twice(tmp_path: Path) -> None:
     drop(tmp_path, "000.jsonl", record("c"))
     later = channel.fetch(again.cursor, NOW)
     assert [m.remote_id for m in later.messages] == ["c", "b"], "new files, in name order"
-    assert json.loads(later.cursor or "") == {"read": ["000.jsonl", "001.jsonl", "002.jsonl"]}
+    assert read_to_the_end(later.cursor) == ["000.jsonl", "001.jsonl", "002.jsonl"]
     other_process = DropFolderChannel("inbox", tmp_path)
     assert other_process.fetch(later.cursor, NOW).messages == []
 
@@ -165,7 +176,7 @@ def test_hidden_partial_and_other_files_are_ignored(tmp_path: Path) -> None:
     (tmp_path / ".incoming.jsonl").write_text(json.dumps(record("hidden")) + "\n")
     (tmp_path / "notes.txt").write_text("not a drop file\n")
     (tmp_path / "x.jsonl.tmp").write_text(json.dumps(record("tmp")) + "\n")
-    (tmp_path / "folder.jsonl").mkdir()
+    (tmp_path / "sent").mkdir()
     fetched = DropFolderChannel("inbox", tmp_path).fetch(None, NOW)
     assert fetched.messages == []
     assert fetched.problems == []
@@ -177,7 +188,7 @@ def test_a_forgotten_name_can_be_used_again(tmp_path: Path) -> None:
     cursor = channel.fetch(None, NOW).cursor
     path.unlink()
     cursor = channel.fetch(cursor, NOW).cursor
-    assert json.loads(cursor or "") == {"read": []}
+    assert read_to_the_end(cursor) == []
     drop(tmp_path, "batch.jsonl", record("b"))
     assert [m.remote_id for m in channel.fetch(cursor, NOW).messages] == ["b"]
 
@@ -198,10 +209,10 @@ def test_an_unreadable_file_is_a_problem_and_is_tried_again(
     locked = drop(tmp_path, "b.jsonl", record("b"))
     drop(tmp_path, "c.jsonl", record("c"))
 
-    def refuse_b(path: Path, mode: str) -> IO[bytes]:
+    def refuse_b(path: Path, mode: str, **options: Any) -> IO[bytes]:
         if Path(path) == locked:
             raise PermissionError(13, "Permission denied")
-        return open(path, mode)  # the caller closes it
+        return open(path, mode, **options)  # the caller closes it
 
     # Patched rather than chmod: root (as in CI containers) may read any file.
     monkeypatch.setattr("askdesk.channels.drop.open", refuse_b, raising=False)
@@ -300,3 +311,183 @@ def test_raw_control_characters_inside_strings_are_kept(tmp_path: Path) -> None:
     fetched = DropFolderChannel("inbox", tmp_path).fetch(None, NOW)
     assert fetched.problems == []
     assert fetched.messages[0].text == "\x1b[2J\ttab"
+
+
+def test_a_bad_file_name_is_reported_readably_and_skipped(tmp_path: Path) -> None:
+    line = (json.dumps(record("from-a-bad-name")) + "\n").encode()
+    folder = os.fsencode(tmp_path)
+    for name in [b"bad\xff.jsonl", b"new\nline.jsonl", b"esc\x1b[2J.jsonl", b"bell\x07.jsonl"]:
+        with open(os.path.join(folder, name), "wb") as handle:
+            handle.write(line)
+    drop(tmp_path, "good.jsonl", record("good"))
+    channel = DropFolderChannel("inbox", tmp_path)
+    fetched = channel.fetch(None, NOW)
+    assert [m.remote_id for m in fetched.messages] == ["good"]
+    assert sorted(p.where for p in fetched.problems) == [
+        "bad\\xff.jsonl",
+        "bell\\x07.jsonl",
+        "esc\\x1b[2J.jsonl",
+        "new\\nline.jsonl",
+    ]
+    assert all("rename the file" in p.reason for p in fetched.problems)
+    # Everything the fetch hands on can be stored: valid UTF-8, no control character.
+    for text in [fetched.cursor or "", *map(str, fetched.problems)]:
+        text.encode("utf-8")
+        assert not any(ord(c) < 0x20 for c in text)
+    again = channel.fetch(fetched.cursor, NOW)
+    assert again.messages == [] and len(again.problems) == 4, "still there: still reported"
+
+
+def test_the_poller_keeps_going_past_a_bad_file_name(tmp_path: Path, clock: FixedClock) -> None:
+    """Stored with a real store: the cursor and the health write, then every later write."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"bad\xff.jsonl"), "wb") as handle:
+        handle.write((json.dumps(record("hidden")) + "\n").encode())
+    drop(folder, "a.jsonl", record("a"))
+    desk = Desk(TinyDBStore(tmp_path / "desk.json"), "ana", clock)
+    poller = Poller(desk, [DropFolderChannel("web", folder)], holder="host:1")
+    (first,) = poller.poll_all()
+    assert (first.error, first.added) == (None, 1)
+    assert [p.where for p in first.problems] == ["bad\\xff.jsonl"]
+    drop(folder, "b.jsonl", record("b"))
+    clock.advance(seconds=11)
+    (second,) = poller.poll_all()
+    assert (second.error, second.added) == (None, 1)
+    assert desk.claim("web:b").holder == "ana"
+    poller.release()
+    assert TinyDBStore(tmp_path / "desk.json").channel_records()["web"]["lease"] is None
+
+
+def test_a_file_renamed_over_a_name_already_read_is_read(tmp_path: Path) -> None:
+    channel = DropFolderChannel("inbox", tmp_path)
+    drop(tmp_path, "batch.jsonl", record("a"))
+    cursor = channel.fetch(None, NOW).cursor
+    drop(tmp_path, "batch.jsonl", record("b"))  # renamed over the one already read
+    fetched = channel.fetch(cursor, NOW)
+    assert [m.remote_id for m in fetched.messages] == ["b"]
+    assert channel.fetch(fetched.cursor, NOW).messages == []
+
+
+def test_a_file_deleted_and_made_again_under_its_name_is_read(tmp_path: Path) -> None:
+    channel = DropFolderChannel("inbox", tmp_path)
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps(record("a")) + "\n")
+    cursor = channel.fetch(None, NOW).cursor
+    path.unlink()
+    path.write_text(json.dumps(record("b")) + "\n")  # the file system may reuse the inode
+    fetched = channel.fetch(cursor, NOW)
+    assert [m.remote_id for m in fetched.messages] == ["b"]
+
+
+def test_a_file_renamed_inside_the_folder_is_not_read_again(tmp_path: Path) -> None:
+    channel = DropFolderChannel("inbox", tmp_path)
+    path = drop(tmp_path, "a.jsonl", record("a"))
+    cursor = channel.fetch(None, NOW).cursor
+    path.rename(tmp_path / "z.jsonl")
+    fetched = channel.fetch(cursor, NOW)
+    assert fetched.messages == []
+    assert read_to_the_end(fetched.cursor) == ["z.jsonl"]
+
+
+def test_lines_appended_later_are_read_from_where_the_last_poll_stopped(tmp_path: Path) -> None:
+    channel = DropFolderChannel("inbox", tmp_path)
+    path = drop(tmp_path, "log.jsonl", record("a"), "{oops")
+    first = channel.fetch(None, NOW)
+    assert [p.where for p in first.problems] == ["log.jsonl:2"]
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("also bad\n" + json.dumps(record("c")) + "\n")
+    second = channel.fetch(first.cursor, NOW)
+    assert [m.remote_id for m in second.messages] == ["c"]
+    assert [p.where for p in second.problems] == ["log.jsonl:3"], "numbered from the file's start"
+
+
+def test_a_partial_last_line_is_kept_for_the_next_poll(tmp_path: Path) -> None:
+    channel = DropFolderChannel("inbox", tmp_path)
+    whole, second = json.dumps(record("a")), json.dumps(record("b"))
+    path = tmp_path / "live.jsonl"
+    path.write_text(whole + "\n" + second[:30])  # a writer half-way through line 2
+    first = channel.fetch(None, NOW)
+    assert [m.remote_id for m in first.messages] == ["a"]
+    assert first.problems == []
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(second[30:] + "\n")
+    fetched = channel.fetch(first.cursor, NOW)
+    assert [m.remote_id for m in fetched.messages] == ["b"]
+    assert fetched.problems == []
+
+
+def test_a_last_line_without_newline_is_read_once_the_file_is_left_alone(tmp_path: Path) -> None:
+    channel = DropFolderChannel("inbox", tmp_path)
+    (tmp_path / "no-newline.jsonl").write_text(json.dumps(record("a")))
+    first = channel.fetch(None, NOW)
+    assert first.messages == []
+    second = channel.fetch(first.cursor, NOW)
+    assert [m.remote_id for m in second.messages] == ["a"]
+    assert channel.fetch(second.cursor, NOW).messages == []
+
+
+def test_a_cursor_from_before_identities_does_not_read_old_files_again(tmp_path: Path) -> None:
+    drop(tmp_path, "old.jsonl", record("a"))
+    drop(tmp_path, "new.jsonl", record("b"))
+    fetched = DropFolderChannel("inbox", tmp_path).fetch('{"read": ["old.jsonl"]}', NOW)
+    assert [m.remote_id for m in fetched.messages] == ["b"]
+    assert read_to_the_end(fetched.cursor) == ["new.jsonl", "old.jsonl"]
+
+
+def test_links_folders_and_pipes_are_reported_and_never_read(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    private.mkdir()
+    secret = drop(private, "secret.jsonl", record("secret", text="the staff password is hunter2"))
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "link.jsonl").symlink_to(secret)
+    (folder / "folder.jsonl").mkdir()
+    os.mkfifo(folder / "pipe.jsonl")  # opening it to read would wait for a writer forever
+    drop(folder, "real.jsonl", record("real"))
+    fetched = DropFolderChannel("inbox", folder).fetch(None, NOW)
+    assert [m.remote_id for m in fetched.messages] == ["real"]
+    reasons = {p.where: p.reason for p in fetched.problems}
+    assert sorted(reasons) == ["folder.jsonl", "link.jsonl", "pipe.jsonl"]
+    assert "symbolic link" in reasons["link.jsonl"]
+    assert "named pipe" in reasons["pipe.jsonl"]
+    assert "hunter2" not in json.dumps([str(p) for p in fetched.problems])
+
+
+def test_a_file_swapped_for_a_link_after_listing_is_not_followed(tmp_path: Path) -> None:
+    secret = drop(tmp_path, ".secret", record("secret"))
+    path = drop(tmp_path, "a.jsonl", record("a"))
+    channel = DropFolderChannel("inbox", tmp_path)
+    (entry,) = channel._list([])
+    path.unlink()
+    path.symlink_to(secret)
+    with pytest.raises(OSError), channel._open(entry):
+        pass
+
+
+def test_a_flood_is_read_a_part_at_a_time_and_says_how_much_waits(tmp_path: Path) -> None:
+    drop(tmp_path, "flood.jsonl", *(record(f"f{i}") for i in range(25)))
+    drop(tmp_path, "later.jsonl", record("later"))
+    channel = DropFolderChannel("inbox", tmp_path, max_per_poll=10)
+    seen: list[str] = []
+    cursor = None
+    waiting = []
+    for _ in range(4):
+        fetched = channel.fetch(cursor, NOW)
+        assert len(fetched.messages) <= 10
+        seen += [m.remote_id for m in fetched.messages]
+        waiting.append(fetched.waiting)
+        cursor = fetched.cursor
+    assert seen == [f"f{i}" for i in range(25)] + ["later"]
+    assert waiting == [16, 6, 0, 0]
+
+
+def test_a_50_mb_flood_holds_one_poll_in_memory(tmp_path: Path) -> None:
+    """97,000 lines: one fetch hands over at most MAX_PER_POLL messages, and counts the rest."""
+    line = json.dumps(record("x", text="y" * 420)).encode()[:-1]
+    with open(tmp_path / "flood.jsonl", "wb") as handle:
+        for i in range(97_000):
+            handle.write(line + b', "n": %d}\n' % i)
+    fetched = DropFolderChannel("inbox", tmp_path).fetch(None, NOW)
+    assert len(fetched.messages) == MAX_PER_POLL
+    assert fetched.waiting == 97_000 - MAX_PER_POLL

@@ -42,6 +42,8 @@ class Fetched:
     messages: list[Message]
     cursor: str | None
     problems: list[Problem] = field(default_factory=list)
+    waiting: int = 0
+    """Messages left at the source for the next polls: a flood is read a part at a time."""
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,32 @@ shown with the message (default "drop"). A time without an offset is UTC.
 
 Write each file elsewhere (or under a name starting with ".", or ending in
 something other than ``.jsonl``) and rename it into the folder when it is
-complete: a file is read once, in name order, and never again, so a file
-still being written would lose its last lines. A bad line is reported as
-``file.jsonl:LINE`` and skipped; the other lines of the file still arrive.
+complete. A file is tracked by what it is, not by its name: a file renamed
+over a name already read, or deleted and made again, is read; lines appended
+to a file are read from where the last poll stopped. A last line without its
+newline is left for the next poll, and read as it is once the file has stayed
+unchanged for one poll. A bad line is reported as ``file.jsonl:LINE`` and
+skipped; the other lines of the file still arrive.
+
+What is skipped, with a report: a file whose name is not UTF-8 or holds a
+control character (shown with escapes, as ``bad\\xff.jsonl``), a symbolic
+link, and anything else that is not a regular file.
+
+A flood (a relay gone wrong, a 50 MB file) is read ``MAX_PER_POLL`` lines a
+poll, so memory stays bounded; ``Fetched.waiting`` says how many lines are
+left for the next polls.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
+import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,6 +50,13 @@ from askdesk.model import Conversation, Kind, Message, Reply
 
 MAX_LINE_BYTES = 1024 * 1024
 """A line longer than this (1 MB) is reported, not read into memory whole."""
+MAX_PER_POLL = 500
+"""Lines read in one poll at most: a flood arrives a part at a time, in bounded memory."""
+MAX_BYTES_PER_POLL = 16 * 1024 * 1024
+"""Bytes read in one poll at most, for a flood of long lines."""
+MARK_BYTES = 4096
+"""How much of the start and of the end of what was read identifies a file's content."""
+COUNT_CHUNK = 1024 * 1024
 
 _KINDS = ", ".join(kind.value for kind in Kind)
 
@@ -42,13 +65,54 @@ class BadLine(ValueError):
     """One line of a drop file that cannot become a message; the text says why."""
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What the cursor keeps of one file in the folder, by its device and inode."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    offset: int
+    """Bytes read: every line before this has been handed over."""
+    line: int
+    """Lines read, so that a problem's ``file:LINE`` counts from the file's start."""
+    mark: str
+    """A hash of the first and the last ``MARK_BYTES`` before ``offset``: a file
+    made again on a reused inode has other content, and is read from the start."""
+    held: bool = False
+    """A last line without its newline was left for the next poll."""
+
+
+@dataclass
+class _Budget:
+    lines: int = MAX_PER_POLL
+    bytes: int = MAX_BYTES_PER_POLL
+
+    @property
+    def spent(self) -> bool:
+        return self.lines <= 0 or self.bytes <= 0
+
+    def take(self, size: int) -> None:
+        self.lines -= 1
+        self.bytes -= size
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    key: str
+    """``device:inode``: what the file is, whatever its name."""
+    size: int
+    mtime_ns: int
+
+
 class DropFolderChannel:
     """Messages from the ``*.jsonl`` files renamed into ``path``.
 
-    The cursor is ``{"read": [file names]}``: the files already read that are
-    still in the folder. A name that leaves the folder is forgotten, so a tool
-    that reuses names after clearing the folder is still heard (a re-delivered
-    message is skipped by the store's dedup).
+    The cursor is ``{"files": {"DEVICE:INODE": {name, size, mtime_ns, offset,
+    line, mark, held}}}``: how far each file still in the folder has been read.
+    A file that leaves the folder is forgotten (a re-delivered message is
+    skipped by the store's dedup).
     """
 
     type: str = "drop"
@@ -60,10 +124,12 @@ class DropFolderChannel:
         path: Path | str,
         poll_seconds: float = 10,
         outbox: Path | str | None = None,
+        max_per_poll: int = MAX_PER_POLL,
     ) -> None:
         self.name = name
         self.path = Path(path)
         self.poll_seconds = float(poll_seconds)
+        self.max_per_poll = max_per_poll
         # Outside the folder's top level, so replies are never read back as questions.
         self.outbox = Path(outbox) if outbox is not None else self.path / "sent" / "replies.jsonl"
 
@@ -112,25 +178,42 @@ class DropFolderChannel:
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
         problems: list[Problem] = []
-        already = _read_cursor(cursor, problems)
-        names = self._list()
-        read = already & set(names)
+        seen, read_names = _read_cursor(cursor, problems)
+        budget = _Budget(lines=self.max_per_poll)
         messages: list[Message] = []
-        for file_name in names:
-            if file_name in read:
+        kept: dict[str, _Seen] = {}
+        waiting = 0
+        for entry in self._list(problems):
+            if entry.key in kept:
+                continue  # a second name (hard link) of a file already looked at
+            before = seen.get(entry.key)
+            if before is None and entry.name in read_names:
+                before = self._read_whole(entry)  # a cursor from before files had identities
+            if before is not None and _read_up(before, entry):
+                kept[entry.key] = replace(before, name=entry.name)
                 continue
-            arrived = self._read_file(file_name, problems)
-            if arrived is not None:
-                messages.extend(arrived)
-                read.add(file_name)
+            if budget.spent:
+                if before is not None:
+                    kept[entry.key] = before
+                waiting += self._lines_after(entry, before)
+                continue
+            after = self._read_file(entry, before, budget, messages, problems)
+            if after is not None:
+                kept[entry.key] = after
+                if budget.spent:
+                    waiting += self._lines_after(entry, after)
+            elif before is not None:
+                kept[entry.key] = before
+        files = {key: asdict(state) for key, state in kept.items()}
         return Fetched(
             messages=messages,
-            cursor=json.dumps({"read": sorted(read)}, ensure_ascii=False),
+            cursor=json.dumps({"files": files}, ensure_ascii=False),
             problems=problems,
+            waiting=waiting,
         )
 
-    def _list(self) -> list[str]:
-        """The complete drop files in the folder, in name order."""
+    def _list(self, problems: list[Problem]) -> list[_Entry]:
+        """The drop files in the folder, in name order; what cannot be read is reported."""
         try:
             entries = list(os.scandir(self.path))
         except FileNotFoundError as error:
@@ -141,42 +224,114 @@ class DropFolderChannel:
             raise ChannelError(
                 f"cannot read drop folder {self.path}: {error.strerror or error}"
             ) from error
-        names = []
+        found: list[_Entry] = []
         for entry in entries:
-            if entry.name.startswith(".") or not entry.name.endswith(".jsonl"):
+            name = entry.name
+            if name.startswith(".") or not name.endswith(".jsonl"):
+                continue
+            if not _good_name(name):
+                problems.append(
+                    Problem(
+                        readable_name(name),
+                        "the file name is not UTF-8 text or holds a control character; "
+                        "skipped: rename the file to have it read",
+                    )
+                )
                 continue
             try:
-                if not entry.is_file():
-                    continue
-            except OSError:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # renamed away while we looked: nothing to say
+            except OSError as error:
+                problems.append(Problem(name, f"cannot read the file: {error.strerror or error}"))
                 continue
-            names.append(entry.name)
-        return sorted(names)
+            kind = _not_a_file(st.st_mode)
+            if kind is not None:
+                problems.append(Problem(name, f"skipped: {kind}, not a regular file"))
+                continue
+            found.append(_Entry(name, f"{st.st_dev}:{st.st_ino}", st.st_size, st.st_mtime_ns))
+        return sorted(found, key=lambda e: e.name)
 
-    def _read_file(self, file_name: str, problems: list[Problem]) -> list[Message] | None:
-        """The good lines of one file; None when the file could not be read (try again later)."""
-        messages: list[Message] = []
+    @contextmanager
+    def _open(self, entry: _Entry) -> Iterator[BinaryIO]:
+        """The file itself, never what a link put in its place since it was listed."""
+        with open(self.path / entry.name, "rb", opener=_no_follow) as handle:
+            st = os.fstat(handle.fileno())
+            if f"{st.st_dev}:{st.st_ino}" != entry.key or not stat.S_ISREG(st.st_mode):
+                raise FileNotFoundError(entry.name)  # replaced since listed: next poll sees it
+            yield handle
+
+    def _read_file(
+        self,
+        entry: _Entry,
+        before: _Seen | None,
+        budget: _Budget,
+        messages: list[Message],
+        problems: list[Problem],
+    ) -> _Seen | None:
+        """Read on from where ``before`` stopped; None when the file could not be read."""
         file_problems: list[Problem] = []
         try:
-            with open(self.path / file_name, "rb") as handle:
-                for number, raw in _lines(handle):
-                    where = f"{file_name}:{number}"
+            with self._open(entry) as handle:
+                if before is not None and not _continues(handle, before, entry):
+                    before = None  # other content under a known inode: a new file
+                offset = before.offset if before is not None else 0
+                number = before.line if before is not None else 0
+                # Unchanged since a poll that left its last line for later: it is complete.
+                final = before is not None and before.held and _unchanged(before, entry)
+                handle.seek(offset)
+                held = False
+                for raw, size, complete in _lines(handle):
+                    if not complete and not final:
+                        held = True
+                        break
+                    number += 1
+                    offset += size
+                    budget.take(size)
+                    where = f"{entry.name}:{number}"
                     notes: list[str] = []
                     try:
                         message = self._message(raw, first=number == 1, notes=notes)
                     except BadLine as error:
                         file_problems.append(Problem(where, str(error)))
-                        continue
-                    file_problems.extend(Problem(where, note) for note in notes)
-                    if message is not None:
-                        messages.append(message)
+                    else:
+                        file_problems.extend(Problem(where, note) for note in notes)
+                        if message is not None:
+                            messages.append(message)
+                    if budget.spent:
+                        break
+                mark = _mark(handle, offset)
         except FileNotFoundError:
             return None  # renamed away between listing and reading: nothing to say
         except OSError as error:
-            problems.append(Problem(file_name, f"cannot read the file: {error.strerror or error}"))
+            problems.append(Problem(entry.name, f"cannot read the file: {error.strerror or error}"))
             return None
         problems.extend(file_problems)
-        return messages
+        return _Seen(entry.name, entry.size, entry.mtime_ns, offset, number, mark, held)
+
+    def _read_whole(self, entry: _Entry) -> _Seen | None:
+        """A file an older cursor lists by name as read: read to its end, as it is now."""
+        try:
+            with self._open(entry) as handle:
+                return _Seen(
+                    entry.name, entry.size, entry.mtime_ns, entry.size, 0, _mark(handle, entry.size)
+                )
+        except OSError:
+            return None
+
+    def _lines_after(self, entry: _Entry, seen: _Seen | None) -> int:
+        """How many lines of the file are left to read after ``seen`` (a flood's backlog)."""
+        offset = seen.offset if seen is not None and seen.size <= entry.size else 0
+        count, last = 0, b"\n"
+        try:
+            with self._open(entry) as handle:
+                handle.seek(offset)
+                while chunk := handle.read(COUNT_CHUNK):
+                    count += chunk.count(b"\n")
+                    last = chunk[-1:]
+        except OSError:
+            return 0
+        return count + (last != b"\n")
 
     def _message(self, raw: bytes | None, *, first: bool, notes: list[str]) -> Message | None:
         """The message on one line; None for a blank line. ``notes`` collects what was dropped."""
@@ -226,36 +381,107 @@ class DropFolderChannel:
         )
 
 
-def _lines(handle: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
-    """Numbered lines of a file; None stands for a line over ``MAX_LINE_BYTES``, left unread."""
-    number = 0
+def _lines(handle: BinaryIO) -> Iterator[tuple[bytes | None, int, bool]]:
+    """``(line, bytes, complete)`` from the handle's position; ``complete`` is False for a
+    last line without its newline. The line is None when over ``MAX_LINE_BYTES``
+    (left unread)."""
     while True:
         raw = handle.readline(MAX_LINE_BYTES + 1)
         if not raw:
             return
-        number += 1
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):
-                raw = handle.readline(MAX_LINE_BYTES)
-            yield number, None
+        if raw.endswith(b"\n"):
+            yield raw, len(raw), True
             continue
-        yield number, raw
+        if len(raw) <= MAX_LINE_BYTES:
+            yield raw, len(raw), False  # the end of the file, mid-line
+            return
+        size = len(raw)
+        while raw and not raw.endswith(b"\n"):
+            raw = handle.readline(MAX_LINE_BYTES)
+            size += len(raw)
+        yield None, size, raw.endswith(b"\n")
 
 
-def _read_cursor(cursor: str | None, problems: list[Problem]) -> set[str]:
+def _no_follow(path: str, flags: int) -> int:
+    # O_NONBLOCK: a FIFO that took a file's place between listing and opening
+    # must not hang the poll; ``_open`` then refuses it as not a regular file.
+    return os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK)
+
+
+def _unchanged(seen: _Seen, entry: _Entry) -> bool:
+    return (seen.size, seen.mtime_ns) == (entry.size, entry.mtime_ns)
+
+
+def _read_up(seen: _Seen, entry: _Entry) -> bool:
+    """Whether every line of the file was read and it has not changed since."""
+    return _unchanged(seen, entry) and seen.offset == entry.size and not seen.held
+
+
+def _mark(handle: BinaryIO, offset: int) -> str:
+    """A hash of the first and the last ``MARK_BYTES`` of the file's first ``offset`` bytes."""
+    digest = hashlib.sha256()
+    handle.seek(0)
+    digest.update(handle.read(min(offset, MARK_BYTES)))
+    tail = max(0, offset - MARK_BYTES)
+    handle.seek(tail)
+    digest.update(handle.read(offset - tail))
+    return digest.hexdigest()[:32]
+
+
+def _continues(handle: BinaryIO, seen: _Seen, entry: _Entry) -> bool:
+    """Whether the file still starts with what was read of it (it only grew)."""
+    return entry.size >= seen.offset and _mark(handle, seen.offset) == seen.mark
+
+
+def _good_name(name: str) -> bool:
+    """Valid UTF-8 (``os`` hands other bytes over as lone surrogates) and no control character."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(unicodedata.category(c) == "Cc" for c in name)
+
+
+def readable_name(name: str) -> str:
+    """A file name as text anyone can read: other bytes and control characters as escapes."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
+def _not_a_file(mode: int) -> str | None:
+    """What a folder entry is when it is not a regular file, in words."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (move the file itself into the folder)"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def _read_cursor(cursor: str | None, problems: list[Problem]) -> tuple[dict[str, _Seen], set[str]]:
+    """The files read so far by identity, and the names an older cursor listed as read."""
     if cursor is None:
-        return set()
+        return {}, set()
     try:
         data = json.loads(cursor)
+        if isinstance(data.get("files"), dict):
+            return {key: _Seen(**state) for key, state in data["files"].items()}, set()
         names = data["read"]
         if isinstance(names, list) and all(isinstance(n, str) for n in names):
-            return set(names)
-    except (ValueError, TypeError, KeyError):
+            return {}, set(names)
+    except (ValueError, TypeError, KeyError, AttributeError):
         pass
     problems.append(
         Problem("drop cursor", "could not read it; every file is read again (duplicates skipped)")
     )
-    return set()
+    return {}, set()
 
 
 def _check_text(field: str, value: str) -> str:

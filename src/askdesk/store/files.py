@@ -51,7 +51,12 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def dump(data: Any) -> bytes:
-    return orjson.dumps(data)
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError as error:
+        # A string that is not valid Unicode (a lone surrogate) reached the store:
+        # refuse the write in words; what is on disk stays as it was.
+        raise StoreError(f"could not encode a record for the store: {error}") from error
 
 
 def load(path: Path, what: str = "askdesk store") -> Any:

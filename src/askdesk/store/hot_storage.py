@@ -241,13 +241,17 @@ class HotStorage(Storage):
         self._dirty_live = self._dirty_recent = False
         try:
             yield
+            self._in_batch = False
+            if self._dirty_live or self._dirty_recent:
+                self._flush()
         except BaseException:
+            # Memory may hold what the disk does not (a record that failed to
+            # encode, a write cut short): forget it, so the next transaction
+            # starts from the files and one bad record cannot fail every later write.
             self._data, self._identity = None, None
             raise
         finally:
             self._in_batch = False
-        if self._dirty_live or self._dirty_recent:
-            self._flush()
 
     def close(self) -> None:
         self._data = None
