@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from askdesk.desk.sync import ChannelHealth
+from askdesk.desk.sync import ChannelHealth, flood
 from askdesk.desk.views import format_age, format_ago
 
 
@@ -37,8 +37,17 @@ def health_fields(health: ChannelHealth, now: datetime) -> dict[str, str]:
         "next poll": _in(now, health.next_poll),
         "rate limit": rate,
         "polled by": health.polled_by or "—",
-        "last error": health.last_error or "—",
+        "last error": "; ".join(_state(health)) or "—",
     }
+
+
+def _state(health: ChannelHealth) -> list[str]:
+    """What is wrong or unusual: a flood waiting at the source, the last error."""
+    return [
+        text
+        for text in (flood(health.waiting) if health.waiting else "", health.last_error)
+        if text
+    ]
 
 
 def health_record(health: ChannelHealth) -> dict[str, Any]:
@@ -48,6 +57,8 @@ def health_record(health: ChannelHealth) -> dict[str, Any]:
 
 def summary(health: ChannelHealth, now: datetime) -> str:
     """One status-bar word per channel: ``webform ✓ 2m ago``, ``twitter ✗ rate limited``."""
+    if health.waiting:
+        return f"{health.name} ⚠ {flood(health.waiting)}"
     if health.last_error:
         return f"{health.name} ✗ {health.last_error[:60]}"
     if health.last_ok:

@@ -24,6 +24,7 @@ from typing import Any
 from askdesk.channels import PolledChannel, Problem, ReportsRateLimit
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, RateLimited
+from askdesk.model import Status
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ LEASE_TTL = timedelta(seconds=45)
 HEALTH_EVERY = timedelta(seconds=30)
 """How often an unchanged, healthy state is written to the store."""
 STILL_FETCHING = "its previous fetch is still running"
+
+FLOOD_HOLD = 500
+"""A channel with more waiting at its source is not read while this many of its
+conversations are new on the desk: a flood stays where it came from, and the
+live file (which every claim rewrites) stays small enough for a quick claim."""
 
 
 def worker_id() -> str:
@@ -50,6 +56,8 @@ class ChannelHealth:
     rate_limit_remaining: int | None = None
     rate_limit_reset: datetime | None = None
     polled_by: str | None = None
+    waiting: int = 0
+    """Messages left at the source after the last poll (a flood read a part at a time)."""
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -69,6 +77,8 @@ class ChannelHealth:
         remaining = record.get("rate_limit_remaining")
         health.rate_limit_remaining = remaining if isinstance(remaining, int) else None
         health.polled_by = record.get("polled_by")
+        waiting = record.get("waiting")
+        health.waiting = waiting if isinstance(waiting, int) else 0
         return health
 
 
@@ -81,7 +91,8 @@ class PollResult:
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
     skipped: str | None = None
-    """Why this process did not poll (another one holds the channel's lease)."""
+    """Why this process did not poll (another one holds the channel's lease, or a flood)."""
+    waiting: int = 0
 
     def summary(self) -> str:
         if self.error:
@@ -91,7 +102,14 @@ class PollResult:
         text = f"{self.channel}: {self.added} new, {self.joined} follow-ups"
         if self.problems:
             text += f", {len(self.problems)} skipped"
+        if self.waiting:
+            text += f"; {flood(self.waiting)}"
         return text
+
+
+def flood(waiting: int) -> str:
+    """The words for a backlog at a channel's source, the same on every screen."""
+    return f"flood: {waiting:,} waiting"
 
 
 class Poller:
@@ -102,13 +120,17 @@ class Poller:
         *,
         holder: str | None = None,
         lease_ttl: timedelta = LEASE_TTL,
+        flood_hold: int = FLOOD_HOLD,
     ) -> None:
         self.desk = desk
         self.channels = list(channels)
         self.holder = holder or f"{desk.staff}@{worker_id()}"
         self.lease_ttl = lease_ttl
+        self.flood_hold = flood_hold
         self.health = {c.name: ChannelHealth(name=c.name, type=c.type) for c in channels}
-        self._saved: dict[str, tuple[str | None, datetime]] = {}
+        self._saved: dict[str, tuple[str | None, int, datetime]] = {}
+        self._backlog_known: set[str] = set()
+        """Channels whose backlog this process has read from the store or a fetch."""
         self._fetching = {c.name: threading.Lock() for c in channels}
         """Held while a poll of the channel runs, so a second one never starts beside it."""
 
@@ -150,6 +172,10 @@ class Poller:
             self.health[channel.name] = shown
             return PollResult(channel.name, skipped=f"polled by {holder}")
         health.polled_by = self.holder
+        held = self._held_back(channel, health)
+        if held is not None:
+            self._save(health, now)
+            return PollResult(channel.name, skipped=held, waiting=health.waiting)
         try:
             fetched = channel.fetch(store.cursor(channel.name), now)
             result = self.desk.ingest(fetched.messages, cursor=(channel.name, fetched.cursor))
@@ -168,6 +194,8 @@ class Poller:
         health.last_ok = now
         health.last_error = "; ".join(map(str, fetched.problems[:3])) or None
         health.arrived += len(result.added) + len(result.joined)
+        health.waiting = fetched.waiting
+        self._backlog_known.add(channel.name)
         self._note_rate_limit(channel, health)
         self._save(health, now)
         return PollResult(
@@ -176,7 +204,24 @@ class Poller:
             joined=len(result.joined),
             duplicates=result.duplicates,
             problems=fetched.problems,
+            waiting=fetched.waiting,
         )
+
+    def _held_back(self, channel: PolledChannel, health: ChannelHealth) -> str | None:
+        """Why a flooding channel is not read now: the desk holds enough of it already."""
+        if channel.name not in self._backlog_known:
+            # A fresh process (a cron fetch) goes by what the last poller left.
+            record = self.desk.store.channel_records().get(channel.name, {}).get("health") or {}
+            health.waiting = ChannelHealth.from_record(channel.name, channel.type, record).waiting
+            self._backlog_known.add(channel.name)
+        if not health.waiting:
+            return None
+        new = sum(
+            1 for c in self.desk.live() if c.channel == channel.name and c.status is Status.NEW
+        )
+        if new < self.flood_hold:
+            return None
+        return f"{flood(health.waiting)}; read on once fewer than {self.flood_hold} are new"
 
     def _failed(self, channel: PolledChannel, health: ChannelHealth, error: str) -> PollResult:
         health.last_error = error
@@ -191,14 +236,18 @@ class Poller:
     def _save(self, health: ChannelHealth, now: datetime) -> None:
         """Store the health when it changed, or now and then while it stays good."""
         last = self._saved.get(health.name)
-        if last is not None and last[0] == health.last_error and now - last[1] < HEALTH_EVERY:
+        if (
+            last is not None
+            and last[:2] == (health.last_error, health.waiting)
+            and now - last[2] < HEALTH_EVERY
+        ):
             return
         try:
             self.desk.store.save_health(health.name, health.to_record())
         except AskdeskError:
             log.warning("could not store the health of %s", health.name, exc_info=True)
             return
-        self._saved[health.name] = (health.last_error, now)
+        self._saved[health.name] = (health.last_error, health.waiting, now)
 
     def poll_due(self) -> list[PollResult]:
         """Poll each channel that is due and not being fetched already.
