@@ -20,7 +20,7 @@ from askdesk.channels.registry import build_channel
 from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
-from askdesk.desk.outbox import Outbox
+from askdesk.desk.outbox import Outbox, SendResult
 from askdesk.desk.templates import load_templates
 from askdesk.desk.text import fit, one_line
 from askdesk.errors import NotFound, TransitionError
@@ -28,6 +28,8 @@ from askdesk.model import Outcome, QuestionType, ReplyStatus
 from askdesk.model.message import READ_LEVELS
 
 EXIT_ERROR = 1
+OTHER_SENDER_WAIT_S = 30.0
+"""How long ``askdesk reply`` waits for a desk that took its reply to finish sending it."""
 
 
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -132,7 +134,7 @@ def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox
     conversation, reply = outbox.queue(
         conversation.key, text, templates=templates, private=args.private
     )
-    result = outbox.send(conversation.key, reply.id)
+    result = _outcome(outbox, outbox.send(conversation.key, reply.id))
     print(result)
     if args.resolve and result.status is ReplyStatus.SENT:
         desk.resolve(conversation.key, Outcome(args.outcome), QuestionType(question_type), read)
@@ -140,14 +142,26 @@ def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox
     elif args.resolve:
         # A reply that did not go out answers nobody: the conversation stays claimed.
         print(f"askdesk: {conversation.key} was not resolved", file=sys.stderr)
-    if result.status is not ReplyStatus.SENT:
-        print(
-            f"askdesk: the reply is kept and will be retried: see `askdesk outbox` "
-            f"(reply {reply.id})",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
-    return 0
+    return _exit_for(result)
+
+
+def _outcome(outbox: Outbox, result: SendResult) -> SendResult:
+    """The send's outcome; a desk that took the reply first is waited for a moment."""
+    if result.status is ReplyStatus.SENDING and not result.taken:
+        return outbox.outcome(result.key, result.reply_id, wait_s=OTHER_SENDER_WAIT_S)
+    return result
+
+
+def _exit_for(result: SendResult) -> int:
+    """0 only when the reply reached the patron (whoever sent it); otherwise say where it is."""
+    if result.status is ReplyStatus.SENT:
+        return 0
+    print(
+        f"askdesk: the reply is kept and will be retried: see `askdesk outbox` "
+        f"(reply {result.reply_id})",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR
 
 
 def _templates(args: argparse.Namespace, settings: ReplySettings) -> int:
@@ -187,9 +201,22 @@ def _outbox(args: argparse.Namespace, outbox: Outbox) -> int:
 
     try:
         if args.retry:
-            outbox.retry(locate(args.retry), full_id(args.retry))
-            print(f"reply {args.retry}: will be sent again")
-            return _send_due(outbox)
+            key, reply_id = locate(args.retry), full_id(args.retry)
+            retried = outbox.retry(key, reply_id)
+            print(retried)
+            if retried.status is ReplyStatus.UNCERTAIN:
+                print(
+                    f"askdesk: check on the platform whether it arrived, then "
+                    f"`askdesk outbox --confirm-sent {args.retry}` if it did, "
+                    f"or `askdesk outbox --retry {args.retry}` to send it again",
+                    file=sys.stderr,
+                )
+                return EXIT_ERROR
+            if retried.status is not ReplyStatus.PENDING:
+                return 0 if retried.status is ReplyStatus.SENT else EXIT_ERROR
+            result = _outcome(outbox, outbox.send(key, reply_id))
+            print(result)
+            return _exit_for(result)
         if args.cancel:
             outbox.cancel(locate(args.cancel), full_id(args.cancel))
             print(f"reply {args.cancel}: cancelled")

@@ -8,21 +8,26 @@
    with the platform's id, or the error and when to retry.
 3. ``recover`` finds sends cut short by a crash. Where the channel can look
    the reply up on the platform, the answer decides; otherwise the reply is
-   marked ``uncertain`` and staff are asked. It is never re-sent blindly.
+   marked ``uncertain`` and staff are asked. It is never re-sent blindly: of
+   several processes that find the same send, one looks it up (a
+   compare-and-set) and the others move on.
+4. ``retry`` is what staff ask for (the desk's ``y``, ``askdesk outbox
+   --retry``): whatever may have reached the platform is looked up first.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from askdesk.channels.base import Sender, SentLookup
 from askdesk.desk.sync import worker_id
 from askdesk.desk.triage import Desk
-from askdesk.errors import AskdeskError, ChannelError, RateLimited, TransitionError
+from askdesk.errors import AskdeskError, ChannelError, NotFound, RateLimited, TransitionError
 from askdesk.model import Conversation, Reply, ReplyStatus
 from askdesk.model import replying as r
 
@@ -32,6 +37,10 @@ BACKOFF_S: tuple[float, ...] = (15, 30, 60, 120, 300, 600, 1200)
 """Wait before retry n; after the last, the reply is ``failed`` and waits for staff."""
 STALE_AFTER = timedelta(seconds=120)
 """A send still ``sending`` after this long was cut short (sends time out well before)."""
+FOUND = "found on the platform"
+"""A send that may have been cut short turned out to have reached the patron."""
+SENT_ELSEWHERE = "sent by the desk"
+"""A reply another askdesk process (a desk's outbox worker) sent before this one could."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,12 @@ class SendResult:
     key: str
     reply_id: str
     status: ReplyStatus
+    """``sending``: another process is sending it right now."""
     detail: str
+    conversation: Conversation | None = field(default=None, compare=False, repr=False)
+    """The conversation as this step left it, for the screen to show."""
+    taken: bool = True
+    """False when another process had the reply (sent it, or is sending it)."""
 
     def __str__(self) -> str:
         return f"{self.key}: reply {self.reply_id[:8]} {self.status}" + (
@@ -98,9 +112,55 @@ class Outbox:
         if private and not (sender is not None and sender.can_send_private):
             raise TransitionError(f"{c.channel} has no private route; send it as a reply instead")
 
-    def retry(self, key: str, reply_id: str) -> Conversation:
+    def retry(self, key: str, reply_id: str) -> SendResult:
+        """Staff say: send it again. What may have reached the platform is looked up first.
+
+        The one path behind the desk's ``y`` and ``askdesk outbox --retry``. A
+        send cut short (``sending`` for longer than ``stale_after``) is settled
+        as ``recover`` would: found on the platform, it is recorded as sent;
+        not there, it is queued again; where the channel cannot tell, it
+        becomes ``uncertain`` for staff to check. An uncertain reply is looked
+        up where the channel can before it is queued again.
+        """
+        conversation = self.desk.get(key)
+        reply = conversation.reply(reply_id) if conversation is not None else None
+        if conversation is None or reply is None:
+            raise NotFound(f"no reply {reply_id} on {key}")
         now = self.desk.clock.now()
-        return self.desk.store.update(key, lambda c: r.requeue(c, reply_id, self.desk.staff, now))
+        if reply.status is ReplyStatus.SENDING:
+            if reply.sending_since is not None and now - reply.sending_since < self.stale_after:
+                raise TransitionError(
+                    f"reply {reply_id[:8]} is being sent right now by {reply.sending_by}; "
+                    "wait for it to finish"
+                )
+            settled = self._settle(conversation, reply, self.desk.staff)
+            if settled is None:
+                raise TransitionError(
+                    f"reply {reply_id[:8]} is being checked by another askdesk right now"
+                )
+            return settled
+        channel = self.senders.get(conversation.channel)
+        if reply.status is ReplyStatus.UNCERTAIN and isinstance(channel, SentLookup):
+            try:
+                receipt = channel.find_sent(conversation, reply)
+            except AskdeskError as error:
+                raise TransitionError(
+                    f"could not check whether reply {reply_id[:8]} reached the patron ({error}); "
+                    "try again, or record it as sent if you saw it there"
+                ) from error
+            if receipt is not None:
+                found = self.desk.store.update(
+                    key, lambda c: r.record_sent(c, reply_id, now, receipt.remote_id)
+                )
+                return SendResult(
+                    key,
+                    reply_id,
+                    ReplyStatus.SENT,
+                    FOUND,
+                    found,
+                )
+        queued = self.desk.store.update(key, lambda c: r.requeue(c, reply_id, self.desk.staff, now))
+        return SendResult(key, reply_id, ReplyStatus.PENDING, "will be sent again", queued)
 
     def cancel(self, key: str, reply_id: str) -> Conversation:
         now = self.desk.clock.now()
@@ -138,7 +198,7 @@ class Outbox:
                 key, lambda c: r.take_for_sending(c, reply_id, now, self.worker)
             )
         except TransitionError as error:
-            return SendResult(key, reply_id, ReplyStatus.PENDING, f"not taken: {error}")
+            return self._not_taken(key, reply_id, error)
         reply = conversation.reply(reply_id)
         assert reply is not None
         sender = self.senders.get(conversation.channel)
@@ -167,6 +227,36 @@ class Outbox:
         )
         return SendResult(key, reply_id, ReplyStatus.SENT, receipt.remote_id)
 
+    def _not_taken(self, key: str, reply_id: str, error: TransitionError) -> SendResult:
+        """Why this process did not send: often because another one did, or is doing it."""
+        conversation = self.desk.get(key)
+        reply = conversation.reply(reply_id) if conversation is not None else None
+        status = reply.status if reply is not None else ReplyStatus.PENDING
+        if status is ReplyStatus.SENT:
+            detail = SENT_ELSEWHERE
+        elif reply is not None and status is ReplyStatus.SENDING:
+            detail = f"being sent by {reply.sending_by}"
+        else:
+            detail = f"not taken: {error}"
+        return SendResult(key, reply_id, status, detail, conversation, taken=False)
+
+    def outcome(self, key: str, reply_id: str, wait_s: float, every_s: float = 0.2) -> SendResult:
+        """What became of a reply another process is sending, waiting up to ``wait_s``."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            conversation = self.desk.get(key)
+            reply = conversation.reply(reply_id) if conversation is not None else None
+            if reply is None:
+                raise NotFound(f"no reply {reply_id} on {key}")
+            if reply.status is ReplyStatus.SENT:
+                return SendResult(key, reply_id, ReplyStatus.SENT, SENT_ELSEWHERE, conversation)
+            if reply.status is not ReplyStatus.SENDING or time.monotonic() >= deadline:
+                detail = reply.last_error or (
+                    f"being sent by {reply.sending_by}" if reply.sending_by else ""
+                )
+                return SendResult(key, reply_id, reply.status, detail, conversation)
+            time.sleep(every_s)
+
     def _retry_at(self, reply: Reply) -> datetime | None:
         # ``attempts`` already counts the attempt that just failed.
         if reply.attempts > len(self.backoff):
@@ -189,11 +279,21 @@ class Outbox:
                 continue
             if now - reply.sending_since < self.stale_after:
                 continue  # another process may still be on it
-            results.append(self._settle(conversation, reply))
+            settled = self._settle(conversation, reply, "askdesk")
+            if settled is not None:
+                results.append(settled)
         return results
 
-    def _settle(self, conversation: Conversation, reply: Reply) -> SendResult:
+    def _settle(self, conversation: Conversation, reply: Reply, staff: str) -> SendResult | None:
+        """Look up a send cut short; None when another process took it first."""
         key, now = conversation.key, self.desk.clock.now()
+        try:
+            # Marked as ours (and fresh) first: the others now pass it by.
+            self.desk.store.update(
+                key, lambda c: r.take_for_checking(c, reply.id, now, self.worker, reply)
+            )
+        except TransitionError:
+            return None
         sender = self.senders.get(conversation.channel)
         if isinstance(sender, SentLookup):
             try:
@@ -203,23 +303,23 @@ class Outbox:
             else:
                 reason = ""
             if receipt is not None:
-                self.desk.store.update(
+                found = self.desk.store.update(
                     key, lambda c: r.record_sent(c, reply.id, now, receipt.remote_id)
                 )
-                return SendResult(key, reply.id, ReplyStatus.SENT, "found on the platform")
+                return SendResult(key, reply.id, ReplyStatus.SENT, FOUND, found)
             if not reason:
                 # The platform says it never arrived: sending it now is safe.
-                self.desk.store.update(key, lambda c: r.requeue(c, reply.id, "askdesk", now))
-                return SendResult(key, reply.id, ReplyStatus.PENDING, "not on the platform")
+                queued = self.desk.store.update(key, lambda c: r.requeue(c, reply.id, staff, now))
+                return SendResult(key, reply.id, ReplyStatus.PENDING, "not on the platform", queued)
         else:
             reason = f"{conversation.channel} cannot tell whether it arrived"
-        self.desk.store.update(
+        uncertain = self.desk.store.update(
             key,
             lambda c: r.mark_uncertain(
                 c, reply.id, now, f"the send was interrupted and {reason}; check and decide"
             ),
         )
-        return SendResult(key, reply.id, ReplyStatus.UNCERTAIN, reason)
+        return SendResult(key, reply.id, ReplyStatus.UNCERTAIN, reason, uncertain)
 
     def run_due(self) -> list[SendResult]:
         """What the app's worker and ``askdesk reply`` call: settle, then send what is due."""
@@ -227,5 +327,7 @@ class Outbox:
         now = self.desk.clock.now()
         for conversation, reply in self.open_replies():
             if reply.due(now):
-                results.append(self.send(conversation.key, reply.id))
+                result = self.send(conversation.key, reply.id)
+                if result.taken:  # what another process did is its own to report
+                    results.append(result)
         return results

@@ -132,6 +132,18 @@ def take_for_sending(c: Conversation, reply_id: str, at: datetime, worker: str) 
     return replace(c, replies=_swap(c, taken))
 
 
+def take_for_checking(
+    c: Conversation, reply_id: str, at: datetime, worker: str, seen: Reply
+) -> Conversation:
+    """Compare-and-set: of several processes that find the same send cut short, one
+    looks it up on the platform. ``seen`` is the reply as the caller found it."""
+    reply = _find(c, reply_id, ReplyStatus.SENDING)
+    if (reply.sending_since, reply.sending_by) != (seen.sending_since, seen.sending_by):
+        raise TransitionError(f"reply {reply_id} on {c.key} is being checked by {reply.sending_by}")
+    checking = replace(reply, sending_since=at, sending_by=worker)
+    return replace(c, replies=_swap(c, checking))
+
+
 def record_sent(c: Conversation, reply_id: str, at: datetime, remote_id: str) -> Conversation:
     reply = _find(c, reply_id, ReplyStatus.SENDING, ReplyStatus.UNCERTAIN)
     sent = replace(

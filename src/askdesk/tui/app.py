@@ -260,6 +260,20 @@ class AskdeskApp(App[None]):
     def warm_up_composer(self) -> None:
         self.reply_settings.warm_up()
 
+    @work(thread=True, group="desk", exit_on_error=False)
+    def retry_reply(self, key: str, reply_id: str) -> None:
+        """``y``: what may have reached the platform is looked up before it is queued again."""
+        assert self.outbox is not None
+        try:
+            result = self.outbox.retry(key, reply_id)
+        except AskdeskError as error:
+            self.post_message(ActionRefused(str(error), key))
+            return
+        if result.conversation is not None:
+            self.post_message(
+                ConversationChanged(result.conversation, f"reply {reply_id[:8]}: {result.detail}")
+            )
+
     @work(thread=True, exclusive=True, group="outbox", exit_on_error=False)
     def send_replies(self) -> None:
         assert self.outbox is not None

@@ -102,7 +102,7 @@ class DetailScreen(ConversationScreen):
         key, reply_id = self.key, reply.id
         match act:
             case "retry":
-                self.desk_app.run_desk(lambda d: outbox.retry(key, reply_id), "reply queued again")
+                self.desk_app.retry_reply(key, reply_id)
             case "cancel":
                 self.desk_app.run_desk(lambda d: outbox.cancel(key, reply_id), "reply cancelled")
             case "confirm":
