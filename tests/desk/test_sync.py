@@ -6,12 +6,12 @@ import threading
 from datetime import datetime, timedelta
 
 from askdesk.channels import Fetched
-from askdesk.channels.demo import DemoChannel
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
 from askdesk.desk.sync import STILL_FETCHING, Poller
 from askdesk.errors import ChannelError, RateLimited
 from tests.conftest import NOW, MessageFactory
+from tests.desk.stalled import StalledDemo
 
 
 class Scripted:
@@ -77,33 +77,6 @@ def test_rate_limit_waits_until_reset(desk: Desk, clock: FixedClock) -> None:
     clock.advance(minutes=14)
     assert poller.poll_due() == []
     assert poller.health["x"].next_poll == reset
-
-
-class StalledDemo(DemoChannel):
-    """The real demo feed behind a stalled link: each fetch waits until ``go`` is set.
-
-    It counts how many of its fetches run at once, which the poller must keep at one.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(name="demo", poll_seconds=2)
-        self.go = threading.Event()
-        self.entered = threading.Event()
-        self._lock = threading.Lock()
-        self.running = 0
-        self.most_at_once = 0
-
-    def fetch(self, cursor: str | None, now: datetime) -> Fetched:
-        with self._lock:
-            self.running += 1
-            self.most_at_once = max(self.most_at_once, self.running)
-        self.entered.set()
-        try:
-            assert self.go.wait(timeout=10), "the test never let the fetch go on"
-            return super().fetch(cursor, now)
-        finally:
-            with self._lock:
-                self.running -= 1
 
 
 def test_a_slow_fetch_is_never_started_twice_at_once(desk: Desk, clock: FixedClock) -> None:

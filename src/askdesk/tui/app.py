@@ -167,7 +167,9 @@ class AskdeskApp(App[None]):
         if version != self._seen_version:
             self.post_message(DeskChanged(self.desk.live(), version))
 
-    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    # Not exclusive: cancelling cannot stop a thread, it would only hide a running
+    # fetch from the app. The Poller passes over a channel whose fetch still runs.
+    @work(thread=True, group="poll", exit_on_error=False)
     def poll_channels(self) -> None:
         assert self.poller is not None
         results = self.poller.poll_due()
