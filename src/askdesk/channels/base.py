@@ -103,9 +103,12 @@ class SentLookup(Protocol):
 
 @runtime_checkable
 class ReportsRateLimit(Protocol):
-    """A channel that knows its quota: ``(remaining, reset_at)`` of its last fetch."""
+    """A channel that knows its quota, shown on its health line."""
 
-    rate_limit: tuple[int | None, datetime | None]
+    @property
+    def rate_limit(self) -> tuple[int | None, datetime | None]:
+        """``(remaining, reset_at)`` of the tightest endpoint of its last fetch."""
+        ...
 
 
 @dataclass(frozen=True)
