@@ -17,6 +17,9 @@ import pytest
 
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
+from askdesk.desk.compose import ReplySettings
+from askdesk.desk.outbox import Outbox
+from askdesk.desk.templates import starter_templates
 from askdesk.model import Kind, Message, Outcome, QuestionType
 from askdesk.store import TinyDBStore
 from askdesk.tui.app import AskdeskApp
@@ -163,3 +166,68 @@ def test_help(snap_compare, app: AskdeskApp) -> None:
     not fit this row (Release, Reopen...), "q quits askdesk" and the guide.
     """
     assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
+
+
+# -- 80x24, the terminal many staff have ------------------------------------------------
+
+SMALL = (80, 24)
+
+
+@pytest.fixture
+def answering_app(tmp_path: Path) -> AskdeskApp:
+    """The same desk with an outbox and the starter templates, so replies can be written."""
+    path = tmp_path / "desk.json"
+    seed(path)
+    desk = Desk(TinyDBStore(path), "ana", FixedClock(NOW))
+    templates, variables = starter_templates()
+    return AskdeskApp(
+        desk,
+        clock=desk.clock,
+        poller=None,
+        outbox=Outbox(desk, {}),
+        reply_settings=ReplySettings(
+            templates=templates, variables=variables, library="Anytown Public Library"
+        ),
+        library="Anytown Public Library",
+        refresh_seconds=3600,
+    )
+
+
+def test_new_pane_80x24(snap_compare, answering_app: AskdeskApp) -> None:
+    """The New pane at 80x24: no HOLDER column (nobody holds a new question), so
+    the words of each question get 40 columns; LATE and ⚑ in a narrow marks
+    column; the footer ends with q Quit and ? Help whatever it has to cut.
+    """
+    assert snap_compare(answering_app, terminal_size=SMALL)
+
+
+def test_composer_80x24(snap_compare, answering_app: AskdeskApp) -> None:
+    """The composer at 80x24 over the Claimed pane, from the Hours template: the
+    patron's question, the filled-in template (cursor before "- ana, Anytown
+    Public Library"), and under the text area the counter, the route and
+    "from Hours"; the footer offers send, send & resolve, template and esc.
+    """
+    assert snap_compare(answering_app, press=["2", "t", "1"], terminal_size=SMALL)
+
+
+def test_resolve_dialog_80x24(snap_compare, answering_app: AskdeskApp) -> None:
+    """The resolve dialog at 80x24: the three columns side by side, each READ
+    level one line cut with an ellipsis, the hint under them.
+    """
+    assert snap_compare(answering_app, press=["2", "d"], terminal_size=SMALL)
+
+
+def test_statistics_80x24(snap_compare, answering_app: AskdeskApp) -> None:
+    """Statistics at 80x24 for the last 30 days: the figures, then the
+    breakdowns two a row with whole labels (Channel, Question type, READ,
+    Outcome, Staff), then the first chart at full width; the rest scrolls.
+    """
+    assert snap_compare(answering_app, press=["s"], terminal_size=SMALL)
+
+
+def test_handover_80x24(snap_compare, answering_app: AskdeskApp) -> None:
+    """Handover at 80x24: the title with its two keys, ana's one conversation on
+    one line (its words cut with an ellipsis), the footer with esc Back, q Quit
+    and ? Help.
+    """
+    assert snap_compare(answering_app, press=["h"], terminal_size=SMALL)

@@ -146,7 +146,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
         )
         if self.templates:
             line.append(
-                one_line(" · from " + ", ".join(t.name for t in self.templates)), style="dim"
+                " · from " + one_line(", ".join(t.name for t in self.templates)), style="dim"
             )
         if counted.over:
             line.append(" · TOO LONG: shorten before sending", style="bold red")

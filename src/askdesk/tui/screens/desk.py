@@ -12,18 +12,12 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Input, Static, Tab, Tabs
 
-from askdesk.desk.text import fit, inert
+from askdesk.desk.text import inert
 from askdesk.desk.views import Row, RowCache
 from askdesk.model import Conversation, Status
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.screens.detail import DetailScreen
-from askdesk.tui.widgets.conversation_list import (
-    AUTHOR_W,
-    CHANNEL_W,
-    HOLDER_W,
-    MARKS_W,
-    ConversationList,
-)
+from askdesk.tui.widgets.conversation_list import Columns, ConversationList
 from askdesk.tui.widgets.fixed import show
 from askdesk.tui.widgets.footer import KeysFooter
 
@@ -39,21 +33,12 @@ EMPTY = {
 }
 
 
-def column_header(width: int, position: str = "") -> str:
+def column_header(columns: Columns, width: int, position: str = "") -> str:
     """The list's column titles, with ``position`` (e.g. "1-30 of 200") at the right."""
-    titles = " ".join(
-        (
-            fit("", MARKS_W),
-            fit("CHANNEL", CHANNEL_W),
-            fit("AUTHOR", AUTHOR_W),
-            fit("AGE", 5),
-            fit("HOLDER", HOLDER_W),
-            "TEXT",
-        )
-    )
     if not position:
-        return fit(titles, width)
-    return fit(titles, max(0, width - cell_len(position) - 1)) + " " + position
+        return columns.line("", "CHANNEL", "AUTHOR", "AGE", "HOLDER", "TEXT", width)
+    room = max(0, width - cell_len(position) - 1)
+    return columns.line("", "CHANNEL", "AUTHOR", "AGE", "HOLDER", "TEXT", room) + " " + position
 
 
 class PaneTab(Tab):
@@ -166,7 +151,7 @@ class DeskScreen(ConversationScreen):
             position = f"{first + 1}-{min(rows, first + view)} of {rows}"
         if self.hidden and rows:
             position = " · ".join(filter(None, (position, f"{self.hidden} hidden by the filter")))
-        header = Text(column_header(self.size.width, position))
+        header = Text(column_header(self.conversation_list.columns, self.size.width, position))
         show(self.query_one("#column-header", Static), header)
 
     # -- what is shown -----------------------------------------------------------
@@ -257,6 +242,10 @@ class DeskScreen(ConversationScreen):
         )
         self._show_preview()
         self.refresh_bindings_if_changed()
+
+    @on(ConversationList.ColumnsChanged)
+    def _columns_changed(self) -> None:
+        self._show_position()
 
     @on(ConversationList.Chosen)
     def _chosen(self, event: ConversationList.Chosen) -> None:

@@ -107,7 +107,7 @@ class HandoverScreen(Screen[None]):
                 ("Handover", "bold"),
                 f" · you hold {count}"
                 + (
-                    " · space cycles keep / release / hand to… · ctrl+s applies all"
+                    " · space: keep / release / hand to… · ctrl+s: apply all"
                     if count
                     else " · nothing to hand over: ctrl+s shows your shift summary"
                 ),

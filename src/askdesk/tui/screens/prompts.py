@@ -129,7 +129,7 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
                     yield Label("Outcome")
                     yield OptionList(*(Option(o.value, id=o.value) for o in Outcome), id="outcome")
             yield Label(
-                "enter: next / resolve · 1-6: READ level · tab: outcome · esc: cancel",
+                "enter: next / resolve · 1-6: READ · tab: outcome · esc: cancel",
                 classes="dialog-hint",
             )
 

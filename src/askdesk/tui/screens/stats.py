@@ -36,6 +36,8 @@ RANGES: tuple[tuple[str, int | None], ...] = (
     ("last 365 days", 365),
     ("all time", None),
 )
+NARROW_BELOW = 110
+
 BREAKDOWNS = (("channel", "Channel"), ("type", "Question type"), ("read", "READ"))
 BREAKDOWNS_2 = (("outcome", "Outcome"), ("staff", "Staff"))
 
@@ -64,6 +66,9 @@ def _count_ticks(counts: list[int], most: int = 5) -> list[float]:
 
 class StatsScreen(Screen[None]):
     """Reference statistics for a range: figures, breakdowns and three charts."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    """Below 110 columns the figures and charts stack (``askdesk.tcss``)."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="back"),

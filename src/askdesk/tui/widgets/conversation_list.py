@@ -9,6 +9,10 @@ the row that left down; their strips come from the cache).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -23,23 +27,84 @@ from textual.strip import Strip
 from askdesk.desk.text import fit
 from askdesk.desk.views import Row
 
-MARKS_W = 10
 CHANNEL_W = 16
 AUTHOR_W = 20
-AGE_W = 5
 HOLDER_W = 10
+NARROW = 100
+"""Below this many columns, CHANNEL and AUTHOR give the words more room."""
+NARROW_CHANNEL_W = 12
+NARROW_AUTHOR_W = 14
 
 
 REPLY_MARKS = {"failed": "✉!", "pending": "✉…", "": "  "}
 
 
-def marks(row: Row) -> str:
-    """Marks that do not rely on colour: ⚑ flagged, LATE overdue, ✉! a reply needs you."""
-    return (
-        ("⚑ " if row.flag else "  ")
-        + ("LATE " if row.overdue else "     ")
-        + REPLY_MARKS[row.reply_state]
-    )
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """How wide each column is: as wide as what the rows hold, up to a limit.
+
+    A column nobody in the pane needs (no one holds a New question, none is
+    LATE) takes no room at all, and the words of the question get it.
+    """
+
+    flag: int
+    late: int
+    reply: int
+    channel: int
+    author: int
+    age: int
+    holder: int
+
+    @classmethod
+    def fitting(cls, rows: Sequence[Row], width: int) -> Columns:
+        narrow = width < NARROW
+        return cls(
+            flag=1 if any(r.flag for r in rows) else 0,
+            late=4 if any(r.overdue for r in rows) else 0,
+            reply=2 if any(r.reply_state for r in rows) else 0,
+            channel=_widest(rows, "channel", NARROW_CHANNEL_W if narrow else CHANNEL_W, "CHANNEL"),
+            author=_widest(rows, "author", NARROW_AUTHOR_W if narrow else AUTHOR_W, "AUTHOR"),
+            age=3,
+            holder=_widest(rows, "holder", HOLDER_W, "HOLDER")
+            if any(r.holder for r in rows)
+            else 0,
+        )
+
+    @property
+    def marks(self) -> int:
+        present = [size for size in (self.flag, self.late, self.reply) if size]
+        return sum(present) + len(present) - 1 if present else 0
+
+    def line(
+        self, marks: str, channel: str, author: str, age: str, holder: str, text: str, width: int
+    ) -> str:
+        """One line of the list (or its header), ``text`` taking what the others leave."""
+        cells = [
+            (marks, self.marks),
+            (channel, self.channel),
+            (author, self.author),
+            (age, self.age),
+            (holder, self.holder),
+        ]
+        shown = [fit(value, size) for value, size in cells if size]
+        used = sum(size + 1 for _, size in cells if size)
+        return fit(" ".join([*shown, fit(text, max(0, width - used))]), width)
+
+    def marks_of(self, row: Row) -> str:
+        """Marks that do not rely on colour: ⚑ flagged, LATE overdue, ✉! a reply needs you."""
+        marks = []
+        if self.flag:
+            marks.append("⚑" if row.flag else " ")
+        if self.late:
+            marks.append("LATE" if row.overdue else "    ")
+        if self.reply:
+            marks.append(REPLY_MARKS[row.reply_state])
+        return " ".join(marks)
+
+
+def _widest(rows: Sequence[Row], field: str, limit: int, title: str) -> int:
+    widest = max((cell_len(getattr(r, field)) for r in rows), default=0)
+    return min(limit, max(widest, len(title)))
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -79,6 +144,9 @@ class ConversationList(ScrollView, can_focus=True):
             super().__init__()
             self.key = key
 
+    class ColumnsChanged(Message):
+        """The columns' widths changed with the rows or the width: redraw the header."""
+
     class Chosen(Message):
         """Enter on a row: open it."""
 
@@ -90,7 +158,8 @@ class ConversationList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.rows: list[Row] = []
         self.empty_text = empty_text
-        self._strips: LRUCache[tuple[Row, int, bool, bool], Strip] = LRUCache(2048)
+        self.columns = Columns.fitting([], 0)
+        self._strips: LRUCache[tuple[Row, int, bool, bool, Columns], Strip] = LRUCache(2048)
 
     # -- the rows --------------------------------------------------------------
 
@@ -106,7 +175,8 @@ class ConversationList(ScrollView, can_focus=True):
         index = next((i for i, r in enumerate(rows) if r.key == keep), None) if keep else None
         if index is None:
             index = min(self.cursor, max(0, len(rows) - 1))
-        self._refresh_changed_lines(shown, rows)
+        if not self._fit_columns(self.size.width):  # every line moves; the header follows
+            self._refresh_changed_lines(shown, rows)
         self.cursor = index
 
     def _refresh_changed_lines(self, shown: list[Row], rows: list[Row]) -> None:
@@ -172,7 +242,7 @@ class ConversationList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self.rows[index]
         selected = index == self.cursor
-        key = (row, width, selected, self.has_focus)
+        key = (row, width, selected, self.has_focus, self.columns)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._draw(row, width, selected)
@@ -190,19 +260,17 @@ class ConversationList(ScrollView, can_focus=True):
             if not self.has_focus:
                 base += Style(dim=True)
         count = f" ({row.messages})" if row.messages > 1 else ""
-        fixed = MARKS_W + CHANNEL_W + AUTHOR_W + AGE_W + HOLDER_W + 5
-        rest = max(0, width - fixed)
-        line = " ".join(
-            (
-                fit(marks(row), MARKS_W),
-                fit(row.channel, CHANNEL_W),
-                fit(row.author, AUTHOR_W),
-                fit(row.age, AGE_W),
-                fit(row.holder, HOLDER_W),
-                fit(row.preview + count, rest),
-            )
+        c = self.columns
+        line = c.line(
+            c.marks_of(row),
+            row.channel,
+            row.author,
+            row.age,
+            row.holder,
+            row.preview + count,
+            width,
         )
-        return Strip([Segment(fit(line, width), base)], width)
+        return Strip([Segment(line, base)], width)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -216,6 +284,17 @@ class ConversationList(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.rows))
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> bool:
+        """Size the columns for the rows and ``width``; repaint every line if they moved."""
+        columns = Columns.fitting(self.rows, width)
+        if columns == self.columns:
+            return False
+        self.columns = columns
+        self.refresh()
+        self.post_message(self.ColumnsChanged())
+        return True
 
     # -- moving ----------------------------------------------------------------
 

@@ -16,8 +16,11 @@ from textual.widgets import Static
 
 from askdesk.tui.widgets.fixed import show
 
-HELP_ACTION = "help"
-"""The app's ``?``: kept on screen however narrow the terminal is."""
+KEPT_ACTIONS = ("quit", "help")
+"""The app's ``q`` and ``?``: kept on screen however narrow the terminal is."""
+
+KEPT_KEYS = ("escape",)
+"""``esc`` (back, discard, cancel), kept on screen too: the way out of anything."""
 
 
 class KeysFooter(Static):
@@ -55,29 +58,30 @@ class KeysFooter(Static):
         if not self.is_attached:
             return
         keys: list[Text] = []
-        help_key = Text()
+        kept: list[Text] = []
         shown: set[str] = set()
-        for _, binding, enabled, _ in self.screen.active_bindings.values():
+        for key, (_, binding, enabled, _) in self.screen.active_bindings.items():
             if not binding.show or not enabled or binding.action in shown:
                 # One entry per action, as Textual's footer has it; a key that does
                 # not apply here right now (check_action None) is for help to list.
                 continue
             shown.add(binding.action)
-            key = self.app.get_key_display(binding)
             entry = Text()
-            entry.append(f" {key} ", style="bold reverse")
+            entry.append(f" {self.app.get_key_display(binding)} ", style="bold reverse")
             entry.append(f" {binding.description} ")
-            if binding.action == HELP_ACTION:
-                help_key = entry
+            if binding.action in KEPT_ACTIONS or key in KEPT_KEYS:
+                kept.append(entry)
             else:
                 keys.append(entry)
-        # A narrow terminal cuts the line, but never the key that explains the rest.
+        # A narrow terminal cuts the line, but never the ways out or the key
+        # that explains the rest.
         line = Text(no_wrap=True)
-        room = self.size.width - help_key.cell_len
+        room = self.size.width - sum(entry.cell_len for entry in kept)
         for entry in keys:
-            if line.cell_len + entry.cell_len > room:
+            if line.cell_len + entry.cell_len > room - 1:
                 line.append("…")
                 break
             line.append_text(entry)
-        line.append_text(help_key)
+        for entry in kept:
+            line.append_text(entry)
         show(self, line)
