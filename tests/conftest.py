@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import os
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pg_server
+import psycopg
 import pytest
 
 from askdesk.clock import FixedClock
@@ -26,6 +30,43 @@ def isolated_dirs(
     for var in ("ASKDESK_CONFIG", "ASKDESK_STORE", "ASKDESK_AS"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg_server.Server]:
+    """One real PostgreSQL 15 for the session, with a migrated template database.
+
+    Without PostgreSQL the tests that need it skip, saying why; under CI they fail.
+    """
+    try:
+        server = pg_server.start()
+    except pg_server.Unavailable as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI: {error}")
+        pytest.skip(f"no PostgreSQL here: {error}")
+    try:
+        from askdesk.store.pg_schema import migrate_database
+
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("CREATE DATABASE askdesk_template")
+        migrate_database(server.url("askdesk_template"), "template")
+        yield server
+    finally:
+        server.stop()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_url(postgres: pg_server.Server) -> Iterator[str]:
+    """A fresh database holding askdesk's current schema, as a ``postgresql://`` URL."""
+    name = f"askdesk_test_{next(_databases)}"
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE askdesk_template")
+    yield postgres.url(name)
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from askdesk.config import APP, Config, load_config
 from askdesk.errors import AskdeskError, NotFound, StoreError
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model.message import READ_LEVELS
+from askdesk.store.location import is_url
 
 if TYPE_CHECKING:
     from askdesk.channels import Channel
@@ -46,7 +47,10 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="config file (env ASKDESK_CONFIG)",
     )
     parser.add_argument(
-        "--store", type=Path, default=default, metavar="PATH", help="store file (env ASKDESK_STORE)"
+        "--store",
+        default=default,
+        metavar="PATH_OR_URL",
+        help="store file or postgresql:// URL (env ASKDESK_STORE)",
     )
     parser.add_argument(
         "--as",
@@ -111,9 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("channels", "each channel's health: last poll, next poll, rate limit, last error")
     p.add_argument("--format", choices=["table", "json"], default="table")
     _statistics_commands(command)
-    from askdesk.cli_replies import add_commands
+    from askdesk import cli_replies, cli_store
 
-    add_commands(command)
+    cli_replies.add_commands(command)
+    cli_store.add_commands(command)
     return parser
 
 
@@ -189,15 +194,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _open_desk(config: Config) -> Any:
     from askdesk.desk import Desk
-    from askdesk.store import TinyDBStore
+    from askdesk.store import open_store
 
-    return Desk(TinyDBStore(config.store), config.staff, SystemClock(), config.hot_days)
+    return Desk(open_store(config.store), config.staff, SystemClock(), config.hot_days)
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     if args.command is None:
         return _run_app(config)
-    if args.command != "fetch" and not config.store.exists():
+    if args.command == "migrate":  # before the desk opens: it refuses an old schema
+        from askdesk import cli_store
+
+        return cli_store.run_migrate(config)
+    if not is_url(config.store) and args.command != "fetch" and not Path(config.store).exists():
         # Only the desk and fetch make a store: anything else on a mistyped path
         # would report an empty desk as if it were the real one.
         raise StoreError(
@@ -241,7 +250,7 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
         case "show":
             conversation = desk.get(key)
             if conversation is None:
-                raise NotFound(f"no conversation or message {key} in {config.store}")
+                raise NotFound(f"no conversation or message {key} in {desk.store.location}")
             if args.format == "json":
                 out.print_json(out.record(conversation))
             else:

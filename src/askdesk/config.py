@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from askdesk.errors import ConfigError
+from askdesk.store.location import is_url
 
 APP = "askdesk"
 
@@ -134,7 +135,8 @@ class Config:
     source: Path | None = None
     staff: str = ""
     library: str = "the library"
-    store: Path = field(default_factory=lambda: default_store_path())
+    store: Path | str = field(default_factory=lambda: default_store_path())
+    """A TinyDB file, or a ``postgresql://`` URL (``store_location``)."""
     target_minutes: float = 60.0
     hot_days: float = 7.0
     refresh_seconds: float = 0.5
@@ -173,6 +175,11 @@ class Config:
 
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP)) / "config.toml"
+
+
+def store_location(where: str | Path) -> Path | str:
+    """A ``postgresql://`` URL as it is (a ``Path`` would fold its ``//``), else a file path."""
+    return where if is_url(where) else Path(where).expanduser()
 
 
 def default_store_path() -> Path:
@@ -216,7 +223,7 @@ def os_user() -> str:
 def load_config(
     path: Path | None = None,
     *,
-    store: Path | None = None,
+    store: Path | str | None = None,
     staff: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Config:
@@ -234,9 +241,9 @@ def load_config(
     where = str(source) if source else "defaults"
     config = _parse(data, where, source)
     overrides: dict[str, Any] = {}
-    store = store or (Path(env["ASKDESK_STORE"]) if env.get("ASKDESK_STORE") else None)
+    store = store or env.get("ASKDESK_STORE") or None
     if store is not None:
-        overrides["store"] = store.expanduser()
+        overrides["store"] = store_location(store)
     name = staff or env.get("ASKDESK_AS") or config.staff or os_user()
     overrides["staff"] = _staff_name(name, "--as / ASKDESK_AS")
     return _replace(config, **overrides)
@@ -287,8 +294,14 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
         _expect(where, "library", data["library"], (str,), "the library's name (a string)")
         values["library"] = data["library"]
     if "store" in data:
-        _expect(where, "store", data["store"], (str,), "the path of the store file (a string)")
-        values["store"] = Path(data["store"]).expanduser()
+        _expect(
+            where,
+            "store",
+            data["store"],
+            (str,),
+            "the path of the store file or a postgresql:// URL (a string)",
+        )
+        values["store"] = store_location(data["store"])
     desk = data.get("desk", {})
     _expect(where, "desk", desk, (dict,), "a table")
     for key, value in desk.items():

@@ -1,4 +1,8 @@
-"""Fixtures for the store tests: a TinyDB store in tmp_path."""
+"""Fixtures for the store tests: every contract test runs on each backend.
+
+``open_store()`` opens another store on the same data, as another askdesk
+process (or another machine) would; ``store`` is the first one opened.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from storekit import OpenStore
 
-from askdesk.store import TinyDBStore
+from askdesk.store import Store, TinyDBStore, open_store
+
+BACKENDS = ["tinydb", "postgres"]
 
 
 @pytest.fixture
@@ -15,8 +22,37 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "desk.json"
 
 
+@pytest.fixture(params=BACKENDS)
+def location(request: pytest.FixtureRequest, path: Path) -> str:
+    """Where the store under test lives: a TinyDB file, or a fresh PostgreSQL database."""
+    if request.param == "postgres":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return str(path)
+
+
 @pytest.fixture
-def store(path: Path) -> Iterator[TinyDBStore]:
+def open_store_here(location: str) -> Iterator[OpenStore]:
+    opened: list[Store] = []
+
+    def opener() -> Store:
+        store = open_store(location)
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store_here: OpenStore) -> Store:
+    return open_store_here()
+
+
+@pytest.fixture
+def tinydb(path: Path) -> Iterator[TinyDBStore]:
+    """A TinyDB store, for the tests about its files."""
     s = TinyDBStore(path)
     yield s
     s.close()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from askdesk.model import Kind, Message
+from askdesk.store import Store
 
 T0 = datetime(2024, 5, 6, 14, 0, tzinfo=UTC)
+
+OpenStore = Callable[[], Store]
+"""Opens another store on the same data, as another askdesk process would."""
 
 
 def make_message(

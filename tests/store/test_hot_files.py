@@ -56,7 +56,8 @@ def writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 @pytest.fixture
-def desk(store: TinyDBStore) -> TinyDBStore:
+def desk(tinydb: TinyDBStore) -> TinyDBStore:
+    store = tinydb
     store.ingest([make_message(f"q{i}", i) for i in range(4)], AT)
     store.update("demo:q0", claim_by("ana"))
     store.update("demo:q0", resolve_by("ana"))

@@ -72,6 +72,10 @@ class Desk:
     def version(self) -> object:
         return self.store.version()
 
+    def store_problem(self) -> str | None:
+        """Why the store cannot be reached right now, or ``None``."""
+        return self.store.problem()
+
     # -- what staff do -------------------------------------------------------
 
     def apply(self, key: str, step: Step) -> Conversation:

@@ -1,6 +1,17 @@
-"""Persistence behind one protocol; the TinyDB store is the embedded default."""
+"""Persistence behind one protocol: TinyDB (embedded default) or PostgreSQL (a team's server)."""
 
 from askdesk.store.base import Change, IngestResult, Rewrite, Store
+from askdesk.store.location import is_url, shown
+from askdesk.store.opening import open_store
 from askdesk.store.tinydb_store import TinyDBStore
 
-__all__ = ["Change", "IngestResult", "Rewrite", "Store", "TinyDBStore"]
+__all__ = [
+    "Change",
+    "IngestResult",
+    "Rewrite",
+    "Store",
+    "TinyDBStore",
+    "is_url",
+    "open_store",
+    "shown",
+]

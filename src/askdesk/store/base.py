@@ -1,4 +1,4 @@
-"""The one protocol every store backend honours (TinyDB now, PostgreSQL later)."""
+"""The one protocol every store backend honours: TinyDB and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -79,6 +79,10 @@ class Store(Protocol):
 
     def version(self) -> Hashable:
         """A token that changes whenever any process writes; cheap to call often."""
+        ...
+
+    def problem(self) -> str | None:
+        """Why the store cannot be reached right now (the desk shows what it had), or ``None``."""
         ...
 
     def archive_resolved(self, before: datetime) -> int:

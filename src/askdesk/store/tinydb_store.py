@@ -110,6 +110,10 @@ class TinyDBStore:
     def version(self) -> Version | None:
         return self._storage.identity
 
+    def problem(self) -> str | None:
+        """A file on this machine is never unreachable for a while: its errors are raised."""
+        return None
+
     def live(self) -> list[Conversation]:
         with self._mutex:
             identity = self._storage.identity

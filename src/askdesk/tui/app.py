@@ -104,6 +104,8 @@ class AskdeskApp(App[None]):
         """Sends replies; ``None`` when the desk is only looked at (tests, read-only)."""
         self.reply_settings = reply_settings or ReplySettings(library=library)
         self.conversations: dict[str, Conversation] = {}
+        self.store_problem: str | None = None
+        """Shown in the status bar while the store (a database server) cannot be reached."""
         self._seen_version: object = None
         self._collector = IdleCollector()
         self._previews: dict[str, Conversation] = {}
@@ -165,7 +167,7 @@ class AskdeskApp(App[None]):
     def check_store(self) -> None:
         version = self.desk.version()
         if version != self._seen_version:
-            self.post_message(DeskChanged(self.desk.live(), version))
+            self.post_message(DeskChanged(self.desk.live(), version, self.desk.store_problem()))
 
     # Not exclusive: cancelling cannot stop a thread, it would only hide a running
     # fetch from the app. The Poller passes over a channel whose fetch still runs.
@@ -393,6 +395,9 @@ class AskdeskApp(App[None]):
             self.conversations[key] is c for key, c in conversations.items()
         )
         self.conversations = conversations
+        if message.store_problem != self.store_problem:
+            self.store_problem = message.store_problem
+            unchanged = False
         if not unchanged:
             self._redraw()
 

@@ -19,6 +19,8 @@ class DeskChanged(Message):
 
     conversations: list[Conversation]
     version: object
+    store_problem: str | None = None
+    """Why the store cannot be reached right now (the conversations are what the desk had)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DeskChanged)

@@ -200,11 +200,12 @@ class DeskScreen(ConversationScreen):
 
     def _show_status(self) -> None:
         app = self.desk_app
-        text = Text.assemble(
-            ("askdesk", "bold"),
-            inert(f" · {app.library} · you are ", keep_newlines=False),
-            (inert(app.desk.staff, keep_newlines=False), "bold"),
-        )
+        text = Text.assemble(("askdesk", "bold"))
+        if app.store_problem:  # first: the one thing staff must see on a narrow terminal
+            problem = inert(app.store_problem, keep_newlines=False)
+            text.append(f" · {problem}, showing what the desk had", "bold red")
+        text.append(inert(f" · {app.library} · you are ", keep_newlines=False))
+        text.append(inert(app.desk.staff, keep_newlines=False), "bold")
         health = app.channel_summary()
         if health:
             text.append(inert(f" · {health}", keep_newlines=False))

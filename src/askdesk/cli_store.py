@@ -1,0 +1,33 @@
+"""``askdesk migrate`` and ``askdesk store copy``: the store's schema, and moving a desk."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from askdesk.config import Config
+from askdesk.store import is_url, shown
+
+EXIT_OK = 0
+
+
+def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    command("migrate", "create or upgrade the PostgreSQL store's tables (running it again: no-op)")
+
+
+def run_migrate(config: Config) -> int:
+    from askdesk.store import pg_schema
+
+    location = shown(config.store)
+    if not is_url(config.store):
+        print(f"the store {location} is a TinyDB file: it needs no migration")
+        return EXIT_OK
+    applied = pg_schema.migrate_database(str(config.store), location)
+    if applied:
+        print(
+            f"applied {', '.join(applied)}: the store {location} has schema version "
+            f"{pg_schema.latest()}"
+        )
+    else:
+        print(f"the store {location} is up to date (schema version {pg_schema.latest()})")
+    return EXIT_OK

@@ -1,0 +1,605 @@
+"""The PostgreSQL store: a team's desks on several machines share one database.
+
+Every change is one transaction that locks the conversation's row
+(``SELECT … FOR UPDATE``), applies the transition, writes the row with its
+event and announces it with ``NOTIFY``; so of two staff claiming at once, on
+any machines, one wins and the other is told who. Each desk keeps its live
+conversations in memory and, when a notice arrives, reads back only the rows
+that changed. A desk that loses its connection keeps what it has, says so
+(``problem``), reconnects with backoff and reloads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg import IsolationLevel
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from askdesk.errors import NotFound, StoreError
+from askdesk.model import Conversation, Message, Status, transitions
+from askdesk.store import pg_schema
+from askdesk.store.base import Change, IngestResult, Rewrite
+from askdesk.store.codec import from_dict, to_dict
+from askdesk.store.location import shown
+
+log = logging.getLogger(__name__)
+
+Connection = psycopg.Connection[Any]
+
+NOTICES = "askdesk"
+"""The NOTIFY channel; a payload is the changed rows' ids, ``-`` (channel
+records only) or empty (too many rows to name: reload everything)."""
+NOTICE_MAX_BYTES = 7000  # PostgreSQL's payload limit is 8000 bytes
+INGEST_LOCK = 0x61736B65
+"""Ingests take turns (one poller per channel does them): two batches holding
+the same new message must not both start a conversation for it."""
+CONNECT_TIMEOUT_S = 5
+UNREACHABLE_TIMEOUT_S = 0.5
+REWRITE_BATCH = 500
+"""Conversations rewritten per transaction: colleagues' claims wait for one batch at most."""
+BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
+"""Waits between reconnect attempts: seconds at most, so a desk is back soon after its server."""
+
+CONNECT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": CONNECT_TIMEOUT_S,
+    # Times come back in UTC, as the TinyDB store writes them.
+    "options": "-c TimeZone=UTC",
+    # A server that vanishes without closing the socket is noticed within seconds.
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "application_name": "askdesk",
+}
+
+_FIND = (
+    "SELECT id, doc FROM conversations WHERE id = coalesce("
+    "(SELECT conversation FROM message_keys WHERE key = %(key)s), "
+    "(SELECT id FROM conversations WHERE key = %(key)s))"
+)
+_WRITE = (
+    "UPDATE conversations SET key = %s, channel = %s, status = %s, holder = %s, "
+    "resolved_at = %s, doc = %s, archived = %s, seq = nextval('conversation_changes') "
+    "WHERE id = %s"
+)
+_INSERT = (
+    "INSERT INTO conversations (key, channel, status, holder, resolved_at, seq, doc) "
+    "VALUES (%s, %s, %s, %s, %s, nextval('conversation_changes'), %s) RETURNING id"
+)
+
+
+def reason(error: BaseException) -> str:
+    """The server's or libpq's words, on one line (they never hold the password)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = "; ".join(lines) or type(error).__name__
+    return text.removeprefix("connection failed: ")
+
+
+def _configure(conn: Connection) -> None:
+    set_json_loads(orjson.loads, conn)
+    set_json_dumps(orjson.dumps, conn)
+
+
+def _columns(c: Conversation) -> tuple[Any, ...]:
+    """The columns the database indexes, then the whole conversation as JSON."""
+    resolved_at = c.resolutions[-1].at if c.status is Status.RESOLVED and c.resolutions else None
+    return (c.key, c.channel, c.status.value, c.holder, resolved_at, Jsonb(to_dict(c)))
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, pool_size: int = 4) -> None:
+        self.url = url
+        self.location = shown(url)
+        self._mutex = threading.RLock()
+        self._live: dict[int, Conversation] | None = None
+        self._live_list: list[Conversation] = []
+        self._seen = 0
+        """The highest change (``seq``) this desk has read."""
+        self._notes = threading.Lock()
+        self._dirty: set[int] = set()
+        self._reload = False
+        self._notices = 0
+        self._problem: str | None = None
+        self._closed = threading.Event()
+        listener = self._connect()
+        try:
+            pg_schema.check(listener, self.location)
+            listener.execute(f"LISTEN {NOTICES}")
+        except psycopg.Error as error:
+            listener.close()
+            raise self._unreachable(error) from error
+        except StoreError:
+            listener.close()
+            raise
+        self._listener: Connection | None = listener
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs=CONNECT_OPTIONS,
+            configure=_configure,
+            timeout=CONNECT_TIMEOUT_S,
+            name="askdesk",
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except PoolTimeout as error:
+            listener.close()
+            self._pool.close()
+            raise StoreError(f"cannot reach the store {self.location}: {error}") from error
+        self._thread = threading.Thread(
+            target=self._listen, name="askdesk-store-notices", daemon=True
+        )
+        self._thread.start()
+
+    # -- connections ----------------------------------------------------------------
+
+    def _connect(self) -> Connection:
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, **CONNECT_OPTIONS)
+        except psycopg.Error as error:
+            raise self._unreachable(error) from error
+        _configure(conn)
+        return conn
+
+    def _unreachable(self, error: BaseException) -> StoreError:
+        return StoreError(f"cannot reach the store {self.location}: {reason(error)}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A pooled connection inside one transaction: committed on exit, rolled back on error."""
+        # While the server is known to be away, an action is refused at once
+        # rather than after the whole connect timeout.
+        timeout = CONNECT_TIMEOUT_S if self.problem() is None else UNREACHABLE_TIMEOUT_S
+        try:
+            with self._pool.connection(timeout=timeout) as conn:
+                yield conn
+        except PoolTimeout as error:
+            raise StoreError(
+                f"cannot reach the store {self.location}: no connection within {timeout:g} s"
+            ) from error
+        except psycopg.OperationalError as error:
+            raise self._unreachable(error) from error
+        except psycopg.Error as error:
+            raise StoreError(
+                f"the store {self.location} refused the change: {reason(error)}"
+            ) from error
+
+    def _listen(self) -> None:
+        """Collect change notices; on a lost connection, say so and reconnect with backoff."""
+        attempt = 0
+        while not self._closed.is_set():
+            conn = self._listener
+            if conn is None:
+                try:
+                    conn = self._connect()
+                    conn.execute(f"LISTEN {NOTICES}")
+                except (StoreError, psycopg.Error) as error:
+                    log.warning("store %s still unreachable: %s", self.location, reason(error))
+                    self._set_problem(self._unreachable_now())
+                    self._closed.wait(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
+                    attempt += 1
+                    continue
+                attempt = 0
+                self._listener = conn
+                self._pool.check()  # drop pooled connections that died with the server
+                with self._notes:
+                    self._reload = True  # what changed meanwhile was never announced
+                    self._problem = None
+                    self._notices += 1
+            try:
+                for notice in conn.notifies(timeout=0.5):
+                    self._note(notice.payload)
+            except psycopg.Error as error:
+                if self._closed.is_set():
+                    return
+                log.warning("store notices stopped: %s", reason(error))
+                self._listener = None
+                conn.close()
+                self._set_problem(self._unreachable_now())
+
+    def _note(self, payload: str) -> None:
+        with self._notes:
+            self._notices += 1
+            if payload == "-":
+                return
+            if not payload:
+                self._reload = True
+                return
+            self._dirty.update(int(i) for i in payload.split(","))
+
+    def _unreachable_now(self) -> str:
+        return f"no connection to the store {self.location}; reconnecting"
+
+    def _clear_problem(self) -> None:
+        with self._notes:
+            if self._problem is not None:
+                self._problem = None
+                self._notices += 1
+
+    def _set_problem(self, problem: str) -> None:
+        with self._notes:
+            if self._problem != problem:
+                self._problem = problem
+                self._notices += 1
+
+    def _notify(self, conn: Connection, ids: Sequence[int] | None) -> None:
+        """Announce changed rows to every desk; sent when the transaction commits."""
+        if ids is None:
+            payload = "-"
+        else:
+            payload = ",".join(map(str, ids))
+            if len(payload) > NOTICE_MAX_BYTES:
+                payload = ""
+        conn.execute("SELECT pg_notify(%s, %s)", (NOTICES, payload))
+
+    # -- reading ----------------------------------------------------------------------
+
+    def version(self) -> Hashable:
+        with self._notes:
+            return (self._notices, self._problem)
+
+    def problem(self) -> str | None:
+        with self._notes:
+            return self._problem
+
+    def live(self) -> list[Conversation]:
+        with self._mutex:
+            try:
+                self._catch_up()
+            except StoreError as error:
+                if self._live is None:
+                    raise
+                # Keep showing what we had; the header says why it may be stale.
+                log.warning("%s", error)
+                self._set_problem(self._unreachable_now())
+            else:
+                if self._listener is not None:  # the notices never stopped: all is well again
+                    self._clear_problem()
+            return list(self._live_list)
+
+    def _catch_up(self) -> None:
+        with self._notes:
+            dirty, self._dirty = self._dirty, set()
+            reload, self._reload = self._reload, False
+        try:
+            if self._live is None or reload:
+                self._load_all()
+            else:
+                self._load_changes(dirty)
+        except BaseException:
+            with self._notes:
+                self._dirty |= dirty
+                self._reload |= reload
+            raise
+
+    def _load_all(self) -> None:
+        with self._transaction() as conn:
+            conn.isolation_level = IsolationLevel.REPEATABLE_READ
+            seen = conn.execute("SELECT coalesce(max(seq), 0) FROM conversations").fetchone()
+            rows = conn.execute(
+                "SELECT id, doc FROM conversations WHERE NOT archived ORDER BY id"
+            ).fetchall()
+        self._live = {row[0]: from_dict(row[1]) for row in rows}
+        self._seen = int(seen[0]) if seen else 0
+        self._live_list = list(self._live.values())
+
+    def _load_changes(self, dirty: set[int]) -> None:
+        """Read the rows written since the last look, and those a notice named.
+
+        Changes are numbered when written but become visible when committed,
+        which may be in another order: a notice names the rows it committed,
+        so one that a higher number overtook is still read.
+        """
+        assert self._live is not None
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT id, seq, archived, doc FROM conversations WHERE seq > %s "
+                "UNION ALL SELECT id, seq, archived, doc FROM conversations "
+                "WHERE id = ANY(%s) AND seq <= %s",
+                (self._seen, list(dirty), self._seen),
+            ).fetchall()
+        if not rows:
+            return
+        for row_id, seq, archived, doc in rows:
+            self._seen = max(self._seen, seq)
+            if archived:
+                self._live.pop(row_id, None)
+            else:
+                self._live[row_id] = from_dict(doc)
+        self._live = dict(sorted(self._live.items()))
+        self._live_list = list(self._live.values())
+
+    def _patch(self, row_id: int, conversation: Conversation) -> None:
+        """Our own write, in our copy at once (the notice re-reads it a moment later)."""
+        with self._mutex:
+            if self._live is not None:
+                self._live[row_id] = conversation
+                self._live = dict(sorted(self._live.items()))
+                self._live_list = list(self._live.values())
+
+    def get(self, key: str) -> Conversation | None:
+        with self._transaction() as conn:
+            row = conn.execute(_FIND, {"key": key}).fetchone()
+        return from_dict(row[1]) if row else None
+
+    def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
+        """Every conversation, streamed from a server-side cursor (never all in memory)."""
+        params: tuple[Any, ...]
+        where, params = "", ()
+        if resolved_since is not None:
+            where, params = "WHERE resolved_at IS NULL OR resolved_at >= %s", (resolved_since,)
+        with self._transaction() as conn, conn.cursor(name="askdesk_history") as cursor:
+            cursor.itersize = 2000
+            cursor.execute(f"SELECT doc FROM conversations {where} ORDER BY id", params)
+            for (doc,) in cursor:
+                yield from_dict(doc)
+
+    def cursor(self, channel: str) -> str | None:
+        with self._transaction() as conn:
+            row = conn.execute("SELECT cursor FROM channels WHERE name = %s", (channel,)).fetchone()
+        return row[0] if row else None
+
+    def channel_records(self) -> dict[str, dict[str, Any]]:
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT name, health, lease_holder, lease_expires_at FROM channels ORDER BY name"
+            ).fetchall()
+        return {
+            name: {
+                "health": health or {},
+                "lease": (
+                    {"holder": holder, "expires_at": expires.isoformat()}
+                    if holder is not None and expires is not None
+                    else None
+                ),
+            }
+            for name, health, holder, expires in rows
+        }
+
+    # -- writing ----------------------------------------------------------------------
+
+    def update(self, key: str, change: Change) -> Conversation:
+        with self._transaction() as conn:
+            row = conn.execute(_FIND + " FOR UPDATE", {"key": key}).fetchone()
+            if row is None:
+                raise NotFound(f"no conversation or message {key} in {self.location}")
+            row_id, doc = row
+            current = from_dict(doc)
+            updated = change(current)
+            # Any change brings an archived conversation back to the desk.
+            conn.execute(_WRITE, (*_columns(updated), False, row_id))
+            if updated.message_keys() != current.message_keys():
+                self._save_message_keys(conn, row_id, updated)
+            self._notify(conn, [row_id])
+        self._patch(row_id, updated)
+        return updated
+
+    def _save_message_keys(self, conn: Connection, row_id: int, c: Conversation) -> None:
+        keys = list(c.message_keys())
+        conn.execute(
+            "DELETE FROM message_keys WHERE conversation = %s AND key <> ALL(%s)", (row_id, keys)
+        )
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO message_keys (key, conversation) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET conversation = EXCLUDED.conversation",
+                [(k, row_id) for k in keys],
+            )
+
+    def ingest(
+        self,
+        messages: Sequence[Message],
+        at: datetime,
+        cursor: tuple[str, str | None] | None = None,
+    ) -> IngestResult:
+        result = IngestResult()
+        with self._transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK,))
+            keys = [m.key for m in messages]
+            known = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT key FROM message_keys WHERE key = ANY(%s)", (keys,)
+                ).fetchall()
+            }
+            wanted = list({m.conversation_key for m in messages if m.key not in known})
+            existing: dict[str, tuple[int, dict[str, Any]]] = {
+                key: (row_id, doc)
+                for row_id, key, doc in conn.execute(
+                    "SELECT id, key, doc FROM conversations WHERE key = ANY(%s) FOR UPDATE",
+                    (wanted,),
+                ).fetchall()
+            }
+            changed: dict[str, Conversation] = {}
+            fresh: dict[str, Conversation] = {}
+            seen: set[str] = set()
+            for message in messages:
+                key, conversation_key = message.key, message.conversation_key
+                if key in known or key in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(key)
+                if conversation_key in fresh:
+                    fresh[conversation_key] = transitions.add_message(
+                        fresh[conversation_key], message, at
+                    )
+                    continue
+                current = changed.get(conversation_key)
+                if current is None and conversation_key in existing:
+                    current = from_dict(existing[conversation_key][1])
+                if current is None:
+                    fresh[conversation_key] = transitions.start(message, at)
+                    result.added.append(conversation_key)
+                else:
+                    changed[conversation_key] = transitions.add_message(current, message, at)
+                    if conversation_key not in result.joined:
+                        result.joined.append(conversation_key)
+            ids: list[int] = []
+            with conn.cursor() as cur:
+                if fresh:
+                    cur.executemany(_INSERT, [_columns(c) for c in fresh.values()], returning=True)
+                    while True:
+                        inserted = cur.fetchone()
+                        assert inserted is not None
+                        ids.append(int(inserted[0]))
+                        if not cur.nextset():
+                            break
+                if changed:
+                    cur.executemany(
+                        _WRITE,
+                        [(*_columns(c), False, existing[k][0]) for k, c in changed.items()],
+                    )
+                    ids += [existing[k][0] for k in changed]
+                new_keys = [
+                    (m.key, row_id)
+                    for row_id, c in zip(ids, [*fresh.values(), *changed.values()], strict=True)
+                    for m in c.messages
+                    if m.key in seen
+                ]
+                if new_keys:
+                    cur.executemany(
+                        "INSERT INTO message_keys (key, conversation) VALUES (%s, %s)", new_keys
+                    )
+            if cursor is not None:
+                self._save_channel(conn, cursor[0], "cursor", cursor[1])
+            if ids:
+                self._notify(conn, ids)
+        return result
+
+    def _save_channel(self, conn: Connection, name: str, column: str, value: Any) -> None:
+        """Set one column of a channel's record; writes nothing when nothing changes."""
+        conn.execute(
+            f"INSERT INTO channels (name, {column}) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
+            f"SET {column} = EXCLUDED.{column} "
+            f"WHERE channels.{column} IS DISTINCT FROM EXCLUDED.{column}",
+            (name, value),
+        )
+
+    def save_cursor(self, channel: str, value: str | None) -> None:
+        with self._transaction() as conn:
+            self._save_channel(conn, channel, "cursor", value)
+
+    def save_health(self, channel: str, health: dict[str, Any]) -> None:
+        with self._transaction() as conn:
+            self._save_channel(conn, channel, "health", Jsonb(health))
+            self._notify(conn, None)
+
+    def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> str:
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO channels (name) VALUES (%s) ON CONFLICT DO NOTHING", (name,))
+            row = conn.execute(
+                "SELECT lease_holder, lease_expires_at FROM channels WHERE name = %s FOR UPDATE",
+                (name,),
+            ).fetchone()
+            current, expires_at = row if row else (None, None)
+            if expires_at is not None and expires_at > now and current != holder:
+                return str(current)
+            # Renewed at half-life, so a lease costs a write every ttl/2, not every poll.
+            if current != holder or expires_at is None or now >= expires_at - ttl / 2:
+                conn.execute(
+                    "UPDATE channels SET lease_holder = %s, lease_expires_at = %s WHERE name = %s",
+                    (holder, now + ttl, name),
+                )
+                self._notify(conn, None)
+            return holder
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE channels SET lease_holder = NULL, lease_expires_at = NULL "
+                "WHERE name = %s AND lease_holder = %s",
+                (name, holder),
+            )
+
+    def archive_resolved(self, before: datetime) -> int:
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "UPDATE conversations SET archived = true, seq = nextval('conversation_changes') "
+                "WHERE NOT archived AND status = %s AND resolved_at < %s RETURNING id",
+                (Status.RESOLVED.value, before),
+            ).fetchall()
+            if rows:
+                self._notify(conn, [r[0] for r in rows])
+        if rows:
+            with self._mutex:
+                if self._live is not None:
+                    for (row_id,) in rows:
+                        self._live.pop(row_id, None)
+                    self._live_list = list(self._live.values())
+        return len(rows)
+
+    def rewrite(
+        self,
+        change: Rewrite,
+        resolved_by: datetime | None = None,
+        resolved_after: datetime | None = None,
+    ) -> list[str]:
+        """Rewrite in batches by row, each one transaction; the old row versions are dead
+        tuples until VACUUM reclaims them (docs/postgresql.md)."""
+        conditions: list[str] = ["id > %s"]
+        params: list[Any] = []
+        if resolved_by is not None or resolved_after is not None:
+            conditions.append("status = %s")
+            params.append(Status.RESOLVED.value)
+        if resolved_by is not None:
+            conditions.append("resolved_at <= %s")
+            params.append(resolved_by)
+        if resolved_after is not None:
+            conditions.append("resolved_at > %s")
+            params.append(resolved_after)
+        query = (
+            f"SELECT id, archived, doc FROM conversations WHERE {' AND '.join(conditions)} "
+            f"ORDER BY id LIMIT {REWRITE_BATCH} FOR UPDATE"
+        )
+        changed: list[str] = []
+        last = 0
+        while True:
+            with self._transaction() as conn:
+                rows = conn.execute(query, (last, *params)).fetchall()
+                if not rows:
+                    break
+                last = rows[-1][0]
+                written: list[int] = []
+                for row_id, archived, doc in rows:
+                    current = from_dict(doc)
+                    updated = change(current)
+                    if updated is None:
+                        continue
+                    if updated.key != current.key:
+                        taken = conn.execute(
+                            "SELECT 1 FROM conversations WHERE key = %s", (updated.key,)
+                        ).fetchone()
+                        if taken:
+                            raise StoreError(
+                                f"cannot rewrite {current.key} as {updated.key}: "
+                                f"another conversation in {self.location} has that key"
+                            )
+                    # Rewriting history does not bring it back to the desk.
+                    conn.execute(_WRITE, (*_columns(updated), archived, row_id))
+                    if updated.message_keys() != current.message_keys():
+                        self._save_message_keys(conn, row_id, updated)
+                    written.append(row_id)
+                    changed.append(updated.key)
+                if written:
+                    self._notify(conn, written)
+        return changed
+
+    def close(self) -> None:
+        self._closed.set()
+        listener = self._listener
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
+        if listener is not None:
+            listener.close()
+        self._pool.close()
