@@ -221,6 +221,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         if guess is None:
             raise
         raise NotFound(f"{error}; did you mean {guess}?") from error
+    finally:
+        desk.store.close()  # a database store's connections end cleanly
 
 
 def _nearest_key(desk: Any, key: str) -> str | None:
@@ -327,7 +329,10 @@ def _run_app(config: Config) -> int:
         tz=config.zone(),
         retention=retention_policy(config),
     )
-    app.run()
+    try:
+        app.run()
+    finally:
+        desk.store.close()
     return app.return_code or 0
 
 
