@@ -25,7 +25,6 @@ from askdesk.config import APP, Config, load_config
 from askdesk.errors import AskdeskError, NotFound, StoreError
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model.message import READ_LEVELS
-from askdesk.store.location import is_url
 
 if TYPE_CHECKING:
     from askdesk.channels import Channel
@@ -206,7 +205,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         from askdesk import cli_store
 
         return cli_store.run_migrate(config)
-    if not is_url(config.store) and args.command != "fetch" and not Path(config.store).exists():
+    if isinstance(config.store, Path) and args.command != "fetch" and not config.store.exists():
         # Only the desk and fetch make a store: anything else on a mistyped path
         # would report an empty desk as if it were the real one.
         raise StoreError(

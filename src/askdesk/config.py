@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from askdesk.errors import ConfigError
-from askdesk.store.location import is_url
 
 APP = "askdesk"
 
@@ -178,8 +177,11 @@ def default_config_path() -> Path:
 
 
 def store_location(where: str | Path) -> Path | str:
-    """A ``postgresql://`` URL as it is (a ``Path`` would fold its ``//``), else a file path."""
-    return where if is_url(where) else Path(where).expanduser()
+    """A URL (``postgresql://…``) as it is, since a ``Path`` would fold its ``//``;
+    anything else is a file path. Which URLs name a store is the store's business."""
+    if isinstance(where, str) and "://" in where:
+        return where
+    return Path(where).expanduser()
 
 
 def default_store_path() -> Path:

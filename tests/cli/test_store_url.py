@@ -100,3 +100,13 @@ def test_an_unreachable_server_is_one_line_without_the_password(
         assert code == 1 and out == ""
         assert err.count("\n") == 1
         assert shown(url) in err and SECRET not in err
+
+
+def test_a_url_that_is_not_postgresql_is_refused_without_its_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "list", "--store", f"mysql://ana:{SECRET}@db/desk")
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "askdesk: the store mysql://… is neither a file path nor a postgresql:// URL"
+    )

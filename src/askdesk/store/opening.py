@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from askdesk.errors import StoreError
 from askdesk.store.base import Store
-from askdesk.store.location import is_url
+from askdesk.store.location import is_url, shown
 
 
 def open_store(location: str | Path) -> Store:
@@ -14,6 +15,11 @@ def open_store(location: str | Path) -> Store:
         from askdesk.store.postgres_store import PostgresStore
 
         return PostgresStore(str(location))
+    if isinstance(location, str) and "://" in location:
+        raise StoreError(
+            f"the store {shown(location).split('://', 1)[0]}://… is neither a file path "
+            "nor a postgresql:// URL"
+        )
     from askdesk.store.tinydb_store import TinyDBStore
 
     return TinyDBStore(location)
