@@ -176,7 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_config(config)
         return _run(args, config)
     except AskdeskError as error:
-        print(f"askdesk: {error}", file=sys.stderr)
+        # The sentence names keys, people and paths, from outside: shown inert.
+        from askdesk.cli_output import say
+
+        say(f"askdesk: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -336,15 +339,16 @@ def _run_app(config: Config) -> int:
 
 
 def _fetch(desk: Any, config: Config) -> int:
+    from askdesk.cli_output import say
     from askdesk.cli_replies import build_channels
 
     poller = _poller(desk, build_channels(config))
     failed = False
     try:
         for result in poller.poll_all():
-            print(result.summary())
+            say(result.summary())
             for problem in result.problems:
-                print(f"  skipped {problem}")
+                say(f"  skipped {problem}")
             failed = failed or result.error is not None
     finally:
         poller.release()  # a cron job must not keep the running desk from polling

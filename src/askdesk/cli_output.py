@@ -1,6 +1,9 @@
-"""How the command line prints conversations: Rich tables for people, JSON for scripts.
+"""How the command line prints: Rich tables and lines for people, JSON for scripts.
 
-Patron text is always wrapped in ``Text`` after ``inert``, never parsed as markup.
+Every string from outside (a key, a name, a channel's error, a patron's words)
+reaches people through ``inert``: ``say`` for a line, ``inert_text`` for Rich,
+which never parses markup. JSON is data and stays exact (it escapes control
+characters itself).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 from rich.cells import cell_len
@@ -18,9 +21,14 @@ from rich.text import Text
 
 from askdesk.config import Config
 from askdesk.desk.records import conversation_record, describe_event
-from askdesk.desk.text import fit, inert
+from askdesk.desk.text import fit, inert, inert_text
 from askdesk.desk.views import format_ago, row_for
 from askdesk.model import Conversation
+
+
+def say(text: str, *, file: TextIO | None = None, end: str = "\n") -> None:
+    """Print ``text`` for people, inert: the one ``print`` of the command line."""
+    print(inert(text), file=file or sys.stdout, end=end)
 
 
 def _console() -> Console:
@@ -70,7 +78,7 @@ def print_table(conversations: list[Conversation], now: datetime, config: Config
     target = timedelta(minutes=config.target_minutes)
     lines = [
         [
-            row.key,
+            inert(row.key, keep_newlines=False),
             row.status.value,
             row.channel,
             row.author,
@@ -111,23 +119,22 @@ def print_conversation(c: Conversation, now: datetime, tz: tzinfo) -> None:
     """The whole conversation for people, times in the library's zone."""
     console = _console()
     status = c.status.value + (f" by {c.holder}" if c.holder else "")
-    console.print(Text(f"{c.key}  {c.channel} {c.kind.value}  {status}", style="bold"))
+    console.print(inert_text(f"{c.key}  {c.channel} {c.kind.value}  {status}", style="bold"))
     if c.flag:
-        console.print(Text(f"FLAGGED: {inert(c.flag)}"))
+        console.print(inert_text(f"FLAGGED: {c.flag}"))
     console.print()
     for m in c.messages:
         console.print(
-            Text(
-                f"{inert(m.author, keep_newlines=False)}  "
-                f"{m.received_at.astimezone(tz):%Y-%m-%d %H:%M} "
-                f"({format_ago(now - m.received_at)})"
-                f"  {m.key}",
+            inert_text(
+                f"{m.author}  {m.received_at.astimezone(tz):%Y-%m-%d %H:%M} "
+                f"({format_ago(now - m.received_at)})  {m.key}",
                 style="bold",
+                keep_newlines=False,
             )
         )
-        console.print(Text(inert(m.text)))
+        console.print(inert_text(m.text))
         if m.url:
-            console.print(Text(inert(m.url, keep_newlines=False), style="dim"))
+            console.print(inert_text(m.url, style="dim", keep_newlines=False))
         console.print()
     if c.replies:
         console.print(Text("Replies", style="bold"))
@@ -135,29 +142,30 @@ def print_conversation(c: Conversation, now: datetime, tz: tzinfo) -> None:
             when = f"{(r.sent_at or r.created_at).astimezone(tz):%Y-%m-%d %H:%M}"
             via = f" from {', '.join(r.templates)}" if r.templates else ""
             route = " (private)" if r.private else ""
-            console.print(Text(f"  {when}  {r.staff}  {r.status.value}{route}{via}", style="bold"))
+            head = f"  {when}  {r.staff}  {r.status.value}{route}{via}"
+            console.print(inert_text(head, style="bold", keep_newlines=False))
             if r.last_error and r.status.value != "sent":
-                console.print(Text(f"  {inert(r.last_error, keep_newlines=False)}"))
-            console.print(Text("  " + inert(r.text).replace("\n", "\n  ")))
+                console.print(inert_text(f"  {r.last_error}", keep_newlines=False))
+            console.print(inert_text("  " + r.text.replace("\n", "\n  ")))
         console.print()
     console.print(Text("History", style="bold"))
     for e in c.events:
         console.print(
-            Text(
+            inert_text(
                 f"  {e.at.astimezone(tz):%Y-%m-%d %H:%M}  {e.staff:<10} "
-                f"{inert(describe_event(e.action, e.details))}"
+                f"{describe_event(e.action, e.details)}"
             )
         )
 
 
 def done(c: Conversation, what: str) -> None:
-    print(f"{c.key}: {what}")
+    say(f"{c.key}: {what}")
 
 
 def print_rows(rows: list[dict[str, str]]) -> None:
     """A plain aligned table of ``rows`` (column -> value), every value made inert."""
     if not rows:
-        print("Nothing to show.")
+        say("Nothing to show.")
         return
     columns = list(rows[0])
     widths = {

@@ -13,16 +13,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console
-from rich.text import Text
 
 from askdesk.channels import Channel, PolledChannel, Sender
 from askdesk.channels.registry import build_channel
+from askdesk.cli_output import say
 from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.outbox import Outbox, SendResult
 from askdesk.desk.templates import load_templates
-from askdesk.desk.text import fit, one_line
+from askdesk.desk.text import fit, inert_text, one_line
 from askdesk.errors import NotFound, TransitionError
 from askdesk.model import Outcome, QuestionType, ReplyStatus
 from askdesk.model.message import READ_LEVELS
@@ -135,13 +135,13 @@ def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox
         conversation.key, text, templates=templates, private=args.private
     )
     result = _outcome(outbox, outbox.send(conversation.key, reply.id))
-    print(result)
+    say(str(result))
     if args.resolve and result.status is ReplyStatus.SENT:
         desk.resolve(conversation.key, Outcome(args.outcome), QuestionType(question_type), read)
-        print(f"{conversation.key}: resolved ({args.outcome}, {question_type}, READ {read})")
+        say(f"{conversation.key}: resolved ({args.outcome}, {question_type}, READ {read})")
     elif args.resolve:
         # A reply that did not go out answers nobody: the conversation stays claimed.
-        print(f"askdesk: {conversation.key} was not resolved", file=sys.stderr)
+        say(f"askdesk: {conversation.key} was not resolved", file=sys.stderr)
     return _exit_for(result)
 
 
@@ -156,7 +156,7 @@ def _exit_for(result: SendResult) -> int:
     """0 only when the reply reached the patron (whoever sent it); otherwise say where it is."""
     if result.status is ReplyStatus.SENT:
         return 0
-    print(
+    say(
         f"askdesk: the reply is kept and will be retried: see `askdesk outbox` "
         f"(reply {result.reply_id})",
         file=sys.stderr,
@@ -185,7 +185,8 @@ def _templates(args: argparse.Namespace, settings: ReplySettings) -> int:
     console = Console(highlight=False, soft_wrap=True)
     for t in settings.templates:
         variants = f"  (variants: {', '.join(t.variants)})" if t.variants else ""
-        console.print(Text(f"{t.key or ' '}  {fit(t.name, 26)}{one_line(t.body, 70)}{variants}"))
+        name = fit(one_line(t.name, 26), 26)
+        console.print(inert_text(f"{t.key or ' '}  {name}{one_line(t.body, 70)}{variants}"))
     return 0
 
 
@@ -203,9 +204,9 @@ def _outbox(args: argparse.Namespace, outbox: Outbox) -> int:
         if args.retry:
             key, reply_id = locate(args.retry), full_id(args.retry)
             retried = outbox.retry(key, reply_id)
-            print(retried)
+            say(str(retried))
             if retried.status is ReplyStatus.UNCERTAIN:
-                print(
+                say(
                     f"askdesk: check on the platform whether it arrived, then "
                     f"`askdesk outbox --confirm-sent {args.retry}` if it did, "
                     f"or `askdesk outbox --retry {args.retry}` to send it again",
@@ -215,15 +216,15 @@ def _outbox(args: argparse.Namespace, outbox: Outbox) -> int:
             if retried.status is not ReplyStatus.PENDING:
                 return 0 if retried.status is ReplyStatus.SENT else EXIT_ERROR
             result = _outcome(outbox, outbox.send(key, reply_id))
-            print(result)
+            say(str(result))
             return _exit_for(result)
         if args.cancel:
             outbox.cancel(locate(args.cancel), full_id(args.cancel))
-            print(f"reply {args.cancel}: cancelled")
+            say(f"reply {args.cancel}: cancelled")
             return 0
         if args.confirm_sent:
             outbox.confirm_sent(locate(args.confirm_sent), full_id(args.confirm_sent))
-            print(f"reply {args.confirm_sent}: recorded as sent")
+            say(f"reply {args.confirm_sent}: recorded as sent")
             return 0
     except StopIteration:
         raise NotFound("no such open reply in the outbox") from None
@@ -235,7 +236,7 @@ def _outbox(args: argparse.Namespace, outbox: Outbox) -> int:
 def _send_due(outbox: Outbox) -> int:
     results = outbox.run_due()
     for result in results:
-        print(result)
+        say(str(result))
     return EXIT_ERROR if any(r.status is not ReplyStatus.SENT for r in results) else 0
 
 
@@ -259,14 +260,15 @@ def _list(args: argparse.Namespace, outbox: Outbox) -> int:
         print_json(rows)
         return 0
     if not rows:
-        print("The outbox is empty: every reply has been sent.")
+        say("The outbox is empty: every reply has been sent.")
         return 0
     console = Console(highlight=False, soft_wrap=True)
     for row in rows:
         line = (
-            f"{row['reply_id'][:8]}  {fit(row['status'], 9)} {row['key']}  tries {row['attempts']}"
+            f"{row['reply_id'][:8]}  {fit(row['status'], 9)} {one_line(row['key'])}"
+            f"  tries {row['attempts']}"
         )
         if row["last_error"]:
             line += f"  {one_line(row['last_error'], 90)}"
-        console.print(Text(line))
+        console.print(inert_text(line))
     return 0

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from askdesk.cli_output import print_json_array
+from askdesk.cli_output import print_json_array, say
 from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.export import export_row, write_csv
@@ -39,7 +39,7 @@ from askdesk.desk.stats import (
     format_duration,
     stats_record,
 )
-from askdesk.desk.text import one_line
+from askdesk.desk.text import inert, inert_text, one_line
 from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
@@ -158,7 +158,11 @@ def _group_table(stats: Stats, dimension: str, *, detail: bool) -> Table:
     if not detail:  # the overview: what happened, most first
         groups = sorted((g for g in groups if g.transactions), key=lambda g: -g.transactions)
     for g in groups:
-        cells: list[Text | str] = [Text(g.value), str(g.transactions), f"{g.share:.0%}"]
+        cells: list[Text | str] = [
+            inert_text(g.value, keep_newlines=False),
+            str(g.transactions),
+            f"{g.share:.0%}",
+        ]
         if detail:
             cells += [
                 format_duration(g.first_response_median_s),
@@ -225,10 +229,10 @@ def retention_policy(config: Config) -> RetentionPolicy:
 
 def run_purge(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     result = purge(desk.store, retention_policy(config), desk.clock.now(), dry_run=args.dry_run)
-    print(result.summary())
+    say(result.summary())
     if args.dry_run:
         for key in result.keys:
-            print(f"  {key}")
+            say(f"  {key}")
     return 0
 
 
@@ -256,7 +260,7 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
         decisions = {c.key: Decision(Choice.HAND, to=args.to, note=note) for c in mine}
     elif args.keep or not mine or not _interactive():
         if mine and not args.keep:
-            print(
+            say(
                 "(not a terminal: keeping everything; use --release-all, --to NAME or --keep)",
                 file=sys.stderr,
             )
@@ -272,28 +276,28 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
         now=now,
         result=result,
     )
-    text = summary_text(summary, tz)
-    print(text, end="")
+    text = inert(summary_text(summary, tz))  # for people, on screen or in the saved file
+    say(text, end="")
     if args.save is not None:
         try:
             args.save.expanduser().write_text(text, encoding="utf-8")
         except OSError as error:
             raise AskdeskError(f"could not save the summary to {args.save}: {error}") from error
-        print(f"saved to {args.save}")
+        say(f"saved to {args.save}")
     return 1 if result.failed else 0
 
 
 def _ask_each(conversations: list[Conversation], now: datetime) -> dict[str, Decision]:
-    print(f"You hold {len(conversations)}:")
+    say(f"You hold {len(conversations)}:")
     decisions: dict[str, Decision] = {}
     for c in conversations:
         age = format_age(now - c.waiting_since)
-        print(f"{c.key}  {c.channel}  {age}  {one_line(c.latest.text, 70)}")
+        say(f"{c.key}  {c.channel}  {age}  {one_line(c.latest.text, 70)}")
         while True:
             decision = parse_decision(input(PROMPT))
             if decision is not None:
                 break
-            print("  please answer k, r [NOTE] or h NAME [NOTE]")
+            say("  please answer k, r [NOTE] or h NAME [NOTE]")
         decisions[c.key] = decision
     return decisions
 

@@ -29,7 +29,7 @@ from askdesk.desk.handover import (
     summary_text,
 )
 from askdesk.desk.stats import day_start
-from askdesk.desk.text import fit, inert_text, one_line
+from askdesk.desk.text import fit, inert, inert_text, one_line
 from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
@@ -224,7 +224,8 @@ class HandoverScreen(Screen[None]):
             now=now,
             result=result,
         )
-        self.post_message(self.Done(summary_text(summary, app.tz)))
+        # Shown and saved for people: inert, like everything else on the screen.
+        self.post_message(self.Done(inert(summary_text(summary, app.tz))))
 
     @on(Done)
     def _done(self, message: Done) -> None:
