@@ -16,12 +16,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
-
 from askdesk import __version__
 from askdesk.cli_usage import UsageParser, nearest
 from askdesk.clock import SystemClock
-from askdesk.config import APP, Config, load_config
+from askdesk.config import Config, load_config
 from askdesk.errors import AskdeskError, NotFound, StoreError
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model.message import READ_LEVELS
@@ -152,23 +150,12 @@ def _statistics_commands(command: Callable[[str, str], argparse.ArgumentParser])
     p.add_argument("--save", type=Path, metavar="PATH", help="also write the summary to PATH")
 
 
-def _setup_logging() -> Path | None:
-    folder = Path(platformdirs.user_log_dir(APP))
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(folder / "askdesk.log", encoding="utf-8")
-    except OSError:
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
-    return folder / "askdesk.log"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    log_path = _setup_logging()
+    from askdesk.cli_log import start_logging
+
+    log_path = start_logging(SystemClock().now().astimezone().date())
     try:
         from askdesk.desk.settings import check_config
 

@@ -71,6 +71,11 @@ class RedactSecrets(logging.Filter):
 _REDACTOR = RedactSecrets()
 
 
+def shared_redactor() -> RedactSecrets:
+    """The one redactor every adapter adds its credentials to, for the log file's formatter."""
+    return _REDACTOR
+
+
 def guard_logs(values: Iterable[str], loggers: Iterable[str]) -> RedactSecrets:
     """Mask ``values`` (and anything shaped like a credential) in what ``loggers`` write.
 

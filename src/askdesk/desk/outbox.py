@@ -266,6 +266,8 @@ class Outbox:
     def _failed(self, key: str, reply: Reply, error: str, retry_at: datetime | None) -> SendResult:
         now = self.desk.clock.now()
         self.desk.store.update(key, lambda c: r.record_failure(c, reply.id, now, error, retry_at))
+        # Ids and the channel's sentence only: the reply's words stay out of the log.
+        log.warning("reply %s on %s not sent: %s", reply.id, key, error)
         status = ReplyStatus.PENDING if retry_at else ReplyStatus.FAILED
         when = f"; retry at {retry_at:%H:%M:%S}" if retry_at else "; waiting for staff"
         return SendResult(key, reply.id, status, error + when)
