@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from askdesk.cli_output import say
 from askdesk.config import Config
 from askdesk.store import is_url, shown
 
@@ -20,14 +21,14 @@ def run_migrate(config: Config) -> int:
 
     location = shown(config.store)
     if not is_url(config.store):
-        print(f"the store {location} is a TinyDB file: it needs no migration")
+        say(f"the store {location} is a TinyDB file: it needs no migration")
         return EXIT_OK
     applied = pg_schema.migrate_database(str(config.store), location)
     if applied:
-        print(
+        say(
             f"applied {', '.join(applied)}: the store {location} has schema version "
             f"{pg_schema.latest()}"
         )
     else:
-        print(f"the store {location} is up to date (schema version {pg_schema.latest()})")
+        say(f"the store {location} is up to date (schema version {pg_schema.latest()})")
     return EXIT_OK
