@@ -304,10 +304,11 @@ def _run_app(config: Config) -> int:
     desk = _open_desk(config)
     desk.archive_old()
     channels = build_channels(config)
+    poller = _poller(desk, channels)
     app = AskdeskApp(
         desk,
         clock=desk.clock,
-        poller=_poller(desk, channels),
+        poller=poller,
         outbox=Outbox(desk, senders(channels)),
         reply_settings=reply_settings(config, channels),
         library=config.library,
@@ -321,6 +322,9 @@ def _run_app(config: Config) -> int:
     try:
         app.run()
     finally:
+        # Also when the desk crashed: its channels go to another askdesk at once,
+        # not after the lease runs out (releasing twice is harmless).
+        poller.release()
         desk.store.close()
     return app.return_code or 0
 
