@@ -72,6 +72,7 @@ def test_a_flood_is_held_at_the_source_while_the_desk_has_enough_of_it(
     poller.release()
     (held,) = cron.poll_all()
     assert held.skipped is not None and "flood: 10 waiting" in held.skipped
+    assert cron.health["web"].last_ok == poller.health["web"].last_ok, "kept, not forgotten"
     assert new_count(desk) == 20
 
 

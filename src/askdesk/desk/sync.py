@@ -212,7 +212,8 @@ class Poller:
         if channel.name not in self._backlog_known:
             # A fresh process (a cron fetch) goes by what the last poller left.
             record = self.desk.store.channel_records().get(channel.name, {}).get("health") or {}
-            health.waiting = ChannelHealth.from_record(channel.name, channel.type, record).waiting
+            stored = ChannelHealth.from_record(channel.name, channel.type, record)
+            health.waiting, health.last_ok = stored.waiting, health.last_ok or stored.last_ok
             self._backlog_known.add(channel.name)
         if not health.waiting:
             return None
