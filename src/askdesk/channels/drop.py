@@ -232,7 +232,7 @@ class DropFolderChannel:
             if not _good_name(name):
                 problems.append(
                     Problem(
-                        readable_name(name),
+                        _readable_name(name),
                         "the file name is not UTF-8 text or holds a control character; "
                         "skipped: rename the file to have it read",
                     )
@@ -442,7 +442,7 @@ def _good_name(name: str) -> bool:
     return not any(unicodedata.category(c) == "Cc" for c in name)
 
 
-def readable_name(name: str) -> str:
+def _readable_name(name: str) -> str:
     """A file name as text anyone can read: other bytes and control characters as escapes."""
     text = os.fsencode(name).decode("utf-8", "backslashreplace")
     return "".join(
