@@ -20,7 +20,7 @@ from askdesk import __version__
 from askdesk.cli_usage import UsageParser, nearest
 from askdesk.clock import SystemClock
 from askdesk.config import Config, load_config
-from askdesk.errors import AskdeskError, NotFound, StoreError
+from askdesk.errors import AskdeskError, ConfigError, NotFound, StoreError
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model.message import READ_LEVELS
 
@@ -301,6 +301,8 @@ def _run_app(config: Config) -> int:
     from askdesk.tui.keys import check_keymap
 
     check_keymap(config.keys, config.source)
+    if config.staff_guessed and sys.stdin.isatty():
+        config = ask_staff_name(config)
     desk = _open_desk(config)
     desk.archive_old()
     channels = build_channels(config)
@@ -327,6 +329,35 @@ def _run_app(config: Config) -> int:
         poller.release()
         desk.store.close()
     return app.return_code or 0
+
+
+def ask_staff_name(config: Config, ask: Callable[[str], str] = input) -> Config:
+    """On a first start with no name given, ask for the name colleagues will see, and keep it.
+
+    The login name is offered (enter takes it); the answer is written to the
+    config file, so the next start does not ask again.
+    """
+    from dataclasses import replace
+
+    from askdesk.cli_output import say
+    from askdesk.config import remember_staff, staff_name
+
+    say("askdesk: colleagues see your name on what you claim, note and resolve.", file=sys.stderr)
+    while True:
+        answer = ask(f"Your name on the desk [{config.staff}]: ").strip() or config.staff
+        try:
+            name = staff_name(answer, "your name")
+        except ConfigError as error:
+            say(f"askdesk: {error}", file=sys.stderr)
+            continue
+        break
+    try:
+        saved = remember_staff(name, config.source)
+    except ConfigError as error:
+        say(f"askdesk: {error}; using {name} for now", file=sys.stderr)
+        return replace(config, staff=name, staff_guessed=False)
+    say(f"askdesk: saved staff = {name!r} in {saved}", file=sys.stderr)
+    return replace(config, staff=name, staff_guessed=False, source=saved)
 
 
 def _fetch(desk: Any, config: Config) -> int:

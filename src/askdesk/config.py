@@ -11,6 +11,7 @@ adapter, the templates and the privacy patterns by the desk.
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -133,6 +134,8 @@ class TemplateTables:
 class Config:
     source: Path | None = None
     staff: str = ""
+    staff_guessed: bool = False
+    """No name was given (--as, ASKDESK_AS, ``staff =``): ``staff`` is the login name."""
     library: str = "the library"
     store: Path | str = field(default_factory=lambda: default_store_path())
     """A TinyDB file, or a ``postgresql://`` URL (``store_location``)."""
@@ -215,11 +218,47 @@ def local_zone(name: str | None = None, env: Mapping[str, str] | None = None) ->
         return datetime.now(UTC).astimezone().tzinfo or UTC
 
 
-def os_user() -> str:
+def login_name(env: Mapping[str, str] | None = None) -> str:
+    """Who is at the terminal: their login name, even in a shell opened with sudo.
+
+    The terminal's login (``os.getlogin``) comes first, then sudo's record of
+    who ran it, and only then the account the process runs as, which under
+    sudo is ``root``: a name that tells colleagues nothing.
+    """
+    env = os.environ if env is None else env
+    try:
+        return os.getlogin()
+    except OSError:
+        pass  # no terminal login (a cron job, some containers and tmux servers)
+    if env.get("SUDO_USER"):
+        return env["SUDO_USER"]
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "staff"
+
+
+def usable_name(login: str) -> str:
+    """``login`` as a staff name: other characters (``DOMAIN\\ana``, ``ana@corp``) become "-"."""
+    name = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in login.strip())[:40]
+    return name or "staff"
+
+
+def remember_staff(name: str, path: Path | None = None) -> Path:
+    """Write ``staff = name`` at the top of the config file (made if missing); return its path.
+
+    A top-level key must come before the file's first table, so it goes first.
+    """
+    path = (path or default_config_path()).expanduser()
+    name = staff_name(name, "staff name")
+    try:
+        existing = path.read_text(encoding="utf-8") if path.is_file() else ""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = f"# Your name on the desk, as colleagues see it.\nstaff = {json.dumps(name)}\n\n"
+        path.write_text(line + existing, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot save your name in {path}: {error.strerror or error}") from error
+    return path
 
 
 def load_config(
@@ -246,8 +285,9 @@ def load_config(
     store = store or env.get("ASKDESK_STORE") or None
     if store is not None:
         overrides["store"] = store_location(store)
-    name = staff or env.get("ASKDESK_AS") or config.staff or os_user()
-    overrides["staff"] = _staff_name(name, "--as / ASKDESK_AS")
+    given = staff or env.get("ASKDESK_AS") or config.staff
+    overrides["staff"] = staff_name(given or usable_name(login_name(env)), "--as / ASKDESK_AS")
+    overrides["staff_guessed"] = not given
     return _replace(config, **overrides)
 
 
@@ -267,7 +307,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
 
 
-def _staff_name(name: str, where: str) -> str:
+def staff_name(name: str, where: str) -> str:
     name = name.strip()
     if not name or any(not (ch.isalnum() or ch in "._-") for ch in name) or len(name) > 40:
         raise ConfigError(
@@ -291,7 +331,7 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
     values: dict[str, Any] = {"source": source}
     if "staff" in data:
         _expect(where, "staff", data["staff"], (str,), "a name (a string)")
-        values["staff"] = _staff_name(data["staff"], f"{where}: staff")
+        values["staff"] = staff_name(data["staff"], f"{where}: staff")
     if "library" in data:
         _expect(where, "library", data["library"], (str,), "the library's name (a string)")
         values["library"] = data["library"]
