@@ -13,11 +13,11 @@ from askdesk.clock import FixedClock
 from askdesk.desk import Desk
 from askdesk.desk.health import health_fields, summary
 from askdesk.desk.sync import Poller
-from askdesk.model import Status
+from askdesk.model import Outcome, QuestionType, Status
 from askdesk.store import TinyDBStore
 
 
-def flood_file(folder: Path, count: int) -> None:
+def flood_file(folder: Path, count: int, **fields: str) -> None:
     lines = (
         json.dumps(
             {
@@ -25,6 +25,7 @@ def flood_file(folder: Path, count: int) -> None:
                 "author": "relay",
                 "text": f"question {i}",
                 "received_at": "2026-11-23T13:00:00Z",
+                **fields,
             }
         )
         for i in range(count)
@@ -58,6 +59,7 @@ def test_a_flood_is_held_at_the_source_while_the_desk_has_enough_of_it(
     assert health_fields(health, clock.now())["last error"].startswith("flood: 20 waiting")
     for conversation in desk.live()[:10]:
         desk.claim(conversation.key)
+        desk.resolve(conversation.key, Outcome.DECLINED, QuestionType.OTHER, 1)
     (result,) = poller.poll_all()
     assert (result.added, result.waiting) == (10, 10)
     # A new process (a cron fetch) knows of the flood from the store, and holds too.
@@ -74,6 +76,22 @@ def test_a_flood_is_held_at_the_source_while_the_desk_has_enough_of_it(
     assert held.skipped is not None and "flood: 10 waiting" in held.skipped
     assert cron.health["web"].last_ok == poller.health["web"].last_ok, "kept, not forgotten"
     assert new_count(desk) == 20
+
+
+def test_a_flood_into_one_conversation_is_held_as_well(tmp_path: Path, clock: FixedClock) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    flood_file(folder, 40, conversation="one-thread")
+    desk = Desk(TinyDBStore(tmp_path / "desk.json"), "ana", clock)
+    poller = Poller(
+        desk, [DropFolderChannel("web", folder, max_per_poll=10)], holder="host:1", flood_hold=15
+    )
+    for _ in range(4):
+        poller.poll_all()
+        clock.advance(seconds=11)
+    (conversation,) = desk.live()
+    assert len(conversation.messages) == 20
+    assert poller.health["web"].waiting == 20
 
 
 def test_a_crashing_fetch_releases_its_lease_and_the_next_one_polls(tmp_path: Path) -> None:

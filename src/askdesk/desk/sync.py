@@ -36,8 +36,9 @@ STILL_FETCHING = "its previous fetch is still running"
 
 FLOOD_HOLD = 500
 """A channel with more waiting at its source is not read while this many of its
-conversations are new on the desk: a flood stays where it came from, and the
-live file (which every claim rewrites) stays small enough for a quick claim."""
+messages are on the desk unresolved: a flood stays where it came from, and the
+live file (which every claim rewrites) stays small enough for a quick claim.
+Messages, not conversations: a flood into one conversation grows it as much."""
 
 
 def worker_id() -> str:
@@ -217,12 +218,17 @@ class Poller:
             self._backlog_known.add(channel.name)
         if not health.waiting:
             return None
-        new = sum(
-            1 for c in self.desk.live() if c.channel == channel.name and c.status is Status.NEW
+        unresolved = sum(
+            len(c.messages)
+            for c in self.desk.live()
+            if c.channel == channel.name and c.status is not Status.RESOLVED
         )
-        if new < self.flood_hold:
+        if unresolved < self.flood_hold:
             return None
-        return f"{flood(health.waiting)}; read on once fewer than {self.flood_hold} are new"
+        return (
+            f"{flood(health.waiting)}; read on once fewer than {self.flood_hold} "
+            "of its messages wait on the desk"
+        )
 
     def _failed(self, channel: PolledChannel, health: ChannelHealth, error: str) -> PollResult:
         health.last_error = error
