@@ -269,6 +269,10 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
             return _fetch(desk, config)
         case "channels":
             return _channels(desk, config, args.format)
+        case "store":
+            from askdesk import cli_store
+
+            return cli_store.run_copy(args, desk, config)
         case "reply" | "templates" | "outbox":
             from askdesk import cli_replies
 

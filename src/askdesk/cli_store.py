@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Callable
 
 from askdesk.cli_output import say
-from askdesk.config import Config
+from askdesk.config import Config, store_location
+from askdesk.desk import Desk
 from askdesk.store import is_url, shown
 
 EXIT_OK = 0
@@ -14,6 +15,25 @@ EXIT_OK = 0
 
 def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     command("migrate", "create or upgrade the PostgreSQL store's tables (running it again: no-op)")
+    p = command("store", "copy the whole desk into an empty store: store copy --to PATH_OR_URL")
+    p.add_argument("action", choices=["copy"], help="copy: everything, counts verified")
+    p.add_argument("--to", required=True, metavar="PATH_OR_URL", help="the empty store")
+
+
+def run_copy(args: argparse.Namespace, desk: Desk, config: Config) -> int:
+    from askdesk.desk.store_copy import copy_store
+    from askdesk.store import open_store
+
+    target = open_store(store_location(args.to))
+    try:
+        counts = copy_store(desk.store, target, desk.archive_cutoff())
+    finally:
+        target.close()
+    say(
+        f"copied {counts.summary()} from {desk.store.location} to {target.location}; "
+        "counts verified"
+    )
+    return EXIT_OK
 
 
 def run_migrate(config: Config) -> int:

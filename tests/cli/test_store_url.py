@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pg_server
@@ -65,10 +67,11 @@ def test_migrate_then_the_commands_work_on_the_url(
     code, out, err = run(capsys, "migrate", "--store", url)
     assert (code, err) == (0, "")
     assert out.strip() == (
-        f"applied 0001_conversations.sql: the store {empty_url} has schema version 1"
+        "applied 0001_conversations.sql, 0002_conversations_as_written.sql: "
+        f"the store {empty_url} has schema version 2"
     )
     code, out, _ = run(capsys, "migrate", "--store", url)
-    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 1)")
+    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 2)")
 
     store = open_store(url)
     store.ingest([make_message("7", "Are you open on Monday?")], NOW)
@@ -109,4 +112,96 @@ def test_a_url_that_is_not_postgresql_is_refused_without_its_password(
     assert (code, out) == (1, "")
     assert err.strip() == (
         "askdesk: the store mysql://… is neither a file path nor a postgresql:// URL"
+    )
+
+
+def demo_desk(path: Path, make_message) -> None:
+    """A desk with history: new, claimed, resolved today, resolved months ago (archived),
+    a reply in the outbox, a channel's cursor and health, retention's bookmark."""
+    from askdesk.clock import FixedClock
+    from askdesk.desk import Desk
+    from askdesk.desk.outbox import Outbox
+    from askdesk.model import Outcome, QuestionType
+    from askdesk.store import TinyDBStore
+
+    # Today as the commands see it: which resolved conversations are still on
+    # the desk (hot_days) is counted from the real clock.
+    today = datetime.now(UTC).replace(microsecond=0)
+    store = TinyDBStore(path)
+    old = today - timedelta(days=120)
+    desk = Desk(store, "ana", FixedClock(old))
+    desk.ingest([make_message("old-1", "Renew my card?", minutes_ago=120 * 24 * 60 + 5)])
+    desk.resolve("web:old-1", Outcome.ANSWERED, QuestionType.POLICY, 1)
+    desk = Desk(store, "ana", FixedClock(today))
+    desk.ingest(
+        [make_message(str(i), f"Question {i}", minutes_ago=60 - i) for i in range(1, 6)]
+        + [make_message("t2", "And a follow-up", conversation="1", minutes_ago=1)],
+        cursor=("web", "cursor-42"),
+    )
+    desk.claim("web:1")
+    desk.note("web:1", "called the branch")
+    desk.resolve("web:2", Outcome.REFERRED, QuestionType.RESEARCH, 4)
+    Outbox(desk, {}).queue("web:3", "We open at nine.", private=False)
+    desk.archive_old()
+    store.save_health("web", {"last_ok": today.isoformat()})
+    store.close()
+
+
+def snapshot(capsys: pytest.CaptureFixture[str], store: str) -> dict[str, str]:
+    """What staff see through the commands, minus the line naming the store."""
+    views = {}
+    for name, args in {
+        "list": ["list", "--format", "json"],
+        "show": ["show", "web:1", "--format", "json"],
+        "show-old": ["show", "web:old-1", "--format", "json"],
+        "stats": ["stats", "--since", f"{datetime.now(UTC).year - 1}-01-01", "--format", "json"],
+        "outbox": ["outbox", "--format", "json"],
+        "channels": ["channels", "--format", "json"],
+    }.items():
+        code, out, err = run(capsys, *args, "--store", store, "--as", "ana")
+        assert (code, err) == (0, ""), (name, err)
+        if name == "stats":  # when it was made, and so how old the backlog is: not compared
+            out = re.sub(r'"(generated_at|oldest_s|as_of)": [^,\n]*', "", out)
+        views[name] = out
+    return views
+
+
+def test_store_copy_moves_a_desk_to_postgresql_and_back(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str], make_message
+) -> None:
+    first, back = tmp_path / "first.json", tmp_path / "back" / "desk.json"
+    demo_desk(first, make_message)
+    before = snapshot(capsys, str(first))
+
+    url = with_password(postgres_url)
+    code, out, err = run(capsys, "store", "copy", "--to", url, "--store", str(first))
+    assert (code, err) == (0, "")
+    assert out.strip() == (
+        "copied 6 conversations (7 messages, 13 events, 1 reply) and 1 channel record "
+        f"from {first} to {postgres_url}; counts verified"
+    )
+    after = snapshot(capsys, url)
+    for view in before:
+        assert after[view].splitlines() == before[view].splitlines(), view
+
+    code, out, err = run(capsys, "store", "copy", "--to", str(back), "--store", url)
+    assert (code, err) == (0, ""), err
+    assert out.strip().endswith(f"from {postgres_url} to {back}; counts verified")
+    after = snapshot(capsys, str(back))
+    for view in before:
+        assert after[view].splitlines() == before[view].splitlines(), view
+    assert (back.parent / "desk.archive").is_dir()  # old history went to the archive again
+
+
+def test_store_copy_refuses_a_store_that_is_not_empty(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str], make_message
+) -> None:
+    first = tmp_path / "first.json"
+    demo_desk(first, make_message)
+    assert run(capsys, "store", "copy", "--to", postgres_url, "--store", str(first))[0] == 0
+    code, out, err = run(capsys, "store", "copy", "--to", postgres_url, "--store", str(first))
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"askdesk: the store {postgres_url} is not empty: copy only into a new store "
+        "(a new file, or a database just made with `askdesk migrate`)"
     )

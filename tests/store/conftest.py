@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pg_server
+import psycopg
 import pytest
 from storekit import OpenStore
 
-from askdesk.store import Store, TinyDBStore, open_store
+from askdesk.store import Store, TinyDBStore, is_url, open_store
 
 BACKENDS = ["tinydb", "postgres"]
 
@@ -48,6 +50,24 @@ def open_store_here(location: str) -> Iterator[OpenStore]:
 @pytest.fixture
 def store(open_store_here: OpenStore) -> Store:
     return open_store_here()
+
+
+@pytest.fixture
+def empty_twin(request: pytest.FixtureRequest, location: str, tmp_path: Path) -> Iterator[Store]:
+    """A second, empty store of the same backend (a new file, a new database)."""
+    if not is_url(location):
+        twin = open_store(tmp_path / "twin" / "desk.json")
+        yield twin
+        twin.close()
+        return
+    server: pg_server.Server = request.getfixturevalue("postgres")
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE askdesk_twin TEMPLATE askdesk_template")
+    twin = open_store(server.url("askdesk_twin"))
+    yield twin
+    twin.close()
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE askdesk_twin WITH (FORCE)")
 
 
 @pytest.fixture

@@ -535,3 +535,27 @@ def test_threads_of_one_store_claiming_at_once_each_conversation_goes_once(
     assert errors == []
     assert won == Counter({f"demo:q{i}": 1 for i in range(30)})
     assert all(c.status is Status.CLAIMED for c in store.live())
+
+
+# -- whole conversations, as ``store copy`` moves them ---------------------------------
+
+
+def test_whole_conversations_are_added_as_they_are_and_a_known_key_is_refused(
+    history: Store, empty_twin: Store
+) -> None:
+    history.archive_resolved(before=datetime(2024, 5, 1, tzinfo=UTC))
+    everything = sorted(history.history(), key=lambda c: c.key)
+
+    empty_twin.add_conversations(everything)
+
+    assert sorted(empty_twin.history(), key=lambda c: c.key) == everything
+    assert {c.key for c in empty_twin.live()} == ALL  # nothing archived there yet
+    assert empty_twin.get("demo:mar") == history.get("demo:M")
+    assert empty_twin.ingest([make_message("apr", received_at=APRIL)], MAY).duplicates == 1
+    with pytest.raises(StoreError):
+        empty_twin.add_conversations([make_message_conversation(), everything[0]])
+    assert len(list(empty_twin.history())) == len(everything)  # nothing of the batch
+
+
+def make_message_conversation() -> Conversation:
+    return t.start(make_message("brand-new"), MAY)

@@ -120,9 +120,13 @@ class Desk:
     ) -> IngestResult:
         return self.store.ingest(messages, self.clock.now(), cursor)
 
+    def archive_cutoff(self) -> datetime:
+        """Conversations resolved before this leave the desk for the archive."""
+        return self.clock.now() - timedelta(days=self.hot_days)
+
     def archive_old(self) -> int:
         """Move conversations resolved more than ``hot_days`` ago into the archive."""
-        return self.store.archive_resolved(self.clock.now() - timedelta(days=self.hot_days))
+        return self.store.archive_resolved(self.archive_cutoff())
 
     def colleagues(self) -> list[str]:
         """Staff names seen on the desk, for hand-off suggestions."""

@@ -107,4 +107,13 @@ class Store(Protocol):
         """
         ...
 
+    def add_conversations(self, conversations: Sequence[Conversation]) -> None:
+        """Store whole conversations as they are, events and replies included.
+
+        For ``askdesk store copy``: a conversation whose key or any message key
+        is already stored is refused with a ``StoreError``, and nothing of the
+        batch is written.
+        """
+        ...
+
     def close(self) -> None: ...

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import psycopg
 from psycopg import IsolationLevel
-from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
+from psycopg.types.json import Json, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from askdesk.errors import NotFound, StoreError
@@ -90,9 +90,13 @@ def _configure(conn: Connection) -> None:
 
 
 def _columns(c: Conversation) -> tuple[Any, ...]:
-    """The columns the database indexes, then the whole conversation as JSON."""
+    """The columns the database indexes, then the whole conversation as JSON.
+
+    ``json``, not ``jsonb``: it keeps the order of keys, so a conversation
+    reads back exactly as it was written (migration 0002).
+    """
     resolved_at = c.resolutions[-1].at if c.status is Status.RESOLVED and c.resolutions else None
-    return (c.key, c.channel, c.status.value, c.holder, resolved_at, Jsonb(to_dict(c)))
+    return (c.key, c.channel, c.status.value, c.holder, resolved_at, Json(to_dict(c)))
 
 
 class PostgresStore:
@@ -482,7 +486,7 @@ class PostgresStore:
         conn.execute(
             f"INSERT INTO channels (name, {column}) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
             f"SET {column} = EXCLUDED.{column} "
-            f"WHERE channels.{column} IS DISTINCT FROM EXCLUDED.{column}",
+            f"WHERE channels.{column}::text IS DISTINCT FROM EXCLUDED.{column}::text",
             (name, value),
         )
 
@@ -492,7 +496,7 @@ class PostgresStore:
 
     def save_health(self, channel: str, health: dict[str, Any]) -> None:
         with self._transaction() as conn:
-            self._save_channel(conn, channel, "health", Jsonb(health))
+            self._save_channel(conn, channel, "health", Json(health))
             self._notify(conn, None)
 
     def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> str:
@@ -521,6 +525,28 @@ class PostgresStore:
                 "WHERE name = %s AND lease_holder = %s",
                 (name, holder),
             )
+
+    def add_conversations(self, conversations: Sequence[Conversation]) -> None:
+        if not conversations:
+            return
+        with self._transaction() as conn, conn.cursor() as cur:
+            cur.executemany(_INSERT, [_columns(c) for c in conversations], returning=True)
+            ids: list[int] = []
+            while True:
+                inserted = cur.fetchone()
+                assert inserted is not None
+                ids.append(int(inserted[0]))
+                if not cur.nextset():
+                    break
+            cur.executemany(
+                "INSERT INTO message_keys (key, conversation) VALUES (%s, %s)",
+                [
+                    (key, row_id)
+                    for row_id, c in zip(ids, conversations, strict=True)
+                    for key in c.message_keys()
+                ],
+            )
+            self._notify(conn, ids)
 
     def archive_resolved(self, before: datetime) -> int:
         with self._transaction() as conn:

@@ -342,6 +342,21 @@ class TinyDBStore:
                 self._live_patch = updated
         return updated
 
+    def add_conversations(self, conversations: Sequence[Conversation]) -> None:
+        with self._transaction():
+            index = self._fresh_index()
+            archived = self.archive.index() if self.archive.months() else {}
+            next_id = index.next_id
+            for conversation in conversations:
+                for key in (conversation.key, *conversation.message_keys()):
+                    if key in index.doc_ids or key in index.conversation_of or key in archived:
+                        raise StoreError(
+                            f"{key} is already in the store {self.location}: "
+                            "conversations are copied only into an empty store"
+                        )
+                self._storage.put("conversations", str(next_id), to_dict(conversation))
+                next_id += 1
+
     def archive_resolved(self, before: datetime) -> int:
         with self._transaction():
             table = self._raw()
