@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""askdesk's benchmark: start, key → frame, claim beside SQLite, ingest, memory.
+"""askdesk's benchmark: start, key → frame, claim beside SQLite, ingest, memory, PostgreSQL.
 
-    python bench/run.py [--sizes 1000,10000,100000] [--json PATH]
+    python bench/run.py [--sizes 1000,10000,100000] [--json PATH] [--no-postgres]
+    python bench/run.py --postgres-only [--postgres-size 120000]
 
 Builds (or reuses, from bench/.cache/) a store of each size, measures every
 figure in fresh subprocesses, prints one table and writes JSON
@@ -57,7 +58,12 @@ TARGETS = {
     "ingest_10k_s": (2.0, "≤ 2 s"),
     "peak_rss_mb": (150.0, "≤ 150 MiB"),
     "claim_vs_1k": (1.2, "≤ 1.2x the 1k claim"),
+    "pg_claim_ratio_sqlite": (3.0, "≤ 3x SQLite"),
+    "pg_colleague_claim_max_ms": (1000.0, "≤ 1 s"),
+    "pg_stats_s": (1.0, "≤ 1 s"),
 }
+POSTGRES_SIZE = 120_000
+"""Messages in the corpus the PostgreSQL rows use: about 100,000 conversations."""
 
 
 def say(text: str) -> None:
@@ -177,6 +183,31 @@ def measure_ingest(size: int, reps: int) -> dict[str, Any]:
     }
 
 
+def measure_postgres(size: int, claims: int) -> dict[str, Any]:
+    say(f"{size:,} messages: PostgreSQL (its own server), claims beside SQLite, repaint, stats")
+    result = probe(
+        [str(BENCH / "pg_probe.py"), "--size", str(size), "--count", str(claims)],
+        RUN / f"postgres-{size}.json",
+    )
+    pg, lite = result["claims"]["postgres_ms"], result["claims"]["sqlite_ms"]
+    repaint = result["repaint_ms"]
+    return {
+        "pg_messages": size,
+        "pg_conversations": result["conversations"],
+        "pg_copy_s": round(result["copy_s"], 1),
+        "pg_claim_ms_median": round(median(pg), 2),
+        "pg_claim_ms_p95": round(percentile(pg, 0.95), 2),
+        "pg_sqlite_claim_ms_median": round(median(lite), 2),
+        "pg_sqlite_claim_ms_p95": round(percentile(lite, 0.95), 2),
+        "pg_claim_ratio_sqlite": round(median(pg) / median(lite), 2),
+        "pg_colleague_claim_ms_median": round(median(repaint), 1),
+        "pg_colleague_claim_ms_p95": round(percentile(repaint, 0.95), 1),
+        "pg_colleague_claim_max_ms": round(max(repaint), 1),
+        "pg_stats_s": round(median(result["stats_postgres_s"]), 2),
+        "pg_stats_tinydb_s": round(median(result["stats_tinydb_s"]), 2),
+    }
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
     try:
@@ -222,9 +253,11 @@ def machine() -> dict[str, Any]:
     }
 
 
-def verdicts(sizes: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    at = max(sizes)
-    figures = sizes[at]
+def verdicts(
+    sizes: dict[int, dict[str, Any]], postgres: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    at = max(sizes) if sizes else 0
+    figures = {**sizes.get(at, {}), **(postgres or {})}
     out: dict[str, Any] = {"at_size": at}
     for name, (limit, text) in TARGETS.items():
         value = figures.get(name)
@@ -242,6 +275,41 @@ def fmt(value: Any, digits: int = 1) -> str:
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     return f"{value:,}"
+
+
+def postgres_table(pg: dict[str, Any], verdict: dict[str, Any], width: int) -> str:
+    """The PostgreSQL rows: one corpus, its own server, SQLite on the same rows."""
+    lines = [
+        f"\nPostgreSQL store, {pg['pg_conversations']:,} conversations "
+        f"({pg['pg_messages']:,} messages; copied in by store copy in {pg['pg_copy_s']} s)"
+    ]
+
+    def row(label: str, cell: str, target: str | None = None) -> None:
+        line = f"{label:<{width}}{cell:>17}"
+        if target is not None:
+            v = verdict[target]
+            mark = "-" if v["pass"] is None else ("pass" if v["pass"] else "MISS")
+            line += f"  {v['target']:<20} {mark}"
+        lines.append(line)
+
+    row("PostgreSQL claim ms (med/p95)", f"{pg['pg_claim_ms_median']} / {pg['pg_claim_ms_p95']}")
+    row(
+        "SQLite claim ms, same rows (med/p95)",
+        f"{pg['pg_sqlite_claim_ms_median']} / {pg['pg_sqlite_claim_ms_p95']}",
+    )
+    row("PostgreSQL claim ÷ SQLite", f"{pg['pg_claim_ratio_sqlite']}x", "pg_claim_ratio_sqlite")
+    row(
+        "colleague's claim → frame ms (med/p95)",
+        f"{pg['pg_colleague_claim_ms_median']} / {pg['pg_colleague_claim_ms_p95']}",
+    )
+    row(
+        "  worst colleague's claim → frame ms",
+        f"{pg['pg_colleague_claim_max_ms']}",
+        "pg_colleague_claim_max_ms",
+    )
+    row("askdesk stats, everything s", f"{pg['pg_stats_s']}", "pg_stats_s")
+    row("  the same on TinyDB s", f"{pg['pg_stats_tinydb_s']}")
+    return "\n".join(lines)
 
 
 def table(result: dict[str, Any]) -> str:
@@ -299,6 +367,9 @@ def table(result: dict[str, Any]) -> str:
         "ingest_10k_s",
     )
     row("peak memory MiB", lambda f: fmt(f["peak_rss_mb"]), "peak_rss_mb")
+    pg = result.get("postgres")
+    if pg:
+        lines.append(postgres_table(pg, verdict, width))
     m = result["machine"]
     lines.append(
         f"\n{m['cpus']} CPUs · {m['cpu']} · Python {m['python']} · textual "
@@ -343,8 +414,18 @@ def main() -> int:
         "--ingests", type=int, default=5, help="ingest repetitions per size (default: %(default)s)"
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
+    parser.add_argument("--no-postgres", action="store_true", help="leave out the PostgreSQL rows")
+    parser.add_argument("--postgres-only", action="store_true", help="only the PostgreSQL rows")
+    parser.add_argument(
+        "--postgres-size",
+        type=int,
+        default=POSTGRES_SIZE,
+        help="messages in the PostgreSQL rows' corpus (default: %(default)s)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
+    if args.postgres_only:
+        sizes = []
 
     info = machine()
     built: dict[int, corpus.Built] = {}
@@ -356,21 +437,27 @@ def main() -> int:
     figures: dict[int, dict[str, Any]] = {}
     for size in sizes:
         figures[size] = measure_size(built[size], args.starts, args.reps)
-    for size, claim in measure_claims(sizes, args.claims).items():
-        figures[size].update(claim)
-    base = figures[min(sizes)]["claim_ms_median"]
+    if sizes:
+        for size, claim in measure_claims(sizes, args.claims).items():
+            figures[size].update(claim)
+        base = figures[min(sizes)]["claim_ms_median"]
     for size in sizes:
         figures[size]["claim_vs_1k"] = (
             round(figures[size]["claim_ms_median"] / base, 2) if min(sizes) == 1000 else None
         )
         figures[size].update(measure_ingest(size, args.ingests))
+    postgres = None
+    if not args.no_postgres:
+        postgres = measure_postgres(args.postgres_size, args.claims)
     info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
 
-    result = {
+    result: dict[str, Any] = {
         "machine": info,
         "sizes": {str(size): figures[size] for size in sizes},
     }
-    result["targets"] = verdicts(figures)
+    if postgres is not None:
+        result["postgres"] = postgres
+    result["targets"] = verdicts(figures, postgres)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))

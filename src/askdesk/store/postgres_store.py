@@ -180,7 +180,18 @@ class PostgresStore:
             ) from error
 
     def _listen(self) -> None:
-        """Collect change notices; on a lost connection, say so and reconnect with backoff."""
+        """Collect change notices; on a lost connection, say so and reconnect with backoff.
+
+        This thread owns the listening connection and closes it when the store
+        is closed (within one wait for notices, half a second).
+        """
+        try:
+            self._listen_until_closed()
+        finally:
+            if self._listener is not None:
+                self._listener.close()
+
+    def _listen_until_closed(self) -> None:
         attempt = 0
         while not self._closed.is_set():
             conn = self._listener
@@ -622,10 +633,7 @@ class PostgresStore:
         return changed
 
     def close(self) -> None:
+        """Stop listening and close the pool; not waiting for the listener's last
+        wait to end keeps a command's exit quick."""
         self._closed.set()
-        listener = self._listener
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
-        if listener is not None:
-            listener.close()
         self._pool.close()
