@@ -335,6 +335,11 @@ def table(result: dict[str, Any]) -> str:
     def pair(a: float, b: float, digits: int = 1) -> str:
         return f"{fmt(a, digits)} / {fmt(b, digits)}"
 
+    pg = result.get("postgres")
+    if not order and pg:  # --postgres-only
+        lines = [postgres_table(pg, verdict, width).lstrip("\n")]
+        return "\n".join([*lines, _machine_line(result["machine"])])
+
     row(
         "start to usable screen s (med/p95)",
         lambda f: pair(f["start_s"], f["start_p95_s"], 2),
@@ -367,16 +372,18 @@ def table(result: dict[str, Any]) -> str:
         "ingest_10k_s",
     )
     row("peak memory MiB", lambda f: fmt(f["peak_rss_mb"]), "peak_rss_mb")
-    pg = result.get("postgres")
     if pg:
         lines.append(postgres_table(pg, verdict, width))
-    m = result["machine"]
-    lines.append(
+    lines.append(_machine_line(result["machine"]))
+    return "\n".join(lines)
+
+
+def _machine_line(m: dict[str, Any]) -> str:
+    return (
         f"\n{m['cpus']} CPUs · {m['cpu']} · Python {m['python']} · textual "
         f"{m['versions']['textual']} · load {m['load_average_before'][0]} → "
         f"{m['load_average_after'][0]} · {m['git']}"
     )
-    return "\n".join(lines)
 
 
 def main() -> int:
