@@ -106,3 +106,15 @@ async def test_the_header_counts_what_a_filter_hides_beside_what_it_shows(
         await settle(pilot)
         header = next(line for line in screen_lines(app.export_screenshot()) if "CHANNEL" in line)
         assert header.endswith("1 hidden by the filter")
+
+
+async def test_the_status_line_names_the_filter_before_what_80_columns_cut(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "first edition")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "filter: first edition" in screen_lines(app.export_screenshot())[0]

@@ -88,7 +88,7 @@ class DeskScreen(ConversationScreen):
             "filter",
             "Filter",
             id="filter",
-            tooltip="Show only conversations containing some text",
+            tooltip="Show only conversations whose words, author, channel, kind or holder match",
         ),
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
         Binding("s", "app.statistics", "Stats", id="statistics", tooltip="Reference statistics"),
@@ -204,13 +204,13 @@ class DeskScreen(ConversationScreen):
         if app.store_problem:  # first: the one thing staff must see on a narrow terminal
             problem = inert(app.store_problem, keep_newlines=False)
             text.append(f" · {problem}, showing what the desk had", "bold red")
+        if self.filter_text:  # before what a narrow terminal cuts: it changes what is listed
+            text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}", "bold")
         text.append(inert(f" · {app.library} · you are ", keep_newlines=False))
         text.append(inert(app.desk.staff, keep_newlines=False), "bold")
         health = app.channel_summary()
         if health:
             text.append(inert(f" · {health}", keep_newlines=False))
-        if self.filter_text:
-            text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}")
         show(self.query_one("#status-bar", Static), text)
 
     def _show_preview(self) -> None:
