@@ -103,7 +103,9 @@ async def test_statistics_labels_are_whole(app: AskdeskApp) -> None:
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, StatsScreen)
-        shown = "\n".join(lines(app))
+        screen = lines(app)
+        assert screen[0].rstrip().endswith("(UTC)"), screen[0]  # the title whole
+        shown = "\n".join(screen)
         for label in ("Channel", "Question type", "READ", "Outcome", "Staff", "First response"):
             assert label in shown, label
         assert "…" not in shown

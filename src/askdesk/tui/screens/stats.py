@@ -127,9 +127,10 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-title", Static).update(
             Text.assemble(
                 ("Statistics", "bold"),
-                f" · {label} · "
+                # Short enough for 80 columns: "resolved" says what the dates count by.
+                f" · {label} · resolved "
                 + (f"{first.isoformat()} to " if first else "up to ")
-                + f"{last.isoformat()} ({app.tz}) · by when resolved",
+                + f"{last.isoformat()} ({app.tz})",
             )
         )
         self.query_one("#stats-summary", Static).update("Counting…")
