@@ -109,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key")
     p.add_argument("--to", required=True, metavar="NAME")
     command("fetch", "poll every configured channel once and print what arrived")
+    command(
+        "serve",
+        "run every channel, the outbox and retention without a screen, until SIGTERM or ctrl+c",
+    )
     p = command("channels", "each channel's health: last poll, next poll, rate limit, last error")
     p.add_argument("--format", choices=["table", "json"], default="table")
     _statistics_commands(command)
@@ -195,11 +199,16 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         from askdesk import cli_store
 
         return cli_store.run_migrate(config)
-    if isinstance(config.store, Path) and args.command != "fetch" and not config.store.exists():
-        # Only the desk and fetch make a store: anything else on a mistyped path
-        # would report an empty desk as if it were the real one.
+    if (
+        isinstance(config.store, Path)
+        and args.command not in ("fetch", "serve")
+        and not config.store.exists()
+    ):
+        # Only the desk, fetch and serve make a store: anything else on a mistyped
+        # path would report an empty desk as if it were the real one.
         raise StoreError(
-            f"no store at {config.store} (check --store; the desk or askdesk fetch creates one)"
+            f"no store at {config.store} "
+            "(check --store; the desk, askdesk fetch or askdesk serve creates one)"
         )
     desk = _open_desk(config)
     key = getattr(args, "key", None)
@@ -267,6 +276,12 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
             out.done(desk.hand_off(key, args.to), f"handed to {args.to}")
         case "fetch":
             return _fetch(desk, config)
+        case "serve":
+            from askdesk.cli_replies import build_channels
+            from askdesk.cli_serve import serve
+            from askdesk.cli_stats import retention_policy
+
+            return serve(desk, config, build_channels(config), retention_policy(config))
         case "channels":
             return _channels(desk, config, args.format)
         case "store":
@@ -290,11 +305,26 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
     return 0
 
 
-def _poller(desk: Any, channels: Mapping[str, Channel]) -> Any:
+def _poller(desk: Any, channels: Mapping[str, Channel], config: Config) -> Any:
+    """The poller of the polled channels; live ones are held by a ``LiveRunner``."""
+    from datetime import timedelta
+
     from askdesk.cli_replies import polled
     from askdesk.desk.sync import Poller
 
-    return Poller(desk, polled(channels))
+    return Poller(desk, polled(channels), lease_ttl=timedelta(seconds=config.lease_seconds))
+
+
+def _live_runner(desk: Any, channels: Mapping[str, Channel], config: Config) -> Any:
+    """The holder of the live channels (chat), or ``None`` when none is configured."""
+    from datetime import timedelta
+
+    from askdesk.desk.live import LiveRunner, live_only
+
+    live = live_only(list(channels.values()))
+    if not live:
+        return None
+    return LiveRunner(desk, live, lease_ttl=timedelta(seconds=config.lease_seconds))
 
 
 def _run_app(config: Config) -> int:
@@ -310,11 +340,13 @@ def _run_app(config: Config) -> int:
     desk = _open_desk(config)
     desk.archive_old()
     channels = build_channels(config)
-    poller = _poller(desk, channels)
+    poller = _poller(desk, channels, config)
+    live = _live_runner(desk, channels, config)
     app = AskdeskApp(
         desk,
         clock=desk.clock,
         poller=poller,
+        live=live,
         outbox=Outbox(desk, senders(channels)),
         reply_settings=reply_settings(config, channels),
         library=config.library,
@@ -331,6 +363,8 @@ def _run_app(config: Config) -> int:
         # Also when the desk crashed: its channels go to another askdesk at once,
         # not after the lease runs out (releasing twice is harmless).
         poller.release()
+        if live is not None:
+            live.stop()
         desk.store.close()
     return app.return_code or 0
 
@@ -368,7 +402,7 @@ def _fetch(desk: Any, config: Config) -> int:
     from askdesk.cli_output import say
     from askdesk.cli_replies import build_channels
 
-    poller = _poller(desk, build_channels(config))
+    poller = _poller(desk, build_channels(config), config)
     failed = False
     try:
         for result in poller.poll_all():

@@ -20,7 +20,7 @@ from askdesk.cli_output import say
 from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
-from askdesk.desk.outbox import Outbox, SendResult
+from askdesk.desk.outbox import HELD_ELSEWHERE, Outbox, SendResult
 from askdesk.desk.templates import load_templates
 from askdesk.desk.text import fit, inert_text, one_line
 from askdesk.errors import NotFound, TransitionError
@@ -156,6 +156,8 @@ def _exit_for(result: SendResult) -> int:
     """0 only when the reply reached the patron (whoever sent it); otherwise say where it is."""
     if result.status is ReplyStatus.SENT:
         return 0
+    if result.status is ReplyStatus.PENDING and result.detail == HELD_ELSEWHERE:
+        return 0  # queued as it should be: the askdesk holding the chat sends it
     say(
         f"askdesk: the reply is kept and will be retried: see `askdesk outbox` "
         f"(reply {result.reply_id})",

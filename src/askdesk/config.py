@@ -33,6 +33,10 @@ _DESK_OPTIONS: dict[str, tuple[tuple[type, ...], str]] = {
     "target_minutes": (_NUMBER, "minutes a patron may wait before the row is marked overdue"),
     "hot_days": (_NUMBER, "days a resolved conversation stays on the desk before archiving"),
     "refresh_seconds": (_NUMBER, "seconds between checks for other processes' changes"),
+    "lease_seconds": (
+        _NUMBER,
+        "seconds a process holds a channel without renewing before another takes it over",
+    ),
 }
 _TOP_LEVEL = {
     "staff",
@@ -142,6 +146,8 @@ class Config:
     target_minutes: float = 60.0
     hot_days: float = 7.0
     refresh_seconds: float = 0.5
+    lease_seconds: float = 45.0
+    """How long a channel's lease lasts unrenewed: a dead holder is replaced within it."""
     keys: Mapping[str, str] = field(default_factory=dict)
     channels: tuple[ChannelConfig, ...] = ()
     anonymize_after_days: float = DEFAULT_ANONYMIZE_AFTER_DAYS

@@ -5,8 +5,8 @@ a cursor the store keeps) and, where the platform allows, a ``Sender`` (it
 delivers replies). Optional abilities are their own small protocols that the
 desk checks with ``isinstance``: ``SentLookup`` (can tell whether an
 interrupted send arrived) and ``ReportsRateLimit`` (knows its quota).
-A live side (a connection that pushes messages as they arrive) sits beside
-``PolledChannel`` in the same way.
+A *live* channel (``LiveChannel``: chat) holds a connection open instead and
+hands each message to a ``LiveSink`` the moment it arrives.
 
 Each channel module ends with one ``Adapter``: its type name, its options
 and the function that builds the channel from them. The registry is only a
@@ -15,9 +15,10 @@ table of these; ``docs/channel-adapters.md`` shows how to write one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from askdesk.channels.options import Option, Options
@@ -124,3 +125,88 @@ class Adapter:
     type: str
     options: tuple[Option, ...]
     build: Callable[[str, Options], Channel]
+
+
+# -- the live side: a connection held open, messages handed over as they arrive ------------
+
+
+class LinkState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A live channel's connection as staff should hear of it.
+
+    ``error`` is the last failure in one plain sentence (kept while
+    reconnecting and after, until a connection works); ``retry_at`` says when
+    the next attempt is due; ``note`` is a standing remark about the server
+    (it keeps no archive), said once per connection, not per message.
+    """
+
+    state: LinkState
+    error: str | None = None
+    retry_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PatronLeft:
+    """A patron closed the chat (XEP-0085 ``gone``, or went offline).
+
+    ``patron`` is what the channel puts in ``Message.conversation`` for them.
+    """
+
+    channel: str
+    patron: str
+    at: datetime
+
+
+class LiveSink(Protocol):
+    """Where a live channel hands what happens; called from the channel's own thread."""
+
+    def arrived(self, messages: Sequence[Message], cursor: str | None) -> None:
+        """Messages, the moment they arrive; ``cursor``: where a later catch-up resumes
+        (``None``: leave the saved one as it is). Store both in one write."""
+        ...
+
+    def left(self, departure: PatronLeft) -> None: ...
+
+    def link_changed(self, link: Link) -> None: ...
+
+
+@runtime_checkable
+class LiveChannel(Channel, Protocol):
+    """A channel that holds a connection open (chat) instead of being polled.
+
+    One process per store holds it, under the same lease as a poller; the
+    others see its messages through the store. ``connected`` says whether a
+    reply can go out from this process now: the outbox leaves replies on a
+    live channel pending in every process where it is not.
+    """
+
+    session_gap: timedelta
+    """After a resolve, a patron who writes within this long reopens the
+    conversation; later, the message starts a new one (the desk decides)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    def start(self, sink: LiveSink, cursor: str | None) -> None:
+        """Connect in a thread of the channel's own and return at once.
+
+        The channel reconnects by itself, with backoff, until ``stop``; on each
+        (re)connect it catches up from ``cursor`` or the last cursor it handed over.
+        """
+        ...
+
+    def set_available(self, available: bool) -> None:
+        """Show the account as available (someone is at a desk) or away."""
+        ...
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close the connection and wait (up to ``timeout`` s) for the thread to end."""
+        ...

@@ -119,6 +119,10 @@ class Options:
             raise self._missing(name)
         return value
 
+    def optional_text(self, name: str) -> str | None:
+        value = self._get(name)
+        return value if isinstance(value, str) else None
+
     def path(self, name: str) -> Path:
         value = self.optional_path(name)
         if value is None:

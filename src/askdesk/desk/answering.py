@@ -48,6 +48,9 @@ def send_then_resolve(
     """
     desk = outbox.desk
     deadline = time.monotonic() + wait_s
+    conversation = desk.get(key)
+    # A live channel (chat) held by another askdesk: that one sends it, so wait for it.
+    elsewhere = conversation is not None and not outbox.can_send_here(conversation.channel)
     while True:
         reply = _reply(outbox, key, reply_id)
         if reply.status is ReplyStatus.PENDING and reply.due(desk.clock.now()):
@@ -55,7 +58,10 @@ def send_then_resolve(
             reply = _reply(outbox, key, reply_id)
         if reply.status is ReplyStatus.SENT:
             break
-        if reply.status is not ReplyStatus.SENDING:
+        on_its_way = reply.status is ReplyStatus.SENDING or (
+            elsewhere and reply.status is ReplyStatus.PENDING and reply.attempts == 0
+        )
+        if not on_its_way:
             raise ReplyNotSent(key, reply, _why(reply))
         if time.monotonic() >= deadline:
             raise ReplyNotSent(key, reply, f"was not out after {wait_s:g} s; it is still sending")

@@ -24,20 +24,29 @@ def _in(now: datetime, then: datetime | None) -> str:
     return f"in {age}" if age != "now" else "in a moment"
 
 
+def link_words(health: ChannelHealth, now: datetime) -> str:
+    """A live channel's connection in words: ``connected``, ``reconnecting in 8 s``."""
+    if health.link == "reconnecting" and health.retry_at is not None:
+        seconds = max(0, round((health.retry_at - now).total_seconds()))
+        return f"reconnecting in {seconds} s" if seconds else "reconnecting now"
+    return health.link or "—"
+
+
 def health_fields(health: ChannelHealth, now: datetime) -> dict[str, str]:
-    """Column -> words: last good poll, next poll, calls left, last error, polled by."""
+    """Column -> words: last good poll (or connection), next poll, calls left, last error..."""
     rate = "—"
     if health.rate_limit_remaining is not None:
         rate = f"{health.rate_limit_remaining} left"
         if health.rate_limit_reset is not None:
             rate += f", resets {_in(now, health.rate_limit_reset)}"
+    live = health.link is not None
     return {
         "channel": f"{health.name} ({health.type})",
         "last good poll": _ago(now, health.last_ok),
-        "next poll": _in(now, health.next_poll),
+        "next poll": link_words(health, now) if live else _in(now, health.next_poll),
         "rate limit": rate,
         "polled by": health.polled_by or "—",
-        "last error": "; ".join(_state(health)) or "—",
+        "last error": "; ".join([*_state(health), *filter(None, [health.note])]) or "—",
     }
 
 
@@ -59,6 +68,11 @@ def summary(health: ChannelHealth, now: datetime) -> str:
     """One status-bar word per channel: ``webform ✓ 2m ago``, ``twitter ✗ rate limited``."""
     if health.waiting:
         return f"{health.name} ⚠ {flood(health.waiting)}"
+    if health.link is not None and health.link != "connected":
+        why = f": {health.last_error[:60]}" if health.last_error else ""
+        return f"{health.name} ✗ {link_words(health, now)}{why}"
+    if health.link == "connected":
+        return f"{health.name} ✓ connected"
     if health.last_error:
         return f"{health.name} ✗ {health.last_error[:60]}"
     if health.last_ok:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from askdesk.channels.base import Sender, SentLookup
+from askdesk.channels.base import LiveChannel, Sender, SentLookup
 from askdesk.desk.sync import worker_id
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, ChannelError, NotFound, RateLimited, TransitionError
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_S: tuple[float, ...] = (15, 30, 60, 120, 300, 600, 1200)
 """Wait before retry n; after the last, the reply is ``failed`` and waits for staff."""
+HELD_ELSEWHERE = "waits for the askdesk that holds the chat connection"
 STALE_AFTER = timedelta(seconds=120)
 """A send still ``sending`` after this long was cut short (sends time out well before)."""
 FOUND = "found on the platform"
@@ -193,6 +194,11 @@ class Outbox:
     def send(self, key: str, reply_id: str) -> SendResult:
         """Send one due reply; another process that got there first makes this a no-op."""
         now = self.desk.clock.now()
+        conversation = self.desk.store.get(key)
+        if conversation is not None and not self.can_send_here(conversation.channel):
+            return SendResult(
+                key, reply_id, ReplyStatus.PENDING, HELD_ELSEWHERE, conversation, taken=False
+            )
         try:
             conversation = self.desk.store.update(
                 key, lambda c: r.take_for_sending(c, reply_id, now, self.worker)
@@ -328,8 +334,17 @@ class Outbox:
         results = self.recover()
         now = self.desk.clock.now()
         for conversation, reply in self.open_replies():
-            if reply.due(now):
+            if reply.due(now) and self.can_send_here(conversation.channel):
                 result = self.send(conversation.key, reply.id)
                 if result.taken:  # what another process did is its own to report
                     results.append(result)
         return results
+
+    def can_send_here(self, channel_name: str) -> bool:
+        """Whether this process may send on the channel now.
+
+        A live channel's replies go out only where its connection is held;
+        elsewhere they stay pending (no attempt counted) until it is.
+        """
+        sender = self.senders.get(channel_name)
+        return not isinstance(sender, LiveChannel) or sender.connected

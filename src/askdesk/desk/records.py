@@ -98,6 +98,8 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
             return "edited a reply"
         case "reply-cancel":
             return "cancelled a reply"
+        case "patron-left":
+            return "patron left"
         case "anonymize":
             return "patron details removed (retention)"
         case _:

@@ -59,6 +59,13 @@ class ChannelHealth:
     polled_by: str | None = None
     waiting: int = 0
     """Messages left at the source after the last poll (a flood read a part at a time)."""
+    link: str | None = None
+    """A live channel's connection: connecting, connected, reconnecting, stopped
+    (``None`` for a polled channel)."""
+    retry_at: datetime | None = None
+    """When a live channel that lost its connection tries again."""
+    note: str | None = None
+    """A standing remark about the channel's server (it keeps no archive)."""
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -70,7 +77,7 @@ class ChannelHealth:
     @classmethod
     def from_record(cls, name: str, type: str, record: dict[str, Any]) -> ChannelHealth:
         health = cls(name=name, type=type)
-        for key in ("last_ok", "next_poll", "rate_limit_reset"):
+        for key in ("last_ok", "next_poll", "rate_limit_reset", "retry_at"):
             if isinstance(record.get(key), str):
                 setattr(health, key, datetime.fromisoformat(record[key]))
         health.last_error = record.get("last_error")
@@ -80,6 +87,9 @@ class ChannelHealth:
         health.polled_by = record.get("polled_by")
         waiting = record.get("waiting")
         health.waiting = waiting if isinstance(waiting, int) else 0
+        for key in ("link", "note"):
+            value = record.get(key)
+            setattr(health, key, value if isinstance(value, str) else None)
         return health
 
 

@@ -80,6 +80,16 @@ class Conversation:
         return self.latest.received_at
 
     @property
+    def patron_left_at(self) -> datetime | None:
+        """When the patron closed the chat, if they have not written since."""
+        for event in reversed(self.events):
+            if event.action == "patron-left":
+                return event.at
+            if event.action in ("arrive", "follow-up") or "message" in event.details:
+                return None
+        return None
+
+    @property
     def notes(self) -> tuple[Event, ...]:
         return tuple(e for e in self.events if e.action == "note")
 

@@ -179,3 +179,8 @@ def add_message(conversation: Conversation, message: Message, at: datetime) -> C
         messages=messages,
         events=_with_event(conversation, at, PATRON, "follow-up", message=message.key),
     )
+
+
+def patron_left(conversation: Conversation, at: datetime) -> Conversation:
+    """The patron closed the chat. Staff can still answer: it waits for them on the server."""
+    return replace(conversation, events=_with_event(conversation, at, PATRON, "patron-left"))

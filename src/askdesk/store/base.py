@@ -25,6 +25,19 @@ class IngestResult:
     duplicates: int = 0
 
 
+PRESENCE_KEPT = timedelta(minutes=10)
+"""A desk silent this long (it crashed) is dropped from the presence record altogether."""
+
+
+@dataclass(frozen=True)
+class OnShift:
+    """A desk that is open: who sits at it, which process it is, when it last said so."""
+
+    staff: str
+    holder: str
+    seen_at: datetime
+
+
 class Store(Protocol):
     location: str
     """Where the data lives, for messages to people (a path, a database name)."""
@@ -76,6 +89,23 @@ class Store(Protocol):
         ...
 
     def channel_records(self) -> dict[str, dict[str, Any]]: ...
+
+    def heartbeat(self, staff: str, holder: str, now: datetime) -> None:
+        """Say that ``staff`` has a desk open in process ``holder``, as of ``now``.
+
+        Desks call it every few seconds. It must not change ``version()``:
+        a heartbeat is not a change to any conversation, and every desk
+        re-reads the conversations when the version moves.
+        """
+        ...
+
+    def end_shift(self, holder: str) -> None:
+        """The desk in process ``holder`` closed: forget its heartbeat at once."""
+        ...
+
+    def on_shift(self, now: datetime, within: timedelta) -> list[OnShift]:
+        """The desks whose last heartbeat is at most ``within`` before ``now``, by staff name."""
+        ...
 
     def version(self) -> Hashable:
         """A token that changes whenever any process writes; cheap to call often."""

@@ -27,7 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.store import pg_schema
-from askdesk.store.base import Change, IngestResult, Rewrite
+from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import from_dict, to_dict
 from askdesk.store.location import shown
 
@@ -509,6 +509,32 @@ class PostgresStore:
         with self._transaction() as conn:
             self._save_channel(conn, channel, "health", Json(health))
             self._notify(conn, None)
+
+    # -- who has a desk open --------------------------------------------------------
+
+    def heartbeat(self, staff: str, holder: str, now: datetime) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO presence (holder, staff, seen_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (holder) DO UPDATE SET staff = EXCLUDED.staff, "
+                "seen_at = EXCLUDED.seen_at",
+                (holder, staff, now),
+            )
+            # Desks that went away without a word (a crash) are forgotten in time.
+            conn.execute("DELETE FROM presence WHERE seen_at < %s", (now - PRESENCE_KEPT,))
+
+    def end_shift(self, holder: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM presence WHERE holder = %s", (holder,))
+
+    def on_shift(self, now: datetime, within: timedelta) -> list[OnShift]:
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT staff, holder, seen_at FROM presence WHERE seen_at >= %s "
+                "ORDER BY staff, holder",
+                (now - within,),
+            ).fetchall()
+        return [OnShift(staff=staff, holder=holder, seen_at=seen) for staff, holder, seen in rows]
 
     def acquire_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> str:
         with self._transaction() as conn:

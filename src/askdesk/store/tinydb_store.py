@@ -14,7 +14,7 @@ first day and after five years.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,8 +27,9 @@ from tinydb.table import Document, Table
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.store.archive import Archive
-from askdesk.store.base import Change, IngestResult, Rewrite
+from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import from_dict, to_dict
+from askdesk.store.files import Watched, load
 from askdesk.store.hot_storage import HotStorage, Version
 
 LOCK_TIMEOUT_S = 30
@@ -72,6 +73,11 @@ class TinyDBStore:
         self._db = TinyDB(storage=lambda: self._storage)
         self._conversations: Table = self._db.table("conversations", cache_size=0)
         self.archive = Archive(self.path.with_name(self.path.stem + ".archive"))
+        # Beside the hot files, not in them: a heartbeat every few seconds from each
+        # desk must not make every desk re-read the conversations.
+        self._presence = Watched(
+            self.path.with_name(f"{self.path.stem}.presence{self.path.suffix}")
+        )
         self._index_of: tuple[int, Version | None] | None = None
         self._index = _Index({})
         self._index_kept = False
@@ -316,6 +322,58 @@ class TinyDBStore:
             if "channel" in doc
         }
 
+    # -- who has a desk open --------------------------------------------------------
+
+    def _read_presence(self) -> dict[str, dict[str, str]]:
+        if self._presence.identity() is None:
+            return {}
+        data = load(self._presence.path, "askdesk presence file")
+        return data if isinstance(data, dict) else {}
+
+    def _write_presence(self, change: Callable[[dict[str, dict[str, str]]], None]) -> None:
+        with self._mutex:
+            try:
+                self._file_lock.acquire(poll_interval=LOCK_POLL_S)
+            except Timeout as error:
+                raise StoreError(f"the store {self.path} is locked: {error}") from error
+            try:
+                try:
+                    desks = self._read_presence()
+                except StoreError:
+                    desks = {}  # a damaged presence file only says who is on shift: start again
+                change(desks)
+                self._presence.write(desks)
+            finally:
+                self._file_lock.release()
+
+    def heartbeat(self, staff: str, holder: str, now: datetime) -> None:
+        def beat(desks: dict[str, dict[str, str]]) -> None:
+            for other, desk in list(desks.items()):
+                seen = _when(desk.get("seen_at"))
+                if seen is None or now - seen > PRESENCE_KEPT:
+                    del desks[other]
+            desks[holder] = {"staff": staff, "seen_at": now.isoformat()}
+
+        self._write_presence(beat)
+
+    def end_shift(self, holder: str) -> None:
+        def leave(desks: dict[str, dict[str, str]]) -> None:
+            desks.pop(holder, None)
+
+        self._write_presence(leave)
+
+    def on_shift(self, now: datetime, within: timedelta) -> list[OnShift]:
+        try:
+            desks = self._read_presence()
+        except StoreError:
+            return []
+        found = []
+        for holder, desk in desks.items():
+            seen = _when(desk.get("seen_at")) if isinstance(desk, dict) else None
+            if seen is not None and now - seen <= within:
+                found.append(OnShift(staff=str(desk.get("staff")), holder=holder, seen_at=seen))
+        return sorted(found, key=lambda d: (d.staff, d.holder))
+
     def update(self, key: str, change: Change) -> Conversation:
         with self._transaction() as back_from_archive:
             live_is_current = self._live_of is not None and self._live_of == self._storage.identity
@@ -490,6 +548,16 @@ def _resolved_in(doc: dict[str, Any], window: tuple[datetime | None, datetime | 
         return False
     at = datetime.fromisoformat(doc["resolutions"][-1]["at"])
     return (after is None or at > after) and (by is None or at <= by)
+
+
+def _when(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def _month(at: datetime) -> str:

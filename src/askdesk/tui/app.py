@@ -22,9 +22,10 @@ from askdesk.desk import Desk
 from askdesk.desk.answering import ReplyNotSent, send_then_resolve
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.health import summary
+from askdesk.desk.live import ON_SHIFT_WITHIN, LiveRunner
 from askdesk.desk.outbox import Outbox
 from askdesk.desk.retention import RetentionPolicy, purge
-from askdesk.desk.sync import Poller
+from askdesk.desk.sync import ChannelHealth, Poller, worker_id
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert
 from askdesk.desk.triage import Step, resolving
@@ -41,6 +42,7 @@ from askdesk.tui.messages import (
     ReplyCollided,
     ReplyQueued,
     SendAndResolveSettled,
+    ShiftChanged,
 )
 from askdesk.tui.screens.channels import ChannelsScreen
 from askdesk.tui.screens.composer import ComposerScreen, Draft
@@ -52,6 +54,9 @@ from askdesk.tui.screens.handover import HandoverScreen
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+"""How often the desk tells the store it is open (``ON_SHIFT_WITHIN`` forgets it)."""
 
 
 class AskdeskApp(App[None]):
@@ -77,6 +82,7 @@ class AskdeskApp(App[None]):
         *,
         clock: Clock,
         poller: Poller | None = None,
+        live: LiveRunner | None = None,
         library: str = "the library",
         target_minutes: float = 60.0,
         demo: bool = False,
@@ -91,6 +97,8 @@ class AskdeskApp(App[None]):
         self.desk = desk
         self.clock = clock
         self.poller = poller
+        self.live = live
+        """Holds the chat connections while no other askdesk on the store does."""
         self.library = library
         self.target_minutes = target_minutes
         self.demo = demo
@@ -110,6 +118,9 @@ class AskdeskApp(App[None]):
         self._collector = IdleCollector()
         self._previews: dict[str, Conversation] = {}
         """What ``act`` shows while its store write is on its way, by key."""
+        self.on_shift: list[str] = []
+        """Colleagues with a desk open on the store right now (not this one)."""
+        self._desk_id = worker_id()
 
     def notify(
         self,
@@ -146,6 +157,11 @@ class AskdeskApp(App[None]):
         if self.poller is not None:
             self.poll_channels()
             self.set_interval(1.0, self.poll_channels)
+        if self.live is not None:
+            self.hold_live_channels()
+            self.set_interval(1.0, self.hold_live_channels)
+        self.heartbeat()
+        self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
         if self.retention is not None:
             self.purge_expired(self.retention)
         if self.outbox is not None:
@@ -177,6 +193,23 @@ class AskdeskApp(App[None]):
         results = self.poller.poll_due()
         if results:
             self.post_message(ChannelsPolled(results))
+
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False)
+    def hold_live_channels(self) -> None:
+        """Take the chat connections when no other askdesk holds them; keep them renewed."""
+        assert self.live is not None
+        self.live.tick()
+
+    @work(thread=True, exclusive=True, group="shift", exit_on_error=False)
+    def heartbeat(self) -> None:
+        """Tell the store this desk is open, and learn who else is on shift."""
+        store, now = self.desk.store, self.clock.now()
+        store.heartbeat(self.desk.staff, self._desk_id, now)
+        others = sorted(
+            {d.staff for d in store.on_shift(now, ON_SHIFT_WITHIN) if d.holder != self._desk_id}
+        )
+        if others != self.on_shift:
+            self.post_message(ShiftChanged(others))
 
     @work(thread=True, exclusive=True, group="retention", exit_on_error=False)
     def purge_expired(self, policy: RetentionPolicy) -> None:
@@ -433,6 +466,13 @@ class AskdeskApp(App[None]):
         self.check_store()
         self._redraw()
 
+    @on(ShiftChanged)
+    def _shift_changed(self, message: ShiftChanged) -> None:
+        self.on_shift = message.colleagues
+        for screen in self.screen_stack:
+            if isinstance(screen, DeskScreen):
+                screen.refresh_status()
+
     @on(PatronDetailsRemoved)
     def _purged(self, message: PatronDetailsRemoved) -> None:
         self.notify(f"Retention: {message.result.summary()}", timeout=6)
@@ -456,20 +496,31 @@ class AskdeskApp(App[None]):
 
     # -- shown in the status bar ----------------------------------------------------
 
+    def channel_health(self) -> list[ChannelHealth]:
+        """Every channel's health: the polled ones', then the live ones'."""
+        healths = list(self.poller.health.values()) if self.poller is not None else []
+        if self.live is not None:
+            healths += self.live.health.values()
+        return healths
+
     def channel_summary(self) -> str:
-        if self.poller is None:
-            return ""
         now = self.clock.now()
-        return " · ".join(summary(h, now) for h in self.poller.health.values())
+        return " · ".join(summary(h, now) for h in self.channel_health())
 
     def action_channels(self) -> None:
-        if self.poller is not None and not isinstance(self.screen, ChannelsScreen):
+        if self.channel_health() and not isinstance(self.screen, ChannelsScreen):
             self.push_screen(ChannelsScreen())
 
     def on_unmount(self) -> None:
         self._collector.stop()
         if self.poller is not None:
             self.poller.release()
+        if self.live is not None:
+            self.live.stop()  # another askdesk on the store takes the chat over at once
+        try:
+            self.desk.store.end_shift(self._desk_id)
+        except AskdeskError:
+            log.warning("could not say this desk closed", exc_info=True)
 
     def action_statistics(self) -> None:
         # Imported when first wanted: plotting and Markdown cost ~0.1 s of every start.

@@ -88,3 +88,10 @@ class ReplyCollided(Message):
 @dataclass
 class RepliesSent(Message):
     results: list[SendResult]
+
+
+@dataclass
+class ShiftChanged(Message):
+    """Who else has a desk open on the store changed (names, sorted)."""
+
+    colleagues: list[str]

@@ -34,10 +34,8 @@ class ChannelsScreen(ModalScreen[None]):
 
     def _show(self) -> None:
         app = cast("AskdeskApp", self.app)
-        if app.poller is None:
-            return
         now = app.clock.now()
-        rows = [health_fields(h, now) for h in app.poller.health.values()]
+        rows = [health_fields(h, now) for h in app.channel_health()]
         shown = _table(rows) if self.size.width >= WIDE else _records(rows)
         self.query_one("#channel-table", Static).update(shown)
 

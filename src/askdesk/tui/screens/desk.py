@@ -198,6 +198,10 @@ class DeskScreen(ConversationScreen):
         self._show_position()
         self.refresh_bindings_if_changed()
 
+    def refresh_status(self) -> None:
+        """Redraw the status bar alone (who is on shift changed)."""
+        self._show_status()
+
     def _show_status(self) -> None:
         app = self.desk_app
         text = Text.assemble(("askdesk", "bold"))
@@ -208,6 +212,9 @@ class DeskScreen(ConversationScreen):
             text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}", "bold")
         text.append(inert(f" · {app.library} · you are ", keep_newlines=False))
         text.append(inert(app.desk.staff, keep_newlines=False), "bold")
+        if app.on_shift:
+            text.append(" · on shift: ")
+            text.append(", ".join(inert(name, keep_newlines=False) for name in app.on_shift))
         health = app.channel_summary()
         if health:
             text.append(inert(f" · {health}", keep_newlines=False))

@@ -1,0 +1,80 @@
+"""``askdesk serve`` and several askdesk processes on one store, with a real Prosody."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from askdesk.model import ReplyStatus
+from tests.xmpp.chatkit import open_desk
+from tests.xmpp.serving import Served, askdesk, write_config
+from tests.xmpp_server import Patron, Prosody
+
+
+@pytest.fixture
+def config(tmp_path: Path, prosody: Prosody, store_path: Path) -> Path:
+    return write_config(tmp_path, prosody, store_path)
+
+
+@pytest.fixture
+def served() -> Iterator[list[Served]]:
+    running: list[Served] = []
+    yield running
+    for process in running:
+        process.close()
+
+
+def test_serve_holds_the_chat_prints_one_short_line_per_event_and_stops_on_sigterm(
+    prosody: Prosody, config: Path, store_path: Path, patrons: list[Patron], served: list[Served]
+) -> None:
+    server = Served(config)
+    served.append(server)
+    server.wait_for("chat", "lease taken")
+    server.wait_for("chat", "connected")
+    ada = Patron(prosody, "ada@library.test").connect()
+    patrons.append(ada)
+    secret = "My card number is 2920 0012 3456 7 and I need the ILL form"
+    ada.say(secret)
+    line = server.wait_for("chat arrived chat:ada@library.test#")
+    words = line.split("ada@library.test: ", 1)[1]
+    assert len(words) == 40 and words.endswith("…")
+    assert secret.startswith(words[:-1])
+    assert server.terminate() == 0
+    assert server.lines[-1].endswith("stopped; leases released")
+    desk = open_desk(store_path)
+    assert desk.store.channel_records()["chat"]["lease"] is None
+    assert not any(re.search("correct horse", line) for line in server.lines)
+
+
+def test_two_processes_one_holds_the_chat_the_other_answers_through_the_store(
+    prosody: Prosody, config: Path, store_path: Path, patrons: list[Patron], served: list[Served]
+) -> None:
+    first = Served(config, "first")
+    served.append(first)
+    first.wait_for("chat", "connected")
+    second = Served(config, "second")
+    served.append(second)
+    second.wait_for("askdesk", "serving")
+    ada = Patron(prosody, "ada@library.test").connect()
+    patrons.append(ada)
+    ada.say("Two desks, one question")
+    key = first.wait_for("chat arrived").split()[3]
+    # Another askdesk (not holding the chat) answers: the reply waits for the holder.
+    answered = askdesk(config, "--as", "cy", "reply", key, "--text", "Answered from elsewhere")
+    assert answered.returncode == 0, answered.stderr
+    first.wait_for(key, "sent")
+    (got,) = ada.wait_for(1)
+    assert got.body == "Answered from elsewhere"
+    conversation = open_desk(store_path).get(key)
+    assert conversation is not None
+    assert [r.status for r in conversation.replies] == [ReplyStatus.SENT]
+    assert not any("arrived" in line for line in second.lines)
+    # The holder stops: the other takes the chat over at once, and nothing is lost.
+    assert first.terminate() == 0
+    second.wait_for("chat", "lease taken")
+    second.wait_for("chat", "connected")
+    ada.say("Still there?")
+    assert key in second.wait_for("chat joined")
