@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from askdesk.model import ReplyStatus
 from tests.xmpp.chatkit import open_desk
-from tests.xmpp.serving import Served, askdesk, write_config
+from tests.xmpp.serving import LEASE_SECONDS, Served, askdesk, write_config
 from tests.xmpp_server import Patron, Prosody
 
 
@@ -78,3 +79,54 @@ def test_two_processes_one_holds_the_chat_the_other_answers_through_the_store(
     second.wait_for("chat", "connected")
     ada.say("Still there?")
     assert key in second.wait_for("chat joined")
+
+
+def messages_in(store_path: Path) -> list[str]:
+    return [m.text for c in open_desk(store_path).live() for m in c.messages]
+
+
+def wait_for_messages(store_path: Path, count: int, timeout: float = 40) -> list[str]:
+    """The store's messages once it holds ``count`` of them (another process writes them)."""
+    deadline = time.monotonic() + timeout
+    while (texts := messages_in(store_path)) and len(texts) < count:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return texts
+
+
+def test_kill_9_of_serve_while_patrons_write_loses_nothing_and_doubles_nothing(
+    prosody: Prosody, config: Path, store_path: Path, patrons: list[Patron], served: list[Served]
+) -> None:
+    first = Served(config, "first")
+    served.append(first)
+    first.wait_for("chat", "connected")
+    ada = Patron(prosody, "ada@library.test").connect()
+    ben = Patron(prosody, "ben@library.test").connect()
+    patrons.extend([ada, ben])
+    sent: list[str] = []
+
+    def write(count: int) -> None:
+        for n in range(count):
+            patron, name = (ada, "ada") if n % 2 else (ben, "ben")
+            text = f"{name} asks question {len(sent)}"
+            patron.say(text)
+            sent.append(text)
+            time.sleep(0.05)
+
+    write(10)
+    first.wait_for("chat", "arrived")
+    first.kill()  # no goodbye: the lease stays until it runs out, the socket just dies
+    write(10)  # nobody holds the chat: offline storage and the archive keep these
+    key = next(c.key for c in open_desk(store_path).live() if c.first.author == "ada@library.test")
+    queued = askdesk(config, "--as", "cy", "reply", key, "--text", "Sorry for the wait")
+    assert queued.returncode == 0, queued.stderr
+    second = Served(config, "second")
+    served.append(second)
+    second.wait_for("chat", "lease taken", timeout=LEASE_SECONDS + 10)
+    write(10)  # while the new holder connects and catches up
+    texts = wait_for_messages(store_path, len(sent))
+    assert sorted(texts) == sorted(sent)  # every one, once
+    second.wait_for(key, "sent")
+    (reply,) = ada.wait_for(1)
+    assert reply.body == "Sorry for the wait"

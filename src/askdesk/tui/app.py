@@ -34,6 +34,7 @@ from askdesk.model import Conversation, ReplyStatus, Resolution
 from askdesk.tui.collector import IdleCollector
 from askdesk.tui.messages import (
     ActionRefused,
+    ChannelsChanged,
     ChannelsPolled,
     ConversationChanged,
     DeskChanged,
@@ -121,6 +122,8 @@ class AskdeskApp(App[None]):
         self.on_shift: list[str] = []
         """Colleagues with a desk open on the store right now (not this one)."""
         self._desk_id = worker_id()
+        self._channels_shown = ""
+        """The status bar's channel words as last drawn, so it is redrawn when they change."""
 
     def notify(
         self,
@@ -199,6 +202,10 @@ class AskdeskApp(App[None]):
         """Take the chat connections when no other askdesk holds them; keep them renewed."""
         assert self.live is not None
         self.live.tick()
+        shown = self.channel_summary()
+        if shown != self._channels_shown:
+            self._channels_shown = shown
+            self.post_message(ChannelsChanged())
 
     @work(thread=True, exclusive=True, group="shift", exit_on_error=False)
     def heartbeat(self) -> None:
@@ -466,9 +473,16 @@ class AskdeskApp(App[None]):
         self.check_store()
         self._redraw()
 
+    @on(ChannelsChanged)
+    def _channels_changed(self) -> None:
+        self._refresh_status()
+
     @on(ShiftChanged)
     def _shift_changed(self, message: ShiftChanged) -> None:
         self.on_shift = message.colleagues
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen):
                 screen.refresh_status()

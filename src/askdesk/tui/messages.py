@@ -95,3 +95,11 @@ class ShiftChanged(Message):
     """Who else has a desk open on the store changed (names, sorted)."""
 
     colleagues: list[str]
+
+
+@dataclass
+class ChannelsChanged(Message):
+    """A live channel's connection changed (connected, reconnecting...): redraw the status bar."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ChannelsChanged)
