@@ -94,6 +94,7 @@ NUMBER_RANGES: dict[str, NumberRange] = {
     "desk.target_minutes": NumberRange(0, 7 * 24 * 60, "minutes", low_allowed=False),
     "desk.hot_days": NumberRange(0, 365, "days"),
     "desk.refresh_seconds": NumberRange(0.1, 60, "seconds"),
+    "desk.lease_seconds": NumberRange(2, 3600, "seconds"),
     "retention.anonymize_after_days": ANONYMIZE_AFTER_DAYS,
 }
 """askdesk's own number keys and their ranges; a channel's ``anonymize_after_days``

@@ -19,6 +19,7 @@ from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.options import FilePath, Number, Options, Text
 from askdesk.channels.redaction import guard_logs
 from askdesk.channels.xmpp.stanzas import jid_of
+from askdesk.config import NumberRange
 from askdesk.errors import ChannelError, ConfigError, RefusedByPlatform
 from askdesk.model import Conversation, Reply
 
@@ -135,7 +136,7 @@ def _build(name: str, options: Options) -> XmppChannel:
         )
     guard_logs(secrets.found(), ("slixmpp",))
     port = options.number("port")
-    if not port.is_integer() or not 0 < port < 65536:
+    if not port.is_integer():
         raise ConfigError(f"channel {name!r}: port should be a whole number from 1 to 65535")
     ca_file = options.optional_path("ca_file")
     if ca_file is not None and not ca_file.is_file():
@@ -167,6 +168,7 @@ ADAPTER = Adapter(
             "port",
             "the port to connect to (a whole number; 5223 means direct TLS)",
             default=DEFAULT_PORT,
+            allowed=NumberRange(1, 65535, "(a TCP port)"),
         ),
         FilePath("ca_file", "a PEM file of the CA (or self-signed certificate) to trust"),
         *credential_options(DEFAULT_PREFIX),
@@ -174,6 +176,7 @@ ADAPTER = Adapter(
             "session_gap_minutes",
             "minutes after a resolve in which a patron's message reopens their chat (a number > 0)",
             default=DEFAULT_SESSION_GAP_MINUTES,
+            allowed=NumberRange(0, 7 * 24 * 60, "minutes", low_allowed=False),
         ),
         Text(
             "away_message",
