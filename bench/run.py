@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""askdesk's benchmark: start, key → frame, claim beside SQLite, ingest, memory, PostgreSQL.
+"""askdesk's benchmark: start, key → frame, claims, ingest, memory, PostgreSQL, chat.
 
-    python bench/run.py [--sizes 1000,10000,100000] [--json PATH] [--no-postgres]
+    python bench/run.py [--sizes 1000,10000,100000] [--json PATH] [--no-postgres] [--no-chat]
     python bench/run.py --postgres-only [--postgres-size 120000]
+    python bench/run.py --chat-only
 
 Builds (or reuses, from bench/.cache/) a store of each size, measures every
 figure in fresh subprocesses, prints one table and writes JSON
@@ -39,6 +40,7 @@ except ImportError:  # run with a Python that lacks askdesk: use the project's o
         "bench: askdesk is not installed; run `python3 dev.py bench` instead"
     ) from None
 
+import chat_probe  # noqa: E402
 import corpus  # noqa: E402
 
 RUN = corpus.CACHE / "run"
@@ -64,6 +66,10 @@ TARGETS = {
 }
 POSTGRES_SIZE = 120_000
 """Messages in the corpus the PostgreSQL rows use: about 100,000 conversations."""
+CHAT_TARGETS = {
+    "chat_to_desk_p95_s": (1.0, "≤ 1 s"),
+    "reply_to_patron_p95_s": (1.0, "≤ 1 s"),
+}
 
 
 def say(text: str) -> None:
@@ -206,6 +212,45 @@ def measure_postgres(size: int, claims: int) -> dict[str, Any]:
         "pg_stats_s": round(median(result["stats_postgres_s"]), 2),
         "pg_stats_tinydb_s": round(median(result["stats_tinydb_s"]), 2),
     }
+
+
+def measure_chat() -> dict[str, Any]:
+    """The chat scenario's figures, or why it was skipped (no Prosody here)."""
+    why = chat_probe.missing()
+    if why is not None:
+        say(f"chat: skipped: {why}")
+        return {"skipped": why}
+    say(f"chat: {chat_probe.ROUNDS} messages and replies through a real Prosody")
+    runs = chat_probe.measure()
+    figures: dict[str, Any] = {"rounds": chat_probe.ROUNDS}
+    for name, values in runs.items():
+        stem = name.removesuffix("_s")
+        figures[f"{stem}_median_s"] = round(median(values), 3)
+        figures[f"{stem}_p95_s"] = round(percentile(values, 0.95), 3)
+    figures["targets"] = {
+        figure: {"limit": limit, "pass": figures[figure] <= limit}
+        for figure, (limit, _) in CHAT_TARGETS.items()
+    }
+    return figures
+
+
+def chat_table(chat: dict[str, Any]) -> str:
+    if "skipped" in chat:
+        return f"chat: skipped ({chat['skipped']})"
+    lines = [
+        f"chat, {chat['rounds']} rounds through a real Prosody         median      p95  target"
+    ]
+    for label, stem in (
+        ("patron → every open desk s", "chat_to_desk"),
+        ("reply → patron's client s", "reply_to_patron"),
+    ):
+        figure = f"{stem}_p95_s"
+        verdict = "pass" if chat["targets"][figure]["pass"] else "FAIL"
+        lines.append(
+            f"  {label:<46}{chat[f'{stem}_median_s']:>6.3f}   {chat[figure]:>6.3f}  "
+            f"{CHAT_TARGETS[figure][1]}  {verdict}"
+        )
+    return "\n".join(lines)
 
 
 def machine() -> dict[str, Any]:
@@ -429,7 +474,15 @@ def main() -> int:
         default=POSTGRES_SIZE,
         help="messages in the PostgreSQL rows' corpus (default: %(default)s)",
     )
+    parser.add_argument("--no-chat", action="store_true", help="leave out the chat scenario")
+    parser.add_argument(
+        "--chat-only", action="store_true", help="only the chat scenario (a real Prosody)"
+    )
     args = parser.parse_args()
+    if args.chat_only:
+        chat = measure_chat()
+        print(chat_table(chat))
+        return 0 if "skipped" in chat or all(t["pass"] for t in chat["targets"].values()) else 1
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
     if args.postgres_only:
         sizes = []
@@ -456,18 +509,23 @@ def main() -> int:
     postgres = None
     if not args.no_postgres:
         postgres = measure_postgres(args.postgres_size, args.claims)
+    chat = None if args.no_chat or args.postgres_only else measure_chat()
     info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
 
     result: dict[str, Any] = {
         "machine": info,
         "sizes": {str(size): figures[size] for size in sizes},
     }
+    if chat is not None:
+        result["chat"] = chat
     if postgres is not None:
         result["postgres"] = postgres
     result["targets"] = verdicts(figures, postgres)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
+    if chat is not None:
+        print("\n" + chat_table(chat))
     print(f"\nfigures: {args.json}")
     return 0
 

@@ -25,6 +25,7 @@ CHANNEL_HEAD = {
     "demo": 'type = "demo"\nname = "practice"\n',
     "drop": 'type = "drop"\nname = "webform"\npath = "/srv/drop"\n',
     "twitter": 'type = "twitter"\nname = "x"\n',
+    "xmpp": 'type = "xmpp"\nname = "chat"\njid = "ask@library.example.org"\n',
 }
 
 
