@@ -32,6 +32,8 @@ log = logging.getLogger("askdesk")
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BUG = 70
+LIVE_FETCH_S = 30.0
+"""How long ``askdesk fetch`` waits for a chat connection to catch up."""
 
 
 def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -402,7 +404,8 @@ def _fetch(desk: Any, config: Config) -> int:
     from askdesk.cli_output import say
     from askdesk.cli_replies import build_channels
 
-    poller = _poller(desk, build_channels(config), config)
+    channels = build_channels(config)
+    poller = _poller(desk, channels, config)
     failed = False
     try:
         for result in poller.poll_all():
@@ -412,6 +415,12 @@ def _fetch(desk: Any, config: Config) -> int:
             failed = failed or result.error is not None
     finally:
         poller.release()  # a cron job must not keep the running desk from polling
+    live = _live_runner(desk, channels, config)
+    if live is not None:
+        # A chat connection is held only long enough to bring in what waited.
+        for name, outcome in live.catch_up(timeout=LIVE_FETCH_S).items():
+            print(f"{name}: {outcome}")
+            failed = failed or not (outcome.startswith(("caught up", "held by")))
     return EXIT_ERROR if failed else 0
 
 

@@ -130,3 +130,20 @@ def test_kill_9_of_serve_while_patrons_write_loses_nothing_and_doubles_nothing(
     second.wait_for(key, "sent")
     (reply,) = ada.wait_for(1)
     assert reply.body == "Sorry for the wait"
+
+
+def test_fetch_catches_up_the_chat_and_lets_go(
+    prosody: Prosody, config: Path, store_path: Path, patrons: list[Patron]
+) -> None:
+    ada = Patron(prosody, "ada@library.test").connect()
+    patrons.append(ada)
+    ada.say("Anyone there?")  # nobody holds the chat: the server keeps it
+    ada.say("I'll wait")
+    fetched = askdesk(config, "fetch")
+    assert fetched.returncode == 0, fetched.stderr
+    assert fetched.stdout.strip() == "chat: caught up, 2 messages"
+    assert sorted(messages_in(store_path)) == ["Anyone there?", "I'll wait"]
+    assert open_desk(store_path).store.channel_records()["chat"]["lease"] is None
+    again = askdesk(config, "fetch")  # nothing new, nothing doubled
+    assert again.stdout.strip() == "chat: caught up, 0 messages"
+    assert len(messages_in(store_path)) == 2

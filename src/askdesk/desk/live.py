@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from askdesk.channels import Link, LinkState, LiveChannel, PatronLeft
 from askdesk.desk import sessions
@@ -83,6 +85,8 @@ class LiveRunner:
         self._running: set[str] = set()
         self._lock = threading.Lock()
         """One store write at a time per runner: a session is placed and written as one."""
+        self._links: dict[str, Link] = {}
+        self._link_changed = threading.Condition()
 
     # -- the lease ---------------------------------------------------------------
 
@@ -122,6 +126,46 @@ class LiveRunner:
         shown.polled_by = holder
         self.health[channel.name] = shown
 
+    def catch_up(self, timeout: float) -> dict[str, str]:
+        """Connect once, bring in what waited, and let go: ``askdesk fetch`` for live channels.
+
+        Takes each free lease, waits until every channel held here has caught
+        up (offline storage and the archive, which happens before it reports
+        itself connected) or has failed, then stops and releases. Returns a
+        line per channel: what arrived, why it failed, or who holds it.
+        """
+        before = {name: health.arrived for name, health in self.health.items()}
+        self.tick()
+        deadline = time.monotonic() + timeout
+        outcome: dict[str, str] = {}
+        with self._link_changed:
+            for channel in self.channels:
+                if channel.name not in self._running:
+                    outcome[channel.name] = f"held by {self.health[channel.name].polled_by}"
+                    continue
+                name = channel.name
+                self._link_changed.wait_for(
+                    partial(self._settled, name), max(0.0, deadline - time.monotonic())
+                )
+            settled = dict(self._links)  # before stopping turns every one into "stopped"
+        self.stop()
+        for channel in self.channels:
+            if channel.name in outcome:
+                continue
+            link = settled.get(channel.name)
+            if link is not None and link.state is LinkState.CONNECTED:
+                came = self.health[channel.name].arrived - before.get(channel.name, 0)
+                outcome[channel.name] = f"caught up, {came} messages"
+            elif link is not None and link.error:
+                outcome[channel.name] = link.error
+            else:
+                outcome[channel.name] = f"not connected within {timeout:g} s"
+        return outcome
+
+    def _settled(self, name: str) -> bool:
+        link = self._links.get(name)
+        return link is not None and link.state in (LinkState.CONNECTED, LinkState.RECONNECTING)
+
     def holds(self, name: str) -> bool:
         return name in self._running
 
@@ -146,8 +190,9 @@ class LiveRunner:
             placed = sessions.place(messages, self.desk.live(), channel.session_gap)
             result = self.desk.ingest(placed, cursor=(channel.name, cursor) if cursor else None)
             health = self.health[channel.name]
-            health.arrived += len(result.added) + len(result.joined)
-            if result.added or result.joined:
+            new = len(placed) - result.duplicates
+            health.arrived += new
+            if new:
                 health.last_ok = self.desk.clock.now()
         by_conversation = {m.conversation_key: m for m in placed}
         for what, keys in (("arrived", result.added), ("joined", result.joined)):
@@ -174,6 +219,9 @@ class LiveRunner:
         self._tell(LiveEvent(channel.name, "left", key=conversation.key))
 
     def link_changed(self, channel: LiveChannel, link: Link) -> None:
+        with self._link_changed:
+            self._links[channel.name] = link
+            self._link_changed.notify_all()
         now = self.desk.clock.now()
         health = self.health[channel.name]
         health.link = link.state.value

@@ -238,6 +238,8 @@ class DeskScreen(ConversationScreen):
         )
         if c.flag:
             text.append(f"\n⚑ flagged: {inert(c.flag, keep_newlines=False)}", style="bold")
+        if c.patron_left_at is not None:
+            text.append(f"\npatron left at {c.patron_left_at.astimezone(self.desk_app.tz):%H:%M}")
         # No more than the pane can show: wrapping the rest costs ~1 ms a key.
         shown = max(400, preview.content_size.width * preview.content_size.height)
         text.append("\n" + inert(latest.text[:shown]))

@@ -77,6 +77,18 @@ class ConversationView(VerticalScroll):
                 meta.append(f"\n{inert(m.url, keep_newlines=False)}", style="dim")
             parts.append(Static(meta, classes="message-meta"))
             parts.append(Static(_shown(m.text), classes="message-text"))
+        left = c.patron_left_at
+        if left is not None:
+            # Chat: the patron closed the window; an answer still reaches them later.
+            parts.append(
+                Static(
+                    inert_text(
+                        f"patron left at {left.astimezone(self.tz):%H:%M}; "
+                        "a reply reaches them when they are back"
+                    ),
+                    classes="flag-line",
+                )
+            )
         if c.replies:
             parts.append(Static("Replies", classes="section-title"))
             for r in c.replies:
