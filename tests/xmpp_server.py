@@ -180,6 +180,8 @@ class Patron:
         self.server = server
         self.jid = f"{jid}/{resource}"
         self.received: list[Received] = []
+        self.presences: list[tuple[str, str, str]] = []
+        """(from, show, status) of every presence this client was sent."""
         self._arrived = threading.Condition()
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -191,20 +193,24 @@ class Patron:
         future: Future[Any] = asyncio.run_coroutine_threadsafe(make(), self.loop)
         return future.result(timeout)
 
-    def connect(self, *, presence_to: str | None = None) -> Patron:
-        """Sign in; with ``presence_to``, send that JID directed presence (it learns when we go)."""
+    def connect(self, *, presence_to: str | None = None, available: bool = False) -> Patron:
+        """Sign in; with ``presence_to``, send that JID directed presence (it learns when we go);
+        ``available``: announce ourselves, so that presence comes to us."""
 
         async def go() -> None:
             client = self._slixmpp.ClientXMPP(self.jid, PASSWORD)
             client.ca_certs = self.server.ca_file
             client.register_plugin("xep_0085")
             client.add_event_handler("message", self._message)
+            client.add_event_handler("presence", self._presence)
             started: asyncio.Future[None] = self.loop.create_future()
             client.add_event_handler("session_start", lambda _: started.set_result(None))
             client.connect(host="127.0.0.1", port=self.server.port)
             await asyncio.wait_for(started, 10)
             if presence_to is not None:
                 client.send_presence(pto=presence_to)
+            if available:
+                client.send_presence()
             self.client = client
 
         self._call(go)
@@ -215,6 +221,26 @@ class Patron:
             with self._arrived:
                 self.received.append(Received(str(msg["from"]), msg["body"], msg["type"]))
                 self._arrived.notify_all()
+
+    def _presence(self, presence: Any) -> None:
+        with self._arrived:
+            self.presences.append(
+                (str(presence["from"]), presence["show"] or "available", presence["status"])
+            )
+            self._arrived.notify_all()
+
+    def wait_for_presence(
+        self, sender_prefix: str, show: str, timeout: float = 10
+    ) -> tuple[str, str, str] | None:
+        """The latest presence from a JID starting with ``sender_prefix`` once it shows ``show``."""
+
+        def latest() -> tuple[str, str, str] | None:
+            mine = [p for p in self.presences if p[0].startswith(sender_prefix)]
+            return mine[-1] if mine and mine[-1][1] == show else None
+
+        with self._arrived:
+            self._arrived.wait_for(lambda: latest() is not None, timeout)
+            return latest()
 
     def say(self, text: str, *, to: str = LIBRARY, mtype: str = "chat") -> None:
         async def go() -> None:

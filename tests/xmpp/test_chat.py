@@ -119,3 +119,22 @@ def test_hostile_and_huge_messages_arrive_literally(
     assert [m.text for m in conversation.messages] == texts
     shown = inert(conversation.messages[2].text)
     assert "\u202e" not in shown and "\u2066" not in shown
+
+
+def test_the_chat_account_is_away_until_a_desk_is_open_on_the_store(
+    prosody: Prosody, xmpp_env: None, store_path: Path, patrons: list[Patron]
+) -> None:
+    # Another resource of the library's own account sees the account's presence.
+    observer = Patron(prosody, LIBRARY, resource="observer").connect(available=True)
+    patrons.append(observer)
+    desk = open_desk(store_path)
+    with holding(desk, prosody, away_message="Back at 9 tomorrow") as (runner, _, events):
+        events.wait("connected")
+        away = observer.wait_for_presence(f"{LIBRARY}/askdesk-", "away")
+        assert away is not None and away[2] == "Back at 9 tomorrow"
+        desk.store.heartbeat("bo", "host:2", desk.clock.now())  # a desk opens
+        runner.tick()
+        assert observer.wait_for_presence(f"{LIBRARY}/askdesk-", "available") is not None
+        desk.store.end_shift("host:2")  # and closes
+        runner.tick()
+        assert observer.wait_for_presence(f"{LIBRARY}/askdesk-", "away") is not None
