@@ -39,8 +39,8 @@ ca_file = "{options["ca_file"]}"
     return config
 
 
-def askdesk_env() -> dict[str, str]:
-    return {**os.environ, "ASKDESK_XMPP_PASSWORD": PASSWORD}
+def askdesk_env(password: str = PASSWORD) -> dict[str, str]:
+    return {**os.environ, "ASKDESK_XMPP_PASSWORD": password}
 
 
 def askdesk(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -56,10 +56,10 @@ def askdesk(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 class Served:
     """One ``askdesk serve`` process; its journal lines are read as they come."""
 
-    def __init__(self, config: Path, staff: str = "server") -> None:
+    def __init__(self, config: Path, staff: str = "server", password: str = PASSWORD) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "askdesk", "--config", str(config), "--as", staff, "serve"],
-            env=askdesk_env(),
+            env=askdesk_env(password),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -147,3 +147,18 @@ def test_fetch_catches_up_the_chat_and_lets_go(
     again = askdesk(config, "fetch")  # nothing new, nothing doubled
     assert again.stdout.strip() == "chat: caught up, 0 messages"
     assert len(messages_in(store_path)) == 2
+
+
+def test_a_refused_password_is_one_sentence_in_askdesk_channels_and_serve_keeps_going(
+    prosody: Prosody, config: Path, served: list[Served]
+) -> None:
+    server = Served(config, password="wrong")
+    served.append(server)
+    line = server.wait_for("chat reconnecting")
+    assert "the server refused the password for desk@library.test" in line
+    shown = askdesk(config, "channels")
+    assert shown.returncode == 0, shown.stderr
+    assert "the server refused the password for desk@library.test" in shown.stdout
+    assert "Traceback" not in shown.stdout + shown.stderr
+    assert server.process.poll() is None  # still running, still trying
+    assert server.terminate() == 0
