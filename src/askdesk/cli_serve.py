@@ -95,9 +95,12 @@ def serve(
     runner = LiveRunner(desk, live, lease_ttl=lease, listener=journal.live)
     outbox = Outbox(desk, {n: c for n, c in channels.items() if isinstance(c, Sender)})
     stopping = threading.Event()
+    signalled: list[str] = []
 
     def stop(signum: int, _: FrameType | None) -> None:
-        journal.line("askdesk", f"stopping ({signal.Signals(signum).name})")
+        # Only note it: the handler runs in the main thread between any two
+        # bytecodes, perhaps inside the journal's lock; the loop says it.
+        signalled.append(signal.Signals(signum).name)
         stopping.set()
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
@@ -122,6 +125,7 @@ def serve(
                     journal.line("retention", done.summary())
             stopping.wait(TICK_S)
     finally:
+        journal.line("askdesk", f"stopping ({', '.join(signalled) or 'an error'})")
         runner.stop()
         poller.release()
         for signum, handler in previous.items():
