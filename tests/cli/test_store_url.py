@@ -67,11 +67,12 @@ def test_migrate_then_the_commands_work_on_the_url(
     code, out, err = run(capsys, "migrate", "--store", url)
     assert (code, err) == (0, "")
     assert out.strip() == (
-        "applied 0001_conversations.sql, 0002_conversations_as_written.sql: "
-        f"the store {empty_url} has schema version 2"
+        "applied 0001_conversations.sql, 0002_conversations_as_written.sql, "
+        "0003_presence.sql: "
+        f"the store {empty_url} has schema version 3"
     )
     code, out, _ = run(capsys, "migrate", "--store", url)
-    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 2)")
+    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 3)")
 
     store = open_store(url)
     store.ingest([make_message("7", "Are you open on Monday?")], NOW)

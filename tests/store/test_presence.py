@@ -39,6 +39,14 @@ def test_a_heartbeat_does_not_make_desks_reread_the_conversations(
     open_store_here: OpenStore,
 ) -> None:
     store = open_store_here()
+    version = store.version()
+    store.heartbeat("ana", "host:1", T0)
+    store.end_shift("host:1")
+    assert store.version() == version
+
+
+def test_a_heartbeat_leaves_the_hot_files_alone(path: Path) -> None:
+    store = TinyDBStore(path)
     store.ingest([make_message("1")], T0)
     version = store.version()
     store.heartbeat("ana", "host:1", T0)
