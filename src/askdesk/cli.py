@@ -419,7 +419,7 @@ def _fetch(desk: Any, config: Config) -> int:
     if live is not None:
         # A chat connection is held only long enough to bring in what waited.
         for name, outcome in live.catch_up(timeout=LIVE_FETCH_S).items():
-            print(f"{name}: {outcome}")
+            say(f"{name}: {outcome}")
             failed = failed or not (outcome.startswith(("caught up", "held by")))
     return EXIT_ERROR if failed else 0
 

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TextIO, TypeVar
 
 from askdesk.channels import Channel, LiveChannel, PolledChannel, Sender
+from askdesk.cli_output import say
 from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.live import LiveEvent, LiveRunner
@@ -47,7 +48,8 @@ class Journal:
         stamp = self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
         text = " ".join(one_line(p, 300) for p in (stamp, *parts) if p)
         with self._lock:
-            print(text, file=self.out, flush=True)
+            say(text, file=self.out)
+            self.out.flush()  # a journal (systemd, a pipe) gets each line as it happens
 
     def live(self, event: LiveEvent) -> None:
         words = ""
