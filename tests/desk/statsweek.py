@@ -32,7 +32,7 @@ from pathlib import Path
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
 from askdesk.model import Event, Kind, Message, Outcome, QuestionType
-from askdesk.store import TinyDBStore
+from askdesk.store import Store, TinyDBStore
 
 MON = datetime(2026, 11, 16, tzinfo=UTC)
 NOW = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
@@ -86,7 +86,7 @@ def message(
 
 @dataclass
 class Week:
-    store: TinyDBStore
+    store: Store
     clock: FixedClock
     ana: Desk
     bo: Desk
@@ -94,8 +94,12 @@ class Week:
 
 
 def build_week(path: Path) -> Week:
+    return build_week_on(TinyDBStore(path))
+
+
+def build_week_on(store: Store) -> Week:
+    """The week on any store (a PostgreSQL one too)."""
     clock = FixedClock(at(0, 9))
-    store = TinyDBStore(path)
     ana, bo = Desk(store, "ana", clock), Desk(store, "bo", clock)
     keys: dict[str, str] = {}
 
