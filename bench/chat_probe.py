@@ -6,13 +6,16 @@ which looks for changes every ``refresh_seconds`` exactly as an open desk
 does, and answers from there, so every reply goes through the holder's
 outbox. A slixmpp patron writes and reads on a real Prosody on loopback.
 
-- ``chat_to_desk``: the patron sends → the message is on the bench's desk.
-- ``reply_to_patron``: staff queue the reply → the patron's client has it.
+- ``chat_to_desk``: the patron sends → the message is on the bench's desk
+  (which looks every 0.5 s, at a random phase, as a desk's timer would).
+- ``reply_to_patron``: staff queue the reply (at a random moment) → the
+  patron's client has it; the holder's loop sends every 0.5 s.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -84,20 +87,24 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
         seen_version = desk.version()
         for n in range(rounds):
             text = f"Round {n}: is the reading room open?"
+            # An open desk looks at the store every ``refresh`` seconds, at a moment
+            # that has nothing to do with when the patron writes: a random phase.
+            phase = random.uniform(0, refresh)
             sent = time.monotonic()
             patron.say(text)
             key = None
-            # What an open desk does: look at the store every ``refresh`` seconds.
             while key is None:
                 if time.monotonic() - sent > WAIT_S:
                     raise RuntimeError(f"round {n}: the message never reached the desk")
-                time.sleep(refresh - (time.monotonic() - sent) % refresh)
+                time.sleep(refresh - (time.monotonic() - sent - phase) % refresh)
                 version = desk.version()
                 if version == seen_version:
                     continue
                 seen_version = version
                 key = next((c.key for c in desk.live() if c.latest.text == text), None)
             to_desk.append(time.monotonic() - sent)
+            # Staff answer at no particular moment of the holder's outbox loop.
+            time.sleep(random.uniform(0, refresh))
             queued = time.monotonic()
             outbox.queue(key, f"Yes, until 8 ({n}).")
             if len(patron.wait_for(n + 1, timeout=WAIT_S)) < n + 1:
