@@ -9,7 +9,7 @@ the row that left down; their strips come from the cache).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -57,17 +57,20 @@ class Columns:
 
     @classmethod
     def fitting(cls, rows: Sequence[Row], width: int) -> Columns:
+        # Once over the rows, measuring each distinct value once: this runs on
+        # every claim (~0.1 ms for 300 rows).
+        channels = {r.channel for r in rows}
+        authors = {r.author for r in rows}
+        holders = {r.holder for r in rows} - {""}
         narrow = width < NARROW
         return cls(
             flag=1 if any(r.flag for r in rows) else 0,
             late=4 if any(r.overdue for r in rows) else 0,
             reply=2 if any(r.reply_state for r in rows) else 0,
-            channel=_widest(rows, "channel", NARROW_CHANNEL_W if narrow else CHANNEL_W, "CHANNEL"),
-            author=_widest(rows, "author", NARROW_AUTHOR_W if narrow else AUTHOR_W, "AUTHOR"),
+            channel=_widest(channels, NARROW_CHANNEL_W if narrow else CHANNEL_W, "CHANNEL"),
+            author=_widest(authors, NARROW_AUTHOR_W if narrow else AUTHOR_W, "AUTHOR"),
             age=3,
-            holder=_widest(rows, "holder", HOLDER_W, "HOLDER")
-            if any(r.holder for r in rows)
-            else 0,
+            holder=_widest(holders, HOLDER_W, "HOLDER") if holders else 0,
         )
 
     @property
@@ -102,8 +105,9 @@ class Columns:
         return " ".join(marks)
 
 
-def _widest(rows: Sequence[Row], field: str, limit: int, title: str) -> int:
-    widest = max((cell_len(getattr(r, field)) for r in rows), default=0)
+def _widest(values: Iterable[str], limit: int, title: str) -> int:
+    """The width of the widest value (at least its title's), up to ``limit``."""
+    widest = max((cell_len(value) for value in values), default=0)
     return min(limit, max(widest, len(title)))
 
 
