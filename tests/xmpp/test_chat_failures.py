@@ -101,3 +101,26 @@ def test_a_server_without_tls_never_gets_the_password(
     assert "offers no TLS; askdesk never sends the password unencrypted" in event.detail
     log = (tmp_path / "plain" / "prosody.log").read_text()
     assert "Authenticated" not in log and "authenticated" not in log
+
+
+def test_a_server_without_an_archive_is_said_once_on_the_health_line(
+    tmp_path: Path, xmpp_env: None, store_path: Path, patrons: list[Patron]
+) -> None:
+    bare = Prosody(tmp_path / "no-mam", mam=False)
+    for user in ("desk", "ada"):
+        bare.register(user)
+    bare.start()
+    try:
+        desk = open_desk(store_path)
+        with holding(desk, bare) as (runner, _, events):
+            connected = events.wait("connected")
+            ada = Patron(bare, "ada@library.test").connect()
+            patrons.append(ada)
+            ada.say("Still works without an archive?")
+            events.wait("arrived")
+            fields = health_fields(runner.health["chat"], desk.clock.now())
+    finally:
+        bare.stop()
+    assert "keeps no message archive (XEP-0313)" in connected.detail
+    assert "keeps no message archive" in fields["last error"]
+    assert [e.what for e in events.seen].count("connected") == 1
