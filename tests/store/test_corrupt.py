@@ -97,11 +97,10 @@ def test_a_malformed_conversation_is_a_store_error_not_a_traceback(tmp_path: Pat
     path = tmp_path / "desk.json"
     bad = b'{"conversations": {"1": {"key": "demo:q1", "status": "maybe"}}, "cursors": {}}'
     path.write_bytes(bad)
-    store = TinyDBStore(path)
-    for attempt in (store.live, lambda: store.get("demo:q1")):
-        with pytest.raises(StoreError) as info:
-            attempt()
-        assert "malformed" in str(info.value)
+    with pytest.raises(StoreError) as info:
+        TinyDBStore(path)  # reported on opening, with the file that holds it
+    assert "malformed" in str(info.value)
+    assert str(path) in str(info.value)
     assert path.read_bytes() == bad
 
 

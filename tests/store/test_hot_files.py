@@ -192,12 +192,12 @@ def test_a_reader_that_meets_a_reopen_half_written_reads_again(
     real_load = hot_storage.load
     interfered = False
 
-    def load_then_colleague_reopens(file: Path) -> Any:
+    def load_then_colleague_reopens(file: Path, *args: Any, **kwargs: Any) -> Any:
         # The reader has read the live file (no q0: it is resolved); before it
         # reads the recent one, a patron writes again and a colleague's process
         # moves q0 to the live file. Mixing the two moments would lose q0.
         nonlocal interfered
-        data = real_load(file)
+        data = real_load(file, *args, **kwargs)
         if not interfered:
             interfered = True
             colleague.ingest([make_message("q0-again", 30, conversation="q0")], AT)

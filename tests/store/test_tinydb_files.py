@@ -155,7 +155,9 @@ def test_reads_are_served_from_memory_while_the_file_is_unchanged(
     writer.ingest([make_message(f"q{i}", i) for i in range(50)], AT)
     parsed: list[Path] = []
     real_load = hot_storage.load
-    monkeypatch.setattr(hot_storage, "load", lambda p, *a: (parsed.append(p), real_load(p, *a))[1])
+    monkeypatch.setattr(
+        hot_storage, "load", lambda p, *a, **k: (parsed.append(p), real_load(p, *a, **k))[1]
+    )
     store = TinyDBStore(path)
     store.live()
     loads = parsed.count(path)

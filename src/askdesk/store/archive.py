@@ -14,9 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from askdesk.errors import StoreError
+from askdesk.store.codec import record_problem
 from askdesk.store.files import Identity, Watched, atomic_write, dump, load
 
 Doc = dict[str, Any]
+MONTH_ADVICE = (
+    "restore it from a backup, or move it aside (its conversations then leave statistics "
+    "and exports)"
+)
+INDEX_ADVICE = (
+    "restore it from a backup taken with the month files beside it; if there is none, "
+    "move it aside together with the month files (their conversations then leave "
+    "statistics and exports)"
+)
+"""An index moved aside alone would let dedup take archived messages for new ones."""
 
 
 class Archive:
@@ -26,7 +37,7 @@ class Archive:
         self._index: dict[str, str] | None = None
         self._index_identity: Identity | None = None
 
-    def _month_path(self, month: str) -> Path:
+    def month_path(self, month: str) -> Path:
         return self.folder / f"{month}.json"
 
     def index(self) -> dict[str, str]:
@@ -35,7 +46,7 @@ class Archive:
         if identity is None:
             return {}
         if self._index is None or identity != self._index_identity:
-            self._index = _load_table(self._index_file.path, "archive index")
+            self._index = _load_table(self._index_file.path, "archive index", INDEX_ADVICE)
             self._index_identity = identity
         return self._index
 
@@ -45,10 +56,17 @@ class Archive:
         return self.index().get(key)
 
     def read_month(self, month: str) -> dict[str, Doc]:
-        path = self._month_path(month)
+        path = self.month_path(month)
         if not path.exists():
             return {}
-        data: dict[str, Doc] = _load_table(path, "archive file")
+        data: dict[str, Doc] = _load_table(path, "archive file", MONTH_ADVICE)
+        for doc in data.values():
+            problem = record_problem(doc)
+            if problem is not None:
+                raise StoreError(
+                    f"the archive file {path} holds a malformed record ({problem}); "
+                    f"it was left untouched: {MONTH_ADVICE}"
+                )
         return data
 
     def get(self, key: str) -> Doc | None:
@@ -91,7 +109,7 @@ class Archive:
                 existing[doc["key"]] = doc
                 for key in _keys(doc):
                     index[key] = month
-            atomic_write(self._month_path(month), dump(existing))
+            atomic_write(self.month_path(month), dump(existing))
         self._write_index(index)
 
     def remove(self, conversation_key: str) -> None:
@@ -107,7 +125,7 @@ class Archive:
         doc = docs.pop(conversation_key, None)
         if doc is None:
             return
-        atomic_write(self._month_path(month), dump(docs))
+        atomic_write(self.month_path(month), dump(docs))
         index = dict(self.index())
         for k in _keys(doc):
             index.pop(k, None)
@@ -125,7 +143,7 @@ class Archive:
             gone = [docs.pop(key) for key in keys if key in docs]
             if not gone:
                 continue
-            atomic_write(self._month_path(month), dump(docs))
+            atomic_write(self.month_path(month), dump(docs))
             if index is None:
                 index = dict(self.index())
             for doc in gone:
@@ -143,7 +161,7 @@ class Archive:
         leaves index entries that lead nowhere, which the next rewrite clears.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(self._month_path(month), dump(docs))
+        atomic_write(self.month_path(month), dump(docs))
         index = dict(self.index())
         kept = {key for doc in docs.values() for key in _keys(doc)}
         for key in dropped:
@@ -168,12 +186,12 @@ class Archive:
             yield from self.read_month(month).values()
 
 
-def _load_table(path: Path, what: str) -> Any:
-    data = load(path, what)
+def _load_table(path: Path, what: str, advice: str) -> Any:
+    data = load(path, what, advice)
     if not isinstance(data, dict):
         raise StoreError(
             f"the {what} {path} is damaged (not a table of records); it was left untouched: "
-            "move it aside to start a new store, or restore it from a backup"
+            f"{advice}"
         )
     return data
 

@@ -172,7 +172,56 @@ def from_dict(d: dict[str, Any]) -> Conversation:
             ),
             replies=tuple(reply_from_dict(r) for r in d.get("replies", ())),
         )
-    except (KeyError, ValueError, TypeError) as error:
-        raise StoreError(
-            f"conversation {d.get('key', '?')!r} in the store is malformed ({error!r})"
-        ) from error
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
+        key = d.get("key") if isinstance(d, dict) else None
+        raise MalformedRecord(key if isinstance(key, str) else "?", _detail(error)) from error
+
+
+class MalformedRecord(StoreError):
+    """A stored conversation that cannot be read; the store says which file holds it."""
+
+    def __init__(self, key: str, detail: str) -> None:
+        super().__init__(f"conversation {key!r} in the store is malformed ({detail})")
+        self.key = key
+        self.detail = detail
+
+
+def _detail(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"no {error.args[0]!r}" if error.args else "a field is missing"
+    return str(error) or type(error).__name__
+
+
+def record_problem(doc: Any) -> str | None:
+    """What keeps a stored conversation from being indexed, or None.
+
+    A cheap check made on every record when a file is read: the fields the
+    store's index, dedup and archiving rely on. The rest is checked when a
+    conversation is decoded (``from_dict``).
+    """
+    if not isinstance(doc, dict):
+        return f"a {type(doc).__name__} where a conversation should be"
+    key = doc.get("key")
+    if not isinstance(key, str):
+        return "a conversation without a key"
+    messages = doc.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return f"{key} has no messages"
+    for m in messages:
+        if not (
+            isinstance(m, dict)
+            and isinstance(m.get("channel"), str)
+            and isinstance(m.get("remote_id"), str)
+        ):
+            return f"{key} has a message without its channel and id"
+    if not isinstance(doc.get("status"), str):
+        return f"{key} has no status"
+    resolutions = doc.get("resolutions")
+    if not isinstance(resolutions, list):
+        return f"{key} has no list of resolutions"
+    for r in resolutions:
+        try:
+            datetime.fromisoformat(r["at"])
+        except (KeyError, TypeError, ValueError):
+            return f"{key} has a resolution without a valid time"
+    return None

@@ -32,6 +32,7 @@ from tinydb.storages import Storage
 
 from askdesk.errors import StoreError
 from askdesk.model import Status
+from askdesk.store.codec import record_problem
 from askdesk.store.files import Identity, Watched, load
 
 CONVERSATIONS = "conversations"
@@ -125,16 +126,9 @@ class HotStorage(Storage):
             recent = self._parse(self.recent_file) if recent_id is not None else {}
             self._recent_on_disk = recent.get(CONVERSATIONS, {})
         live = self._live_tables.get(CONVERSATIONS, {})
-        try:
-            self._misplaced = any(_resolved(doc) for doc in live.values()) or any(
-                not _resolved(doc) or doc_id in live for doc_id, doc in self._recent_on_disk.items()
-            )
-        except AttributeError as error:  # a record that is not an object
-            raise StoreError(
-                f"the askdesk store {self.live_file.path} or {self.recent_file.path} "
-                f"holds a malformed record ({error}); it was left untouched: move it aside "
-                "to start a new store, or restore it from a backup"
-            ) from error
+        self._misplaced = any(_resolved(doc) for doc in live.values()) or any(
+            not _resolved(doc) or doc_id in live for doc_id, doc in self._recent_on_disk.items()
+        )
         # By doc id, as one file kept them; on a duplicate the live copy wins.
         merged = {**self._recent_on_disk, **live}
         conversations = {doc_id: merged[doc_id] for doc_id in sorted(merged, key=_doc_order)}
@@ -142,15 +136,40 @@ class HotStorage(Storage):
         self._identity = identity
 
     def _parse(self, file: Watched) -> Tables:
-        data = load(file.path)
+        advice = self.advice(file.path)
+        data = load(file.path, advice=advice)
         if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
             raise StoreError(
                 f"the askdesk store {file.path} is damaged (not a table of records); "
-                "it was left untouched: move it aside to start a new store, "
-                "or restore it from a backup"
+                f"it was left untouched: {advice}"
             )
+        for doc in data.get(CONVERSATIONS, {}).values():
+            problem = record_problem(doc)
+            if problem is not None:
+                raise StoreError(
+                    f"the askdesk store {file.path} holds a malformed record ({problem}); "
+                    f"it was left untouched: {advice}"
+                )
         self.loads += 1
         return data
+
+    def advice(self, path: Path) -> str:
+        """What to do with a damaged hot file, said after its path."""
+        if path == self.recent_file.path:
+            return (
+                "restore it from a backup, or move it aside (the conversations resolved "
+                "in the last days then leave the desk and the statistics)"
+            )
+        return "move it aside to start a new store, or restore it from a backup"
+
+    def file_of(self, key: str) -> Path:
+        """The hot file that holds the conversation ``key`` as last read."""
+        recent = self._recent_on_disk.values()
+        if any(doc.get("key") == key for doc in recent):
+            live = self._live_tables.get(CONVERSATIONS, {}).values()
+            if not any(doc.get("key") == key for doc in live):
+                return self.recent_file.path
+        return self.live_file.path
 
     def _set_data(self, data: Tables) -> None:
         self._data = data

@@ -13,24 +13,25 @@ first day and after five years.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
-from askdesk.store.archive import Archive
+from askdesk.store.archive import MONTH_ADVICE, Archive
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
-from askdesk.store.codec import from_dict, to_dict
-from askdesk.store.files import Watched, load
+from askdesk.store.codec import MalformedRecord, from_dict, to_dict
+from askdesk.store.files import Watched, load, sweep_stale_temps
 from askdesk.store.hot_storage import HotStorage, Version
+from askdesk.store.lock import StoreLock
 
 LOCK_TIMEOUT_S = 30
 LOCK_POLL_S = 0.001
@@ -56,6 +57,25 @@ class _Index:
         return self.doc_ids.get(conversation)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _naming_the_file(
+    method: Callable[Concatenate[TinyDBStore, P], R],
+) -> Callable[Concatenate[TinyDBStore, P], R]:
+    """A conversation that cannot be decoded is reported with the file that holds it."""
+
+    @functools.wraps(method)
+    def naming(store: TinyDBStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(store, *args, **kwargs)
+        except MalformedRecord as error:
+            raise store._malformed(error) from error
+
+    return naming
+
+
 class TinyDBStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path).expanduser()
@@ -66,7 +86,9 @@ class TinyDBStore:
             raise StoreError(
                 f"cannot create the folder for the store {self.path}: {error}"
             ) from error
-        self._file_lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S)
+        self._file_lock = StoreLock(
+            self.path.with_name(self.path.name + ".lock"), self.path, LOCK_TIMEOUT_S, LOCK_POLL_S
+        )
         self._mutex = threading.RLock()
         self._storage = HotStorage(self.path)
         # TinyDB takes a storage class; hand it the instance we keep for batching.
@@ -102,14 +124,8 @@ class TinyDBStore:
             table = self._raw()
         marker = (id(table), self._storage.identity)
         if marker != self._index_of:
-            try:
-                self._index = _Index(table)
-            except (KeyError, TypeError, ValueError) as error:
-                raise StoreError(
-                    f"the askdesk store {self.path} holds a malformed conversation ({error!r}); "
-                    "it was left untouched: move it aside to start a new store, "
-                    "or restore it from a backup"
-                ) from error
+            # Every record was checked for what the index reads when its file was read.
+            self._index = _Index(table)
             self._index_of = marker
         return self._index
 
@@ -120,6 +136,7 @@ class TinyDBStore:
         """A file on this machine is never unreachable for a while: its errors are raised."""
         return None
 
+    @_naming_the_file
     def live(self) -> list[Conversation]:
         with self._mutex:
             identity = self._storage.identity
@@ -130,6 +147,7 @@ class TinyDBStore:
                 self._live_of = identity
             return list(self._live)
 
+    @_naming_the_file
     def get(self, key: str) -> Conversation | None:
         with self._mutex:
             # One read for both: another process may write in between two.
@@ -150,7 +168,24 @@ class TinyDBStore:
                 continue  # archived by the month of the last resolve: all before resolved_since
             for doc in self.archive.read_month(month).values():
                 if doc["key"] not in hot_keys:  # a crash mid-move leaves two copies; hot wins
-                    yield from_dict(doc)
+                    try:
+                        conversation = from_dict(doc)
+                    except MalformedRecord as error:
+                        raise self._malformed(error) from error
+                    yield conversation
+
+    def _malformed(self, error: MalformedRecord) -> StoreError:
+        """The sentence for a conversation that cannot be decoded, naming the file that holds it."""
+        month = self.archive.month_of(error.key)
+        if any(doc["key"] == error.key for doc in self._raw().values()) or month is None:
+            path = self._storage.file_of(error.key)
+            what, advice = "askdesk store", self._storage.advice(path)
+        else:
+            path, what, advice = self.archive.month_path(month), "archive file", MONTH_ADVICE
+        return StoreError(
+            f"the {what} {path} holds a malformed conversation {error.key} ({error.detail}); "
+            f"it was left untouched: {advice}"
+        )
 
     def cursor(self, channel: str) -> str | None:
         with self._mutex:
@@ -172,14 +207,12 @@ class TinyDBStore:
         its month files and index are read-modify-written too.
         """
         with self._mutex:
+            self._file_lock.acquire()
             try:
-                self._file_lock.acquire(poll_interval=LOCK_POLL_S)
-            except Timeout as error:
-                raise StoreError(
-                    f"the store {self.path} has been locked by another askdesk process for "
-                    f"{LOCK_TIMEOUT_S} s; if none is running, delete {self._file_lock.lock_file}"
-                ) from error
-            try:
+                # A writer killed mid-write left its temporary file; we hold the lock,
+                # so no live writer of ours is between its write and its rename.
+                sweep_stale_temps(self.path.parent)
+                sweep_stale_temps(self.archive.folder)
                 back_from_archive: list[str] = []
                 self._index_kept = False
                 self._live_patch = None
@@ -201,6 +234,7 @@ class TinyDBStore:
             finally:
                 self._file_lock.release()
 
+    @_naming_the_file
     def ingest(
         self,
         messages: Sequence[Message],
@@ -332,10 +366,7 @@ class TinyDBStore:
 
     def _write_presence(self, change: Callable[[dict[str, dict[str, str]]], None]) -> None:
         with self._mutex:
-            try:
-                self._file_lock.acquire(poll_interval=LOCK_POLL_S)
-            except Timeout as error:
-                raise StoreError(f"the store {self.path} is locked: {error}") from error
+            self._file_lock.acquire()
             try:
                 try:
                     desks = self._read_presence()
@@ -374,6 +405,7 @@ class TinyDBStore:
                 found.append(OnShift(staff=str(desk.get("staff")), holder=holder, seen_at=seen))
         return sorted(found, key=lambda d: (d.staff, d.holder))
 
+    @_naming_the_file
     def update(self, key: str, change: Change) -> Conversation:
         with self._transaction() as back_from_archive:
             live_is_current = self._live_of is not None and self._live_of == self._storage.identity
@@ -415,6 +447,7 @@ class TinyDBStore:
                 self._storage.put("conversations", str(next_id), to_dict(conversation))
                 next_id += 1
 
+    @_naming_the_file
     def archive_resolved(self, before: datetime) -> int:
         with self._transaction():
             table = self._raw()
@@ -435,6 +468,7 @@ class TinyDBStore:
             self._conversations.remove(doc_ids=doc_ids)
             return len(doc_ids)
 
+    @_naming_the_file
     def rewrite(
         self,
         change: Rewrite,
