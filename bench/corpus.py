@@ -295,15 +295,24 @@ class Writer:
         )
 
 
-def generate(size: int, now: datetime, seed: int = 20241123) -> Iterator[tuple[str, Conversation]]:
-    """``size`` messages as ``(place, conversation)``; place is ``"hot"`` or ``"archive"``."""
+def generate(
+    size: int, now: datetime, seed: int = 20241123, conversations: int | None = None
+) -> Iterator[tuple[str, Conversation]]:
+    """``size`` messages as ``(place, conversation)``; place is ``"hot"`` or ``"archive"``.
+
+    With ``conversations``, as many conversations instead (``size`` is then ignored).
+    """
     w = Writer(seed)
     rng = w.rng
     count = 0
+    made = 0
+    if conversations is not None:
+        size = 10**12
 
     def take(c: Conversation) -> Conversation:
-        nonlocal count
+        nonlocal count, made
         count += len(c.messages)
+        made += 1
         return c
 
     for _ in range(LIVE_NEW):
@@ -322,7 +331,7 @@ def generate(size: int, now: datetime, seed: int = 20241123) -> Iterator[tuple[s
         yield "hot", take(w.resolved(w.conversation(at, w.follow_ups()), resolved_at))
     # The rest of the history, resolved between eight days and four years ago.
     span = timedelta(days=365 * HISTORY_YEARS) - timedelta(days=8)
-    while count < size:
+    while count < size and (conversations is None or made < conversations):
         resolved_at = now - timedelta(days=8) - span * rng.random()
         at = resolved_at - timedelta(minutes=rng.uniform(5, 2 * 24 * 60))
         c = w.conversation(at, min(w.follow_ups(), size - count - 1))
@@ -428,3 +437,62 @@ def working_copy(built: Built, into: Path) -> Path:
         ignore=shutil.ignore_patterns("*.lock", "sqlite.db"),
     )
     return into / HOT_FILE
+
+
+LISTING_CONVERSATIONS = 100_000
+"""How many conversations ``list``, ``stats`` and ``export`` are timed over."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The two stores the listing commands are timed on, each of ``conversations``."""
+
+    flood: Path
+    """Hot file of every conversation new or claimed: a drop folder flood, all on the desk."""
+    history: Path
+    """600 hot, the rest resolved over four years in the archive: what stats and export read."""
+    conversations: int
+
+
+def cached_listing(conversations: int = LISTING_CONVERSATIONS, *, rebuild: bool = False) -> Listing:
+    """The listing stores, built now if missing, stale or of an old format."""
+    folder = CACHE / f"listing-{conversations}"
+    meta_path = folder / "meta.json"
+    listing = Listing(folder / "flood" / HOT_FILE, folder / "history" / HOT_FILE, conversations)
+    if not rebuild and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("format") == FORMAT and time.time() - meta["built_at"] < MAX_AGE_S:
+            return listing
+    if folder.exists():
+        shutil.rmtree(folder)
+    now = datetime.now(UTC)
+    _write(listing.history.parent, generate(0, now, conversations=conversations))
+    _write(listing.flood.parent, _flood(conversations, now))
+    meta_path.write_text(json.dumps({"format": FORMAT, "built_at": time.time()}))
+    return listing
+
+
+def _flood(conversations: int, now: datetime) -> Iterator[tuple[str, Conversation]]:
+    w = Writer(7)
+    for i in range(conversations):
+        at = now - timedelta(minutes=w.rng.uniform(1, 24 * 60))
+        c = w.conversation(at, 0)
+        if i % 10 == 0:
+            c = transitions.claim(c, w.rng.choice(COLLEAGUES), at + timedelta(minutes=1))
+        yield "hot", c
+
+
+def _write(folder: Path, conversations: Iterator[tuple[str, Conversation]]) -> None:
+    """The conversations as a store in ``folder``: hot ones in the hot files, the rest archived."""
+    folder.mkdir(parents=True)
+    hot: dict[str, dict[str, Any]] = {}
+    by_month: dict[str, list[dict[str, Any]]] = {}
+    for place, conversation in conversations:
+        doc = to_dict(conversation)
+        if place == "hot":
+            hot[str(len(hot) + 1)] = doc
+        else:
+            month = conversation.resolutions[-1].at.strftime("%Y-%m")
+            by_month.setdefault(month, []).append(doc)
+    HotStorage(folder / HOT_FILE).write({"conversations": hot, "cursors": {}})
+    Archive(folder / (Path(HOT_FILE).stem + ".archive")).add(by_month)

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""askdesk's benchmark: start, key → frame, claims, ingest, memory, PostgreSQL, chat.
+"""askdesk's benchmark: start, key → frame, claims, ingest, memory, PostgreSQL, chat,
+listing (list, stats and export over 100,000 conversations).
 
     python bench/run.py [--sizes 1000,10000,100000] [--json PATH] [--no-postgres] [--no-chat]
     python bench/run.py --postgres-only [--postgres-size 120000]
     python bench/run.py --chat-only
+    python bench/run.py --listing-only [--listing-runs 3]
 
 Builds (or reuses, from bench/.cache/) a store of each size, measures every
 figure in fresh subprocesses, prints one table and writes JSON
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -70,6 +73,16 @@ CHAT_TARGETS = {
     "chat_to_desk_p95_s": (1.0, "≤ 1 s"),
     "reply_to_patron_p95_s": (1.0, "≤ 1 s"),
 }
+LISTING = {
+    # figure: (command, how it reads)
+    "list_100k_s": (["list"], "list (table)"),
+    "list_json_100k_s": (["list", "--format", "json"], "list --format json"),
+    "stats_100k_s": (["stats"], "stats"),
+    "export_100k_s": (["export"], "export (csv)"),
+    "export_json_100k_s": (["export", "--format", "json"], "export --format json"),
+}
+LISTING_TARGET_S = 10.0
+"""DESIGN.md: over 100,000 conversations they take seconds, not minutes."""
 
 
 def say(text: str) -> None:
@@ -249,6 +262,73 @@ def chat_table(chat: dict[str, Any]) -> str:
         lines.append(
             f"  {label:<46}{chat[f'{stem}_median_s']:>6.3f}   {chat[figure]:>6.3f}  "
             f"{CHAT_TARGETS[figure][1]}  {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def measure_listing(runs: int, rebuild: bool) -> dict[str, Any]:
+    """``list``, ``stats`` and ``export`` over 100,000 conversations, each a fresh ``askdesk``.
+
+    Timed from spawn to exit (Python's start and imports included), output to a
+    file; ``*_cpu_s`` is the CPU time the process used (user + system), which a
+    busy machine stretches less than the wall-clock figure. ``list`` runs on a
+    store whose 100,000 conversations are all on the desk (a drop-folder
+    flood); ``stats`` and ``export`` on one whose history holds them.
+    """
+    say(
+        f"listing: {corpus.LISTING_CONVERSATIONS:,} conversations"
+        + (" (building)" if rebuild else "")
+    )
+    listing = corpus.cached_listing(rebuild=rebuild)
+    home = RUN / "listing-home"
+    env = {
+        **os.environ,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **{var: str(home / var.lower()) for var in ("XDG_CONFIG_HOME", "XDG_STATE_HOME")},
+    }
+    figures: dict[str, Any] = {"conversations": listing.conversations}
+    for figure, (command, label) in LISTING.items():
+        store = listing.flood if command[0] == "list" else listing.history
+        say(f"listing: {label}, {runs} times")
+        samples, cpu = [], []
+        for _ in range(runs):
+            with open(RUN / "listing.out", "wb") as out:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                done = subprocess.run(
+                    [sys.executable, "-m", "askdesk", *command, "--store", str(store)],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.PIPE,
+                    timeout=1800,
+                )
+                samples.append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            if done.returncode != 0:
+                sys.stderr.write(done.stderr.decode(errors="replace")[-4000:])
+                raise SystemExit(f"bench: askdesk {' '.join(command)} failed")
+        figures[figure] = round(median(samples), 2)
+        figures[figure.replace("_s", "_p95_s")] = round(percentile(samples, 0.95), 2)
+        figures[figure.replace("_s", "_cpu_s")] = round(median(cpu), 2)
+        figures[figure.replace("_100k_s", "_n")] = len(samples)
+    return figures
+
+
+def listing_table(figures: dict[str, Any]) -> str:
+    lines = [
+        f"{'over ' + format(figures['conversations'], ',') + ' conversations':<36}"
+        f"{'s (med/p95)':>17}{'CPU s':>9}  target"
+    ]
+    for figure, (_, label) in LISTING.items():
+        value = figures[figure]
+        mark = "pass" if value <= LISTING_TARGET_S else "MISS"
+        p95 = figures[figure.replace("_s", "_p95_s")]
+        lines.append(
+            f"{'  ' + label:<36}{fmt(value, 2) + ' / ' + fmt(p95, 2):>17}"
+            f"{fmt(figures[figure.replace('_s', '_cpu_s')], 2):>9}  ≤ {LISTING_TARGET_S:g} s {mark}"
+            f"  ({figure})"
         )
     return "\n".join(lines)
 
@@ -465,6 +545,17 @@ def main() -> int:
     parser.add_argument(
         "--ingests", type=int, default=5, help="ingest repetitions per size (default: %(default)s)"
     )
+    parser.add_argument(
+        "--listing-runs",
+        type=int,
+        default=3,
+        help="runs of each listing command over 100,000 conversations (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--listing-only",
+        action="store_true",
+        help="only the listing figures (list, stats, export over 100,000 conversations)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
     parser.add_argument("--no-postgres", action="store_true", help="leave out the PostgreSQL rows")
     parser.add_argument("--postgres-only", action="store_true", help="only the PostgreSQL rows")
@@ -488,6 +579,18 @@ def main() -> int:
         sizes = []
 
     info = machine()
+    RUN.mkdir(parents=True, exist_ok=True)
+    if args.listing_only:
+        listing = measure_listing(args.listing_runs, args.rebuild)
+        info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        # Into the figures already there (a full run's), so one file holds them all.
+        result = json.loads(args.json.read_text()) if args.json.exists() else {}
+        result["listing"] = {**listing, "machine": info}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(listing_table(listing))
+        print(f"\nfigures: {args.json}")
+        return 0
     built: dict[int, corpus.Built] = {}
     for size in sizes:
         say(f"{size:,} messages: store" + (" (building)" if args.rebuild else ""))
@@ -510,6 +613,7 @@ def main() -> int:
     if not args.no_postgres:
         postgres = measure_postgres(args.postgres_size, args.claims)
     chat = None if args.no_chat or args.postgres_only else measure_chat()
+    listing = None if args.postgres_only else measure_listing(args.listing_runs, args.rebuild)
     info["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
 
     result: dict[str, Any] = {
@@ -520,12 +624,17 @@ def main() -> int:
         result["chat"] = chat
     if postgres is not None:
         result["postgres"] = postgres
+    if listing is not None:
+        result["listing"] = listing
     result["targets"] = verdicts(figures, postgres)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
     if chat is not None:
         print("\n" + chat_table(chat))
+    if listing is not None:
+        print()
+        print(listing_table(listing))
     print(f"\nfigures: {args.json}")
     return 0
 

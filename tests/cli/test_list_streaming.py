@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 
 from askdesk import cli_output
 from askdesk.cli import main
+from askdesk.desk.text import fit
 from askdesk.model import Kind, Message
 from askdesk.store import TinyDBStore
 from tests.conftest import NOW
@@ -128,3 +130,27 @@ def test_json_array_writes_each_item_before_the_next_is_made(
     cli_output.print_json_array(items())
     assert all(a < b for a, b in pairwise(written_before))
     assert [r["key"] for r in json.loads(stdout.getvalue())] == [f"web:{i}" for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain ascii that is far longer than the column it has to fit in, " * 4,
+        "图书馆的开放时间是什么时候?" * 20,
+        "café 📚 " * 50,
+        "a" + "\u0301" * 300 + "b" * 40,  # a pile of combining marks, zero cells each
+        "short",
+        "",
+    ],
+    ids=["ascii", "wide", "mixed", "zero-width", "short", "empty"],
+)
+@pytest.mark.parametrize("width", [0, 1, 2, 20, 61])
+def test_fit_gives_exactly_the_width_and_marks_a_cut(text: str, width: int) -> None:
+    """``fit`` looks at the head of a long text only; the line it gives is the same."""
+    fitted = fit(text, width)
+    assert cell_len(fitted) == width
+    if cell_len(text) > width > 0:
+        assert fitted.endswith("…")
+        assert text.startswith(fitted[:-1].rstrip(" "))
+    elif width:
+        assert fitted.rstrip(" ") == text.rstrip(" ")

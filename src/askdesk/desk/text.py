@@ -88,7 +88,20 @@ def one_line(text: str, limit: int = 200) -> str:
 
 
 def fit(text: str, width: int) -> str:
-    """``text`` cut (with an ellipsis) or padded to exactly ``width`` terminal cells."""
-    if cell_len(text) <= width:
-        return text + " " * (width - cell_len(text))
+    """``text`` cut (with an ellipsis) or padded to exactly ``width`` terminal cells.
+
+    Quick for long text: ``askdesk list`` fits 100,000 previews of 200
+    characters, and Rich's grapheme-by-grapheme cut of a whole preview cost
+    half a millisecond each.
+    """
+    if text.isascii() and text.isprintable():  # one cell a character, checked in C
+        if len(text) <= width:
+            return text + " " * (width - len(text))
+        return text[: width - 1] + "…" if width else ""
+    head = text[: 2 * width + 8]
+    if len(head) < len(text) and cell_len(head) > width:
+        text = head  # the cut falls inside the head: cutting it gives the same line
+    size = cell_len(text)
+    if size <= width:
+        return text + " " * (width - size)
     return set_cell_size(text, max(0, width - 1)) + "…" if width else ""
