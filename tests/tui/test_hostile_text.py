@@ -6,6 +6,7 @@ what staff type reach the screen as literal, inert characters, through every act
 from __future__ import annotations
 
 import json
+import webbrowser
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -476,3 +477,26 @@ async def test_every_hostile_field_through_every_action_stays_inert(
         assert any("released to New" in n and CLICK in n for n in shown_notes)
         assert any("flag cleared" in n and CLICK in n for n in shown_notes)
         assert any("handed to" in n and CLICK in n for n in shown_notes)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["file:///etc/passwd", "javascript:alert(1)", "-oProxyCommand=evil", "http://[", "https:///x"],
+)
+async def test_a_link_that_is_not_a_web_address_is_never_opened(
+    desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """``o`` hands the browser only an http(s) address: a relay's url is not a command."""
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: object())
+    monkeypatch.setattr(webbrowser, "open", lambda u, *a, **k: opened.append(u) or True)
+    now = clock.now()
+    desk.ingest([Message("web", "1", Kind.MENTION, "@reader", "Open?", now, url=url)])
+    recorder = Recorder()
+    app = make_app(desk, clock)
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await pilot.press("o")
+        await settle(pilot)
+    assert opened == []
+    [note] = [m.notification for m in recorder.of(Notify)]
+    assert note.severity == "warning" and "not a web address" in note.message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import webbrowser
 from typing import TYPE_CHECKING, cast
+from urllib.parse import urlsplit
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -265,6 +266,14 @@ class ConversationScreen(Screen[None]):
                 severity="warning",
             )
             return
+        if not is_web_link(url):
+            # The link comes from outside: a file:, javascript: or "-option" is never opened.
+            self.notify(
+                f"{c.key}'s link is not a web address, so it is not opened: {url}",
+                severity="warning",
+                timeout=10,
+            )
+            return
         if not _has_browser():
             # Over SSH there is no browser to open; the link still reaches the staff member.
             self.app.copy_to_clipboard(url)
@@ -276,6 +285,15 @@ class ConversationScreen(Screen[None]):
             return
         self.app.open_url(url)
         self.notify(f"Opened in your browser: {url}", timeout=4)
+
+
+def is_web_link(url: str) -> bool:
+    """Whether ``url`` is an http(s) address with a host: the only kind handed to a browser."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[" : an unbalanced IPv6 bracket
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _has_browser() -> bool:
