@@ -22,8 +22,10 @@ from tuikit import Recorder, screen_lines, settle, svg_text
 from askdesk.channels.drop import DropFolderChannel
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
+from askdesk.desk.compose import ReplySettings
 from askdesk.desk.outbox import Outbox
 from askdesk.desk.sync import Poller
+from askdesk.desk.templates import Template
 from askdesk.model import Kind, Message, Status
 from askdesk.store import TinyDBStore
 from askdesk.tui.app import AskdeskApp
@@ -500,3 +502,48 @@ async def test_a_link_that_is_not_a_web_address_is_never_opened(
     assert opened == []
     [note] = [m.notification for m in recorder.of(Notify)]
     assert note.severity == "warning" and "not a web address" in note.message
+
+
+async def test_template_names_and_a_channels_error_are_shown_inert(
+    everywhere: Desk, clock: FixedClock, tmp_path: Path
+) -> None:
+    """A template named with markup and escapes (the config is typed by staff) whose body
+    brings in the patron's hostile name, and a channel whose error names a folder called that
+    way: the status bar, the "Channel problem" notification, the channels screen (i), the
+    template picker (t) and the composer it fills show them inert."""
+    missing = tmp_path / VALUE.replace("/", "|")  # a folder name may hold all but "/"
+    poller = Poller(everywhere, [DropFolderChannel(name="web", path=missing)])
+    # {patron} brings the patron's (hostile) name into the composer's text area.
+    body = "Hello {patron}, we open at nine."
+    settings = ReplySettings(templates=(Template(name=VALUE, body=body, key="1"),))
+    recorder = Recorder()
+    app = AskdeskApp(
+        everywhere,
+        clock=clock,
+        poller=poller,
+        refresh_seconds=3600,
+        outbox=Outbox(everywhere, {}),
+        reply_settings=settings,
+    )
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await settle(pilot)
+        assert "does not exist" in str(poller.health["web"].last_error)
+        assert_screen_is_inert(app, "the desk with a failing channel")
+        await pilot.press("i")
+        await settle(pilot)
+        assert CLICK in assert_screen_is_inert(app, "the channels screen")
+        await pilot.press("escape")
+        await select(pilot, app, "1", "web:plain")
+        await pilot.press("t")
+        await settle(pilot)
+        assert CLICK in assert_screen_is_inert(app, "the template picker")
+        await pilot.press("1")  # the template, into the composer
+        await settle(pilot)
+        assert isinstance(app.screen, ComposerScreen)
+        assert CLICK in assert_screen_is_inert(app, "the composer with the template")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert_screen_is_inert(app, "back on the desk")
+    assert_notifications_are_inert(recorder)
+    assert any(m.notification.title == "Channel problem" for m in recorder.of(Notify))

@@ -21,7 +21,7 @@ from textual.widgets import Label, Static, TextArea
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.reply_parts import split_reply
 from askdesk.desk.templates import Template
-from askdesk.desk.text import inert_text, one_line
+from askdesk.desk.text import inert, inert_text, one_line
 from askdesk.model import Conversation, Kind
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.templates import TemplatePicker
@@ -101,7 +101,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
 
     def on_mount(self) -> None:
         if self._initial_text:
-            self.query_one(TextArea).load_text(self._initial_text)
+            self.query_one(TextArea).load_text(inert(self._initial_text))
         if self._first is not None:
             self._add(self._first)
         self.query_one(TextArea).focus()
@@ -118,8 +118,10 @@ class ComposerScreen(ModalScreen[Draft | None]):
         cursor: one greeting and one sign-off however many templates it took.
         """
         area = self.query_one(TextArea)
-        body = self.settings.render(template, self.conversation, self.staff)
-        parts = split_reply(body, self.conversation.author, self.staff)
+        # A TextArea draws what it holds as it is: the patron's name that {patron}
+        # brings in (or the template itself) must not carry escapes to the screen.
+        body = inert(self.settings.render(template, self.conversation, self.staff))
+        parts = split_reply(body, inert(self.conversation.author), self.staff)
         if not area.text.strip():
             area.load_text(body)
             area.move_cursor(_location(body, parts.words_end))
