@@ -247,7 +247,8 @@ class LiveRunner:
         try:
             self.listener(event)
         except Exception:
-            log.exception("a listener failed on %s", event)
+            # Names and keys only: the event's message holds the patron's words.
+            log.exception("a listener failed on %s %s %s", event.channel, event.what, event.key)
 
 
 def live_only(channels: Sequence[object]) -> list[LiveChannel]:
