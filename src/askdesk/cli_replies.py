@@ -20,10 +20,10 @@ from askdesk.cli_output import say
 from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
-from askdesk.desk.outbox import HELD_ELSEWHERE, Outbox, SendResult
+from askdesk.desk.outbox import HELD_ELSEWHERE, REPEAT_WINDOW, Outbox, SendResult
 from askdesk.desk.templates import load_templates
 from askdesk.desk.text import fit, inert_text, one_line
-from askdesk.errors import NotFound, TransitionError
+from askdesk.errors import NotFound, RepeatedReply, TransitionError
 from askdesk.model import Outcome, QuestionType, ReplyStatus
 from askdesk.model.message import READ_LEVELS
 
@@ -44,7 +44,12 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
         action="store_true",
         help="send a public reply even though it looks like it holds personal data",
     )
-    p.add_argument("--resolve", action="store_true", help="resolve once the reply is stored")
+    p.add_argument("--resolve", action="store_true", help="resolve once the reply has gone out")
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="send it even though the same words went to this conversation in the last 10 minutes",
+    )
     p.add_argument("--outcome", choices=[o.value for o in Outcome], default="answered")
     p.add_argument("--type", dest="question_type", choices=[t.value for t in QuestionType])
     p.add_argument("--read", type=int, choices=sorted(READ_LEVELS))
@@ -131,9 +136,17 @@ def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox
             f"this public reply looks like it contains {', '.join(warnings)}; "
             f"send it with --public-ok{route}"
         )
-    conversation, reply = outbox.queue(
-        conversation.key, text, templates=templates, private=args.private
-    )
+    try:
+        conversation, reply = outbox.queue(
+            conversation.key,
+            text,
+            templates=templates,
+            private=args.private,
+            refuse_repeat_within=None if args.again else REPEAT_WINDOW,
+        )
+    except RepeatedReply as repeated:
+        # Most likely the same command run twice: one line, and the way to mean it.
+        raise TransitionError(f"{repeated}; add --again to send it once more") from None
     result = _outcome(outbox, outbox.send(conversation.key, reply.id))
     say(str(result))
     if args.resolve and result.status is ReplyStatus.SENT:

@@ -72,6 +72,17 @@ class Collision(TransitionError):
         self.stopped = stopped
 
 
+class RepeatedReply(TransitionError):
+    """The same words went to the same conversation a few minutes ago: an accident, most likely."""
+
+    def __init__(self, key: str, staff: str, minutes_ago: int, reply_id: str, status: str) -> None:
+        ago = "less than a minute ago" if minutes_ago < 1 else f"{minutes_ago} min ago"
+        super().__init__(
+            f"{key} got the same reply from {staff} {ago} (reply {reply_id[:8]}, {status})"
+        )
+        self.key = key
+
+
 class CredentialsRejected(ChannelError):
     """The platform refused the channel's credentials; nothing works until they are fixed."""
 

@@ -70,3 +70,18 @@ def test_a_private_reply_on_a_channel_without_a_private_route_is_refused(
     assert err == "askdesk: web has no private route; send it as a reply instead\n"
     _, out, _ = run("outbox", "--format", "json")
     assert json.loads(out) == []
+
+
+def test_the_same_reply_again_within_ten_minutes_is_refused_unless_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = runner(tmp_path, drop_config(tmp_path, broken=False), capsys)
+    run("fetch")
+    assert run("reply", "web:1", "--text", "Yes, on the new books shelf.")[0] == 0
+    code, out, err = run("reply", "web:1", "--text", "Yes,  on the new books shelf.\n")
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1
+    assert err.startswith("askdesk: web:1 got the same reply from ana less than a minute ago")
+    assert err.rstrip().endswith("add --again to send it once more")
+    assert run("reply", "web:1", "--text", "Yes, on the new books shelf.", "--again")[0] == 0
+    assert len((tmp_path / "replies.jsonl").read_text().splitlines()) == 2

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 BACKOFF_S: tuple[float, ...] = (15, 30, 60, 120, 300, 600, 1200)
 """Wait before retry n; after the last, the reply is ``failed`` and waits for staff."""
 HELD_ELSEWHERE = "waits for the askdesk that holds the chat connection"
+REPEAT_WINDOW = timedelta(minutes=10)
+"""``askdesk reply`` refuses the same words to the same conversation within this, unless --again."""
 STALE_AFTER = timedelta(seconds=120)
 """A send still ``sending`` after this long was cut short (sends time out well before)."""
 FOUND = "found on the platform"
@@ -87,7 +89,13 @@ class Outbox:
         templates: Sequence[str] = (),
         private: bool = False,
         expected_version: int | None = None,
+        refuse_repeat_within: timedelta | None = None,
     ) -> tuple[Conversation, Reply]:
+        """Store the reply as pending (see the module's step 1).
+
+        ``refuse_repeat_within``: refuse the same words to the same
+        conversation within that time (``askdesk reply`` passes ``REPEAT_WINDOW``).
+        """
         if not text.strip():
             raise TransitionError("a reply needs some text")
         now = self.desk.clock.now()
@@ -102,7 +110,7 @@ class Outbox:
 
         def queue(c: Conversation) -> Conversation:
             self._check_route(c, private)
-            return r.queue_reply(c, reply, now, expected_version)
+            return r.queue_reply(c, reply, now, expected_version, refuse_repeat_within)
 
         conversation = self.desk.store.update(key, queue)
         return conversation, reply

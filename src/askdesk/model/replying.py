@@ -7,10 +7,10 @@ first response: a reply that never left does not answer anyone.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from askdesk.errors import AlreadyClaimed, Collision, TransitionError
+from askdesk.errors import AlreadyClaimed, Collision, RepeatedReply, TransitionError
 from askdesk.model.conversation import Conversation
 from askdesk.model.message import Event, Status
 from askdesk.model.reply import Reply, ReplyStatus
@@ -90,12 +90,41 @@ def require_unchanged(
         raise Collision(c.key, changes, stopped)
 
 
+def repeat_of(c: Conversation, reply: Reply, within: timedelta) -> Reply | None:
+    """An earlier reply to ``c`` with ``reply``'s words (spacing aside), written less than
+    ``within`` before it; a cancelled one never went, so it does not count."""
+    words = " ".join(reply.text.split())
+    return next(
+        (
+            earlier
+            for earlier in reversed(c.replies)
+            if earlier.status is not ReplyStatus.CANCELLED
+            and timedelta(0) <= reply.created_at - earlier.created_at <= within
+            and " ".join(earlier.text.split()) == words
+        ),
+        None,
+    )
+
+
 def queue_reply(
-    c: Conversation, reply: Reply, at: datetime, expected_version: int | None = None
+    c: Conversation,
+    reply: Reply,
+    at: datetime,
+    expected_version: int | None = None,
+    refuse_repeat_within: timedelta | None = None,
 ) -> Conversation:
-    """Store a reply as pending; an unclaimed conversation becomes the replier's."""
+    """Store a reply as pending; an unclaimed conversation becomes the replier's.
+
+    With ``refuse_repeat_within``, the same words to the same conversation
+    within that time are refused (``RepeatedReply``), in the same write.
+    """
     if expected_version is not None:
         require_unchanged(c, expected_version)
+    if refuse_repeat_within is not None:
+        earlier = repeat_of(c, reply, refuse_repeat_within)
+        if earlier is not None:
+            minutes = int((reply.created_at - earlier.created_at).total_seconds() // 60)
+            raise RepeatedReply(c.key, earlier.staff, minutes, earlier.id, earlier.status.value)
     if c.status is Status.RESOLVED:
         raise TransitionError(f"{c.key} is resolved; reopen it before replying")
     if c.status is Status.CLAIMED and c.holder != reply.staff:
