@@ -20,7 +20,14 @@ from askdesk import __version__
 from askdesk.cli_usage import UsageParser, nearest
 from askdesk.clock import SystemClock
 from askdesk.config import Config, load_config
-from askdesk.errors import AskdeskError, ConfigError, NotFound, StoreError
+from askdesk.errors import (
+    AlreadyClaimed,
+    AskdeskError,
+    ConfigError,
+    NotFound,
+    StoreError,
+    TransitionError,
+)
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.model.message import READ_LEVELS
 
@@ -81,8 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", "show one conversation with its history")
     p.add_argument("key")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p = command("claim", "claim a conversation")
+    p.add_argument("key")
+    p.add_argument(
+        "--take-over",
+        action="store_true",
+        help="take it over from the colleague who holds it (they are away)",
+    )
     for name, help in [
-        ("claim", "claim a conversation"),
         ("release", "release it to New"),
         ("reopen", "reopen a resolved conversation"),
         ("unflag", "clear a flag"),
@@ -110,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("hand", "hand a conversation to a colleague")
     p.add_argument("key")
     p.add_argument("--to", required=True, metavar="NAME")
+    p.add_argument(
+        "--new-colleague",
+        action="store_true",
+        help="NAME has never worked on this store, and that is right (not a typo)",
+    )
     command("fetch", "poll every configured channel once and print what arrived")
     command(
         "serve",
@@ -257,8 +275,17 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
                 out.print_json(out.record(conversation))
             else:
                 out.print_conversation(conversation, desk.clock.now(), config.zone())
+        case "claim" if args.take_over:
+            holder = getattr(desk.get(key), "holder", None)
+            out.done(desk.take_over(key), f"taken over from {holder}")
         case "claim":
-            out.done(desk.claim(key), "claimed by you")
+            try:
+                claimed = desk.claim(key)
+            except AlreadyClaimed as error:
+                raise TransitionError(
+                    f"{error}; add --take-over to take it over from {error.holder}"
+                ) from None
+            out.done(claimed, "claimed by you")
         case "release":
             out.done(desk.release(key), "released to New")
         case "reopen":
@@ -275,7 +302,13 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
         case "note":
             out.done(desk.note(key, args.text), "note added")
         case "hand":
-            out.done(desk.hand_off(key, args.to), f"handed to {args.to}")
+            to = args.to.strip()
+            if not args.new_colleague and to not in desk.known_staff(with_history=True):
+                raise TransitionError(
+                    f"nobody called {to} has worked on this store; check the spelling, "
+                    "or add --new-colleague if they have not started yet"
+                )
+            out.done(desk.hand_off(key, to), f"handed to {to}")
         case "fetch":
             return _fetch(desk, config)
         case "serve":

@@ -109,9 +109,42 @@ def test_claim_then_colleague_is_told_who_has_it(run: Run) -> None:
     assert run("claim", "web:1")[0] == 0
     code, out, err = run("claim", "web:1", staff="bo")
     assert code == 1
-    assert err.strip() == "askdesk: web:1 is already claimed by ana"
+    assert err.strip() == (
+        "askdesk: web:1 is already claimed by ana; add --take-over to take it over from ana"
+    )
     _, out, _ = run("list", "--status", "claimed", "--format", "json")
     assert [(r["key"], r["holder"]) for r in json.loads(out)] == [("web:1", "ana")]
+
+
+def test_take_over_from_an_absent_colleague_is_its_own_event(run: Run) -> None:
+    run("fetch")
+    assert run("claim", "web:1")[0] == 0
+    code, out, _ = run("claim", "web:1", "--take-over", staff="bo")
+    assert code == 0 and "taken over from ana" in out
+    _, out, _ = run("show", "web:1", "--format", "json")
+    record = json.loads(out)
+    assert record["holder"] == "bo"
+    assert record["events"][-1] | {"at": None} == {
+        "at": None,
+        "staff": "bo",
+        "action": "take-over",
+        "from": "ana",
+    }
+    code, _, err = run("claim", "web:3", "--take-over", staff="bo")
+    assert code == 1 and "not a colleague's; claim it instead" in err
+
+
+def test_hand_to_a_name_nobody_has_used_needs_new_colleague(run: Run) -> None:
+    run("fetch")
+    assert run("note", "web:3", "cy was here", staff="cy")[0] == 0
+    code, _, err = run("hand", "web:1", "--to", "zed")
+    assert code == 1
+    assert err == (
+        "askdesk: nobody called zed has worked on this store; check the spelling, "
+        "or add --new-colleague if they have not started yet\n"
+    )
+    assert run("hand", "web:1", "--to", "cy")[0] == 0  # cy has worked here
+    assert run("hand", "web:2", "--to", "zed", "--new-colleague")[0] == 0
 
 
 def test_message_key_reaches_its_conversation(run: Run) -> None:
@@ -127,7 +160,7 @@ def test_resolve_flag_note_hand_release(run: Run) -> None:
     run("fetch")
     assert run("flag", "web:1", "--reason", "sarcastic")[0] == 0
     assert run("note", "web:1", "checked the holiday schedule")[0] == 0
-    assert run("hand", "web:1", "--to", "bo")[0] == 0
+    assert run("hand", "web:1", "--to", "bo", "--new-colleague")[0] == 0
     code, _, err = run("release", "web:1")
     assert code == 1 and "claimed by bo" in err
     assert run("release", "web:1", staff="bo")[0] == 0

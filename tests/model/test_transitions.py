@@ -444,3 +444,18 @@ def test_every_transition_appends_exactly_one_event(
     assert after.events[: len(before.events)] == before.events
     assert after.events[len(before.events) :] == (event,)
     assert before.events == state().events  # the input is never changed in place
+
+
+def test_take_over_moves_a_colleagues_conversation_with_its_own_event() -> None:
+    taken = t.take_over(claimed("bo"), "alice", AT)
+    assert (taken.status, taken.holder) == (Status.CLAIMED, "alice")
+    assert (last(taken).staff, last(taken).action, last(taken).details) == (
+        "alice",
+        "take-over",
+        {"from": "bo"},
+    )
+
+
+def test_take_over_is_only_for_a_colleagues_conversation() -> None:
+    assert "claim it instead" in refused(new(), lambda c: t.take_over(c, "alice", AT))
+    assert "already yours" in refused(claimed("alice"), lambda c: t.take_over(c, "alice", AT))

@@ -239,6 +239,7 @@ async def test_note_is_stored_with_its_staff(seeded: Desk, clock: FixedClock) ->
 
 
 async def test_hand_off_to_a_colleague(seeded: Desk, clock: FixedClock) -> None:
+    Desk(seeded.store, "bo", clock).remember_me()  # bo has worked here: no question asked
     app = make_app(seeded, clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
@@ -254,9 +255,9 @@ async def test_hand_off_to_a_colleague(seeded: Desk, clock: FixedClock) -> None:
         await pilot.press("2")
         await pilot.pause()
         assert [(r.key, r.holder) for r in rows_widget(app).rows] == [(OLDEST, "bo")]
-        # Bo's now: ana can neither release nor claim it.
+        # Bo's now: ana cannot release it; claim offers to take it over from bo.
         assert desk_screen(app).check_action("release", ()) is None
-        assert desk_screen(app).check_action("claim", ()) is None
+        assert desk_screen(app).check_action("claim", ()) is True
 
 
 # -- filter, help, detail ---------------------------------------------------------------
@@ -423,7 +424,8 @@ async def test_second_app_sees_a_claim_on_its_next_refresh(
         await pilot.press("2")
         await pilot.pause()
         assert [(r.key, r.holder) for r in rows_widget(app).rows] == [(OLDEST, "ana")]
-        assert desk_screen(app).check_action("claim", ()) is None
+        # Ana's: claim now offers bo to take it over from her, after a question.
+        assert desk_screen(app).check_action("claim", ()) is True
 
 
 async def test_check_store_picks_up_another_desks_changes(

@@ -112,6 +112,7 @@ class Outbox:
             self._check_route(c, private)
             return r.queue_reply(c, reply, now, expected_version, refuse_repeat_within)
 
+        self.desk.remember_me()
         conversation = self.desk.store.update(key, queue)
         return conversation, reply
 

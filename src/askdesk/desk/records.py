@@ -69,6 +69,8 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
             return "released to New"
         case "hand-off":
             return f"handed to {details.get('to', '?')}"
+        case "take-over":
+            return f"took it over from {details.get('from', '?')}"
         case "resolve":
             return (
                 f"resolved: {details.get('outcome')}, {details.get('type')}, "

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from askdesk.clock import Clock
+from askdesk.desk import staff
 from askdesk.desk.retention import RETENTION_STAFF
 from askdesk.model import Conversation, Message, Outcome, QuestionType, replying, transitions
 from askdesk.store import IngestResult, Store
@@ -60,6 +61,7 @@ class Desk:
         self.staff = staff
         self.clock = clock
         self.hot_days = hot_days
+        self._remembered = False
 
     # -- what the desk shows -------------------------------------------------
 
@@ -80,6 +82,7 @@ class Desk:
 
     def apply(self, key: str, step: Step) -> Conversation:
         """Make ``step`` so in the store, as this staff member, now (compare-and-set)."""
+        self.remember_me()
         now = self.clock.now()
         return self.store.update(key, lambda c: step(c, self.staff, now))
 
@@ -89,6 +92,9 @@ class Desk:
 
     def claim(self, key: str) -> Conversation:
         return self.apply(key, transitions.claim)
+
+    def take_over(self, key: str) -> Conversation:
+        return self.apply(key, transitions.take_over)
 
     def release(self, key: str) -> Conversation:
         return self.apply(key, transitions.release)
@@ -128,10 +134,23 @@ class Desk:
         """Move conversations resolved more than ``hot_days`` ago into the archive."""
         return self.store.archive_resolved(self.archive_cutoff())
 
+    def known_staff(self, *, with_history: bool = False) -> set[str]:
+        """Every name that has worked on this store (a hand-off to another is confirmed).
+
+        ``with_history``: read the archive for names the first time (see ``desk.staff``).
+        """
+        return staff.known_staff(self.store, with_history=with_history)
+
     def colleagues(self) -> list[str]:
-        """Staff names seen on the desk, for hand-off suggestions."""
-        names = {e.staff for c in self.live() for e in c.events if e.staff != transitions.PATRON}
-        names.update(c.holder for c in self.live() if c.holder)
-        names.discard(self.staff)
-        names.discard(RETENTION_STAFF)  # askdesk itself, not a colleague
-        return sorted(names)
+        """Everybody else who has worked on this store, for hand-off suggestions."""
+        return sorted(self.known_staff() - {self.staff, RETENTION_STAFF})
+
+    def remember_me(self) -> None:
+        """Make this staff member's name known to the store, before their first change.
+
+        One bookmark read per desk, and a write only the first time the name
+        works on this store: a colleague's hand-off to it is then not questioned.
+        """
+        if not self._remembered:
+            staff.remember(self.store, self.staff)
+            self._remembered = True

@@ -56,6 +56,8 @@ def changes_since(c: Conversation, version: int, sending: str | None = None) -> 
                 described.append(f"{who} wrote a reply")
             case "hand-off":
                 described.append(f"{who} handed it to {e.details.get('to')}")
+            case "take-over":
+                described.append(f"{who} took it over from {e.details.get('from')}")
             case "resolve":
                 described.append(f"{who} resolved it")
             case "claim" | "release" | "note" | "flag" | "unflag" | "reopen":

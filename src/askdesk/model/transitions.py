@@ -9,6 +9,9 @@ compare-and-set.
   new ────────▶ claimed ────────▶ resolved
    ▲  ◀──────── release/hand-off    │
    └──────────── reopen ────────────┘
+
+A claimed conversation also moves from holder to holder: the holder hands it
+off, or a colleague takes it over (``take-over``, naming whom it was taken from).
 """
 
 from __future__ import annotations
@@ -50,6 +53,21 @@ def claim(conversation: Conversation, staff: str, at: datetime) -> Conversation:
         status=Status.CLAIMED,
         holder=staff,
         events=_with_event(conversation, at, staff, "claim"),
+    )
+
+
+def take_over(conversation: Conversation, staff: str, at: datetime) -> Conversation:
+    """Take a colleague's conversation (they are away); its own event says from whom."""
+    if conversation.status is not Status.CLAIMED:
+        raise TransitionError(
+            f"{conversation.key} is {conversation.status}, not a colleague's; claim it instead"
+        )
+    if conversation.holder == staff:
+        raise TransitionError(f"{conversation.key} is already yours")
+    return replace(
+        conversation,
+        holder=staff,
+        events=_with_event(conversation, at, staff, "take-over", **{"from": conversation.holder}),
     )
 
 

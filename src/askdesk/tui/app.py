@@ -28,7 +28,7 @@ from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.sync import ChannelHealth, Poller, worker_id
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert
-from askdesk.desk.triage import Step, resolving
+from askdesk.desk.triage import Step, handing_to, resolving, unchanged_since
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus, Resolution
 from askdesk.tui.collector import IdleCollector
@@ -36,6 +36,7 @@ from askdesk.tui.messages import (
     ActionRefused,
     ChannelsChanged,
     ChannelsPolled,
+    ColleagueLooked,
     ConversationChanged,
     DeskChanged,
     PatronDetailsRemoved,
@@ -300,6 +301,12 @@ class AskdeskApp(App[None]):
         else:
             self.post_message(SendAndResolveSettled(key, conversation, done))
 
+    @work(thread=True, group="desk", exit_on_error=False)
+    def look_up_colleague(self, key: str, name: str, version: int) -> None:
+        """Whether anyone called ``name`` has worked here; the first time, the archive too."""
+        known = name in self.desk.known_staff(with_history=True)
+        self.post_message(ColleagueLooked(key, name, version, known))
+
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up_composer(self) -> None:
         self.reply_settings.warm_up()
@@ -344,6 +351,35 @@ class AskdeskApp(App[None]):
                 conversation, self.reply_settings, self.desk.staff, template, initial_text=text
             ),
             drafted,
+        )
+
+    def hand_off(self, key: str, name: str, version: int) -> None:
+        """Hand ``key`` to ``name``, asking first when nobody of that name has worked here."""
+        self.look_up_colleague(key, name, version)
+
+    @on(ColleagueLooked)
+    def _colleague_looked(self, message: ColleagueLooked) -> None:
+        key, name = message.key, message.name
+
+        def hand() -> None:
+            step = unchanged_since(message.version, handing_to(name), "handed on")
+            self.act(key, step, f"handed to {name}")
+
+        if message.known:
+            hand()
+            return
+
+        def decided(answer: str | None) -> None:
+            if answer == "y":
+                hand()
+
+        self.push_screen(
+            Choice(
+                f"Nobody called {name} has used this desk. Hand {key} to {name}?",
+                [f"Only someone working as {name} will see it as theirs: check the spelling."],
+                {"y": f"hand it to {name}"},
+            ),
+            decided,
         )
 
     @on(ReplyQueued)

@@ -103,3 +103,13 @@ class ChannelsChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ChannelsChanged)
+
+
+@dataclass
+class ColleagueLooked(Message):
+    """Whether ``name`` has worked on this store: for handing ``key`` on, seen at ``version``."""
+
+    key: str
+    name: str
+    version: int
+    known: bool

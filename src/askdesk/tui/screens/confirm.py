@@ -12,13 +12,15 @@ from askdesk.desk.text import inert_text
 
 
 class Choice(ModalScreen[str | None]):
-    """Shows ``lines`` and offers ``answers`` (s, p or d -> label); dismisses with the key."""
+    """Shows ``lines`` and offers ``answers`` (s, p, d, k or y -> label); dismisses with the key."""
 
     BINDINGS = [
         Binding("escape", "answer('')", "Back", id="dialog_cancel"),
         Binding("s", "answer('s')", "Send", show=False),
         Binding("p", "answer('p')", "Private", show=False),
         Binding("d", "answer('d')", "Discard", show=False),
+        Binding("k", "answer('k')", "Keep", show=False),
+        Binding("y", "answer('y')", "Yes", show=False),
     ]
 
     def __init__(self, title: str, lines: list[str], answers: dict[str, str]) -> None:

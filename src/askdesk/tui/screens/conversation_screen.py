@@ -14,8 +14,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from askdesk.desk.templates import Template
-from askdesk.desk.triage import flagging, handing_to, noting, resolving, unchanged_since
+from askdesk.desk.triage import flagging, noting, resolving, unchanged_since
 from askdesk.model import Conversation, Status, transitions
+from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog, TextPrompt
 from askdesk.tui.screens.templates import TemplatePicker
 
@@ -122,8 +123,8 @@ class ConversationScreen(Screen[None]):
         me = self.desk_app.desk.staff
         mine_or_free = c is not None and c.holder in (None, me)
         match action:
-            case "claim":
-                return c is not None and c.status is Status.NEW
+            case "claim":  # a colleague's conversation: offers to take it over
+                return c is not None and (c.status is Status.NEW or not mine_or_free)
             case "release":
                 return c is not None and c.status is Status.CLAIMED and c.holder == me
             case "resolve" | "hand_off":
@@ -168,8 +169,27 @@ class ConversationScreen(Screen[None]):
         self.app.push_screen(TemplatePicker(self.desk_app.reply_settings.templates), picked)
 
     def action_claim(self) -> None:
-        if key := self._key():
+        c = self.current()
+        if c is None:
+            return
+        key, seen, holder = c.key, c.version, c.holder
+        if c.status is not Status.CLAIMED or holder is None:
             self.desk_app.act(key, transitions.claim, "claimed")
+            return
+
+        def decided(answer: str | None) -> None:
+            if answer == "y":
+                take_over = unchanged_since(seen, transitions.take_over, "taken over")
+                self.desk_app.act(key, take_over, f"taken over from {holder}")
+
+        self.app.push_screen(
+            Choice(
+                f"Take over {key} from {holder}?",
+                [f"{holder} holds it now; the history will say that you took it over."],
+                {"y": "take it over"},
+            ),
+            decided,
+        )
 
     def action_release(self) -> None:
         if c := self.current():
@@ -244,9 +264,7 @@ class ConversationScreen(Screen[None]):
 
         def handed(name: str | None) -> None:
             if name:
-                self.desk_app.act(
-                    key, unchanged_since(seen, handing_to(name), "handed on"), f"handed to {name}"
-                )
+                self.desk_app.hand_off(key, name, seen)
 
         self.app.push_screen(
             TextPrompt(

@@ -1,0 +1,100 @@
+"""Hand-off to a name nobody has is confirmed; a colleague's conversation can be taken over."""
+
+from __future__ import annotations
+
+import pytest
+from tuikit import settle, type_text
+
+from askdesk.clock import FixedClock
+from askdesk.desk import Desk
+from askdesk.model import Outcome, QuestionType, Status
+from askdesk.store import TinyDBStore
+from askdesk.tui.app import AskdeskApp
+from askdesk.tui.screens.confirm import Choice
+from askdesk.tui.screens.desk import DeskScreen
+
+SIZE = (120, 34)
+KEY = "web:1"
+
+
+@pytest.fixture
+def seeded(desk: Desk, make_message) -> Desk:  # type: ignore[no-untyped-def]  # fixture factory
+    desk.ingest([make_message("1", "Are you open on Monday?", author="@reader")])
+    return desk
+
+
+def make_app(desk: Desk, clock: FixedClock) -> AskdeskApp:
+    app = AskdeskApp(desk, clock=clock, refresh_seconds=3600)
+    app.animation_level = "none"
+    return app
+
+
+async def test_handing_to_a_name_nobody_has_used_asks_first(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "zed")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Choice)
+        assert "Nobody called zed has used this desk" in app.screen.title_text
+        await pilot.press("escape")  # a typo: nothing happens
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+        assert seeded.get(KEY).status is Status.NEW  # type: ignore[union-attr]
+
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "zed")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")  # zed starts today
+        await settle(pilot)
+    stored = seeded.get(KEY)
+    assert stored is not None and (stored.status, stored.holder) == (Status.CLAIMED, "zed")
+
+
+async def test_handing_to_a_known_colleague_asks_nothing(
+    seeded: Desk, store: TinyDBStore, clock: FixedClock, make_message
+) -> None:  # type: ignore[no-untyped-def]
+    bo_clock = FixedClock(clock.now())
+    bo = Desk(TinyDBStore(store.path), "bo", bo_clock)
+    bo.ingest([make_message("2", "Parking?")])
+    bo.resolve("web:2", Outcome.ANSWERED, QuestionType.DIRECTIONAL, 1)
+    bo_clock.advance(days=8)
+    assert bo.archive_old() == 1  # bo's only trace is in the archive, not on the desk
+    assert all(c.key != "web:2" for c in store.live())
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "a")
+        await settle(pilot)
+        await type_text(pilot, "bo")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+    stored = seeded.get(KEY)
+    assert stored is not None and stored.holder == "bo"
+
+
+async def test_claim_on_a_colleagues_conversation_offers_to_take_it_over(
+    seeded: Desk, store: TinyDBStore, clock: FixedClock
+) -> None:
+    Desk(TinyDBStore(store.path), "bo", clock).claim(KEY)
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.screen.check_action("claim", ()) is True
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, Choice)
+        assert app.screen.title_text == "Take over web:1 from bo?"
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+    stored = seeded.get(KEY)
+    assert stored is not None and (stored.status, stored.holder) == (Status.CLAIMED, "ana")
+    assert (stored.events[-1].action, stored.events[-1].details) == ("take-over", {"from": "bo"})
