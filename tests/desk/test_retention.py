@@ -58,6 +58,16 @@ def test_no_patron_string_is_left_anywhere_in_the_store(week: Week, tmp_path: Pa
     assert OPEN_PATRON in after  # open conversations are not touched
 
 
+def test_a_draft_to_a_patron_goes_with_their_details(week: Week, tmp_path: Path) -> None:
+    """Drafts on due conversations (thread key gone, or kept) go; one on an open one stays."""
+    week.store.save_draft(week.keys["B"], "bo", "Dear Ada Quillfeather, about the maps")
+    week.store.save_draft(week.keys["A"], "ana", "Hi again Ada Quillfeather")
+    week.store.save_draft(week.keys["E"], "ana", "Still looking for you")
+    purge(week.store, AT_ONCE, NOW)
+    assert week.store.drafts() == {(week.keys["E"], "ana"): "Still looking for you"}
+    assert "Quillfeather" not in everything_on_disk(tmp_path)
+
+
 def test_statistics_and_exports_are_identical_before_and_after(week: Week) -> None:
     week.store.archive_resolved(before=at(2, 0))
     before = figures(week.store)

@@ -152,10 +152,19 @@ def purge(
     # day's overlap covers resolves that were being written while it ran.
     after = done_through - timedelta(days=policy.longest_days + 1) if done_through else None
     changed = store.rewrite(change, resolved_by=policy.earliest_cutoff(now), resolved_after=after)
+    _drop_due_drafts(store, policy, now)
     store.save_cursor(
         BOOKMARK, json.dumps({"through": now.isoformat(), "policy": policy.fingerprint()})
     )
     return PurgeResult(tuple(changed), dry_run=False)
+
+
+def _drop_due_drafts(store: Store, policy: RetentionPolicy, now: datetime) -> None:
+    """Staff's unsent words to a patron go when the patron's details do."""
+    for (key, staff), _ in store.drafts().items():
+        conversation = store.get(key)
+        if conversation is None or is_anonymized(conversation) or policy.due(conversation, now):
+            store.save_draft(key, staff, None)
 
 
 def _done_through(bookmark: str | None, policy: RetentionPolicy) -> datetime | None:

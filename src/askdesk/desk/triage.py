@@ -119,6 +119,16 @@ class Desk:
     def note(self, key: str, text: str) -> Conversation:
         return self.apply(key, noting(text))
 
+    # -- drafts: this staff member's unsent replies ---------------------------
+
+    def drafts(self) -> dict[str, str]:
+        """This staff member's kept drafts, by conversation key."""
+        return {key: text for (key, _), text in self.store.drafts(self.staff).items()}
+
+    def save_draft(self, key: str, text: str | None) -> None:
+        """Keep ``text`` as this staff member's draft reply to ``key``; ``None`` discards it."""
+        self.store.save_draft(key, self.staff, text)
+
     # -- what arrives --------------------------------------------------------
 
     def ingest(

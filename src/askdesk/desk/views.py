@@ -45,10 +45,13 @@ class Row:
     messages: int
     sort_at: datetime
     reply_state: str = ""
-    """"failed" when a reply needs staff (failed, uncertain), "pending" while one is on its way."""
+    """"failed" when a reply needs staff (failed, uncertain), "pending" while one is on its
+    way, "draft" when this staff member kept an unsent reply to it."""
 
 
-def row_for(conversation: Conversation, now: datetime, target: timedelta) -> Row:
+def row_for(
+    conversation: Conversation, now: datetime, target: timedelta, draft: bool = False
+) -> Row:
     latest = conversation.latest
     waiting = now - conversation.waiting_since
     resolution = conversation.resolution
@@ -72,7 +75,7 @@ def row_for(conversation: Conversation, now: datetime, target: timedelta) -> Row
         and not _answered(conversation),
         messages=len(conversation.messages),
         sort_at=age_from,
-        reply_state=_reply_state(conversation),
+        reply_state=_reply_state(conversation) or ("draft" if draft else ""),
     )
 
 
@@ -89,15 +92,22 @@ class RowCache:
     TICK_S = 15
 
     def __init__(self) -> None:
-        self._rows: dict[str, tuple[Conversation, int, Row]] = {}
+        self._rows: dict[str, tuple[Conversation, int, bool, Row]] = {}
 
-    def row(self, conversation: Conversation, now: datetime, target: timedelta) -> Row:
+    def row(
+        self, conversation: Conversation, now: datetime, target: timedelta, draft: bool = False
+    ) -> Row:
         tick = int(now.timestamp()) // self.TICK_S
         cached = self._rows.get(conversation.key)
-        if cached is not None and cached[0] is conversation and cached[1] == tick:
-            return cached[2]
-        row = row_for(conversation, now, target)
-        self._rows[conversation.key] = (conversation, tick, row)
+        if (
+            cached is not None
+            and cached[0] is conversation
+            and cached[1] == tick
+            and cached[2] == draft
+        ):
+            return cached[3]
+        row = row_for(conversation, now, target, draft)
+        self._rows[conversation.key] = (conversation, tick, draft, row)
         return row
 
     def keep_only(self, keys: Collection[str]) -> None:

@@ -146,4 +146,18 @@ class Store(Protocol):
         """
         ...
 
+    def save_draft(self, key: str, staff: str, text: str | None) -> None:
+        """Keep ``staff``'s unsent reply to conversation ``key``, replacing their earlier one.
+
+        ``None`` (or only whitespace) discards it. Drafts are per conversation
+        and staff member: two colleagues' drafts on one conversation are two.
+        Like a cursor, a draft is not part of the conversation: saving one
+        appends no event and does not change the conversation's version.
+        """
+        ...
+
+    def drafts(self, staff: str | None = None) -> dict[tuple[str, str], str]:
+        """The kept drafts as ``{(conversation key, staff): text}``; with ``staff``, only theirs."""
+        ...
+
     def close(self) -> None: ...

@@ -213,6 +213,16 @@ class HotStorage(Storage):
         if not self._in_batch:
             self._flush()
 
+    def drop(self, table: str, doc_id: str) -> None:
+        """Remove one record of a table of the live file (not a conversation: those move)."""
+        assert table != CONVERSATIONS
+        data = self.read()
+        if data is None or data.get(table, {}).pop(doc_id, None) is None:
+            return
+        self._dirty_live = True
+        if not self._in_batch:
+            self._flush()
+
     def _flush(self) -> None:
         assert self._data is not None
         dirty_live, dirty_recent = self._dirty_live, self._dirty_recent

@@ -38,6 +38,8 @@ LOCK_POLL_S = 0.001
 """How often a process waiting for the lock tries again. filelock's default,
 50 ms, made a colleague's claim wait 50 ms whenever the store was busy, and
 let one busy process keep the lock for seconds."""
+DRAFTS = "drafts"
+"""The live file's table of staff's unsent replies, one record per conversation and staff."""
 
 
 class _Index:
@@ -404,6 +406,36 @@ class TinyDBStore:
             if seen is not None and now - seen <= within:
                 found.append(OnShift(staff=str(desk.get("staff")), holder=holder, seen_at=seen))
         return sorted(found, key=lambda d: (d.staff, d.holder))
+
+    # -- drafts: staff's unsent replies, in the live file's own table ------------------
+
+    def _draft_doc(self, key: str, staff: str) -> str | None:
+        raw = (self._storage.read() or {}).get(DRAFTS, {})
+        return next(
+            (i for i, d in raw.items() if d.get("key") == key and d.get("staff") == staff), None
+        )
+
+    def save_draft(self, key: str, staff: str, text: str | None) -> None:
+        with self._transaction():
+            doc_id = self._draft_doc(key, staff)
+            if text is None or not text.strip():
+                if doc_id is not None:
+                    self._storage.drop(DRAFTS, doc_id)
+                return
+            if doc_id is None:
+                raw = (self._storage.read() or {}).get(DRAFTS, {})
+                # From the fresh file, as for channel records: other processes add drafts too.
+                doc_id = str(max((int(i) for i in raw), default=0) + 1)
+            self._storage.put(DRAFTS, doc_id, {"key": key, "staff": staff, "text": text})
+
+    def drafts(self, staff: str | None = None) -> dict[tuple[str, str], str]:
+        with self._mutex:
+            raw = (self._storage.read() or {}).get(DRAFTS, {})
+        return {
+            (d["key"], d["staff"]): d["text"]
+            for d in raw.values()
+            if staff is None or d.get("staff") == staff
+        }
 
     @_naming_the_file
     def update(self, key: str, change: Change) -> Conversation:

@@ -116,6 +116,8 @@ class AskdeskApp(App[None]):
         self.conversations: dict[str, Conversation] = {}
         self.store_problem: str | None = None
         """Shown in the status bar while the store (a database server) cannot be reached."""
+        self.drafts: dict[str, str] = {}
+        """This staff member's unsent replies kept with ``esc``, by conversation key."""
         self._seen_version: object = None
         self._collector = IdleCollector()
         self._previews: dict[str, Conversation] = {}
@@ -155,6 +157,7 @@ class AskdeskApp(App[None]):
         # The first frame already shows the desk: the hot file is small by design.
         self._seen_version = self.desk.version()
         self.conversations = {c.key: c for c in self.desk.live()}
+        self.drafts = self.desk.drafts()
         self.push_screen(DeskScreen())
         self.set_interval(self.refresh_seconds, self.check_store)
         self.set_interval(30, self._redraw)  # ages move on
@@ -187,7 +190,11 @@ class AskdeskApp(App[None]):
     def check_store(self) -> None:
         version = self.desk.version()
         if version != self._seen_version:
-            self.post_message(DeskChanged(self.desk.live(), version, self.desk.store_problem()))
+            self.post_message(
+                DeskChanged(
+                    self.desk.live(), version, self.desk.store_problem(), self.desk.drafts()
+                )
+            )
 
     # Not exclusive: cancelling cannot stop a thread, it would only hide a running
     # fetch from the app. The Poller passes over a channel whose fetch still runs.
@@ -348,10 +355,34 @@ class AskdeskApp(App[None]):
 
         self.push_screen(
             ComposerScreen(
-                conversation, self.reply_settings, self.desk.staff, template, initial_text=text
+                conversation,
+                self.reply_settings,
+                self.desk.staff,
+                template,
+                initial_text=self.drafts.get(key) if text is None else text,
+                on_leave=lambda words: self.keep_draft(key, words),
             ),
             drafted,
         )
+
+    def keep_draft(self, key: str, text: str | None) -> None:
+        """Keep ``text`` as this staff member's draft reply to ``key`` (``None``: none)."""
+        if self.drafts.get(key) == text:
+            return
+        if text is None:
+            self.drafts.pop(key, None)
+        else:
+            self.drafts[key] = text
+        self._redraw()  # the row's ✎ now; the store write follows in a worker
+        self.save_draft(key, text)
+
+    @work(thread=True, group="desk", exit_on_error=False)
+    def save_draft(self, key: str, text: str | None) -> None:
+        """Write the draft to the store, where it outlives this desk."""
+        try:
+            self.desk.save_draft(key, text)
+        except AskdeskError as error:
+            self.post_message(ActionRefused(f"the draft to {key} was not kept: {error}", key))
 
     def hand_off(self, key: str, name: str, version: int) -> None:
         """Hand ``key`` to ``name``, asking first when nobody of that name has worked here."""
@@ -386,6 +417,7 @@ class AskdeskApp(App[None]):
     def _reply_queued(self, message: ReplyQueued) -> None:
         c, draft = message.conversation, message.draft
         self.conversations[c.key] = c
+        self.keep_draft(c.key, None)  # sent: the draft has done its work
         self._redraw()
         if self.outbox is not None:
             self.send_replies()
@@ -430,6 +462,7 @@ class AskdeskApp(App[None]):
             if answer == "s":
                 self.queue_reply(key, replace(draft, expected_version=None))
             elif answer == "d":
+                self.keep_draft(key, None)
                 self.notify(f"Reply to {key} discarded", timeout=3)
             else:
                 self.open_composer(key, text=draft.text)
@@ -470,6 +503,9 @@ class AskdeskApp(App[None]):
         unchanged = conversations.keys() == self.conversations.keys() and all(
             self.conversations[key] is c for key, c in conversations.items()
         )
+        if message.drafts is not None and message.drafts != self.drafts:
+            self.drafts = message.drafts
+            unchanged = False
         self.conversations = conversations
         if message.store_problem != self.store_problem:
             self.store_problem = message.store_problem

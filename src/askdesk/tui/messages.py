@@ -21,6 +21,8 @@ class DeskChanged(Message):
     version: object
     store_problem: str | None = None
     """Why the store cannot be reached right now (the conversations are what the desk had)."""
+    drafts: dict[str, str] | None = None
+    """This staff member's kept drafts by conversation key, read with the conversations."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DeskChanged)

@@ -8,6 +8,7 @@ since the composer opened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -60,7 +61,13 @@ class ComposerScreen(ModalScreen[Draft | None]):
             id="private",
             tooltip="Answer by private message instead of in public",
         ),
-        Binding("escape", "discard", "Discard", id="discard", tooltip="Close without sending"),
+        Binding(
+            "escape",
+            "discard",
+            "Close",
+            id="discard",
+            tooltip="Close without sending; asks whether to keep what you wrote as a draft",
+        ),
     ]
 
     def __init__(
@@ -71,10 +78,16 @@ class ComposerScreen(ModalScreen[Draft | None]):
         first_template: Template | None = None,
         initial_text: str | None = None,
         private: bool | None = None,
+        on_leave: Callable[[str | None], None] | None = None,
     ) -> None:
         """``private``: the route to start on (an edited reply's); by default a
         private message answers a private one. Either way only a route the
-        channel has: a drop folder's direct message is answered by a reply."""
+        channel has: a drop folder's direct message is answered by a reply.
+
+        ``on_leave``: where ``esc`` puts the words: kept as the conversation's
+        draft (called with the text) or discarded (with ``None``); the
+        composer then opens on ``initial_text`` as the kept draft. Without
+        it (editing a stored reply) ``esc`` just closes."""
         super().__init__()
         self.conversation = conversation
         self.settings = settings
@@ -85,6 +98,9 @@ class ComposerScreen(ModalScreen[Draft | None]):
         self.opened_version = conversation.version
         self._first = first_template
         self._initial_text = initial_text
+        self.on_leave = on_leave
+        self._kept = initial_text if on_leave is not None else None
+        """The draft as it is kept in the store; leaving it unchanged asks nothing."""
 
     def compose(self) -> ComposeResult:
         c = self.conversation
@@ -174,7 +190,29 @@ class ComposerScreen(ModalScreen[Draft | None]):
         self._show_meta()
 
     def action_discard(self) -> None:
-        self.dismiss(None)
+        text, on_leave = self.text, self.on_leave
+        if on_leave is None or text == self._kept:
+            self.dismiss(None)
+            return
+        if not text.strip():
+            if self._kept:
+                on_leave(None)  # the draft was emptied: nothing left to keep
+            self.dismiss(None)
+            return
+
+        def decided(answer: str | None) -> None:
+            if answer in ("k", "d"):
+                on_leave(text if answer == "k" else None)
+                self.dismiss(None)
+
+        self.app.push_screen(
+            Choice(
+                "Keep this reply as a draft?",
+                [one_line(text, 70)],
+                {"k": "keep as draft", "d": "discard it"},
+            ),
+            decided,
+        )
 
     def action_send(self, resolve: bool) -> None:
         text = self.text

@@ -169,7 +169,8 @@ class DeskScreen(ConversationScreen):
         in_pane = [c for c in app.conversations.values() if c.status is status]
         shown = [c for c in in_pane if not needle or _matches(c, needle)]
         self.hidden = len(in_pane) - len(shown)
-        rows = [self._row_cache.row(c, now, target) for c in shown]
+        drafts = app.drafts
+        rows = [self._row_cache.row(c, now, target, c.key in drafts) for c in shown]
         # New and Claimed: longest waiting first. Resolved: latest first.
         rows.sort(key=lambda r: r.sort_at, reverse=status is Status.RESOLVED)
         return rows

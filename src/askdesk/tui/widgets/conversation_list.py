@@ -36,7 +36,7 @@ NARROW_CHANNEL_W = 12
 NARROW_AUTHOR_W = 14
 
 
-REPLY_MARKS = {"failed": "✉!", "pending": "✉…", "": "  "}
+REPLY_MARKS = {"failed": "✉!", "pending": "✉…", "draft": "✎ ", "": "  "}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,8 @@ class Columns:
         return fit(" ".join([*shown, fit(text, max(0, width - used))]), width)
 
     def marks_of(self, row: Row) -> str:
-        """Marks that do not rely on colour: ⚑ flagged, LATE overdue, ✉! a reply needs you."""
+        """Marks that do not rely on colour: ⚑ flagged, LATE overdue, ✉! a reply needs
+        you, ✎ your draft reply waits."""
         marks = []
         if self.flag:
             marks.append("⚑" if row.flag else " ")
