@@ -45,7 +45,7 @@ class ConversationScreen(Screen[None]):
             "claim",
             "Claim",
             id="claim",
-            tooltip="Take this conversation; colleagues see that it is yours",
+            tooltip="Take this conversation (a colleague's: take it over, after asking)",
         ),
         Binding(
             "u", "release", "Release", id="release", tooltip="Give it back to New for someone else"

@@ -17,12 +17,13 @@ GUIDE = """\
 
 New questions arrive in **New**. Claim one (`c`) and it moves to **Claimed**
 with your name on it; colleagues on the same store see that at once and
-cannot claim it too. Resolve it (`d`) with an outcome, a question type and a
+cannot claim it too (`c` on it asks whether to take it over while you are away). Resolve it (`d`) with an outcome, a question type and a
 READ level; it moves to **Resolved** and counts in the statistics.
 
 A follow-up from the patron joins its conversation: it stays with whoever
 holds it, or reopens it if it was resolved. Rows marked **LATE** have waited
-longer than the desk's target; **⚑** marks a conversation flagged for review.
+longer than the desk's target; **⚑** marks a conversation flagged for review,
+**✎** one with your draft reply (`esc` in the composer keeps one).
 
 Anything on this screen can be done from the shell too: `askdesk --help`.
 """
