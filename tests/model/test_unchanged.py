@@ -38,11 +38,11 @@ def test_nothing_changed_passes_and_each_change_is_named() -> None:
     )
 
 
-def test_the_reply_staff_asked_to_send_going_out_is_not_a_change() -> None:
+def test_ones_own_reply_going_out_is_not_a_change_but_a_colleagues_is() -> None:
     reply = Reply(id="r1", text="We open at 9.", staff="ana", created_at=T0)
     queued = r.queue_reply(t.start(message("1"), T0), reply, T0)
     taken = r.take_for_sending(queued, "r1", T0, "worker")
     sent = r.record_sent(taken, "r1", T0 + timedelta(seconds=1), "remote-1")
-    r.require_unchanged(sent, queued.version, "resolved", sending="r1")
+    r.require_unchanged(sent, queued.version, "resolved", own="ana")
     with pytest.raises(Collision, match="ana sent a reply"):
-        r.require_unchanged(sent, queued.version, "resolved", sending="another")
+        r.require_unchanged(sent, queued.version, "resolved", own="bo")

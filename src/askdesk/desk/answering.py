@@ -44,7 +44,7 @@ def send_then_resolve(
 
     ``version`` is the conversation's version when the reply was queued: a
     follow-up or a colleague's action since then stops the resolve, as the
-    resolve dialog's check does; the reply's own going out does not.
+    resolve dialog's check does; the reply going out does not.
     """
     desk = outbox.desk
     deadline = time.monotonic() + wait_s
@@ -66,7 +66,7 @@ def send_then_resolve(
         if time.monotonic() >= deadline:
             raise ReplyNotSent(key, reply, f"was not out after {wait_s:g} s; it is still sending")
         sleep(poll_s)
-    return desk.apply(key, unchanged_since(version, resolve, "resolved", sending=reply_id))
+    return desk.apply(key, unchanged_since(version, resolve, "resolved"))
 
 
 def _reply(outbox: Outbox, key: str, reply_id: str) -> Reply:

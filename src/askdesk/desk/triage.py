@@ -27,17 +27,18 @@ def resolving(outcome: Outcome, question_type: QuestionType, read_level: int) ->
     return step
 
 
-def unchanged_since(version: int, step: Step, stopped: str, sending: str | None = None) -> Step:
+def unchanged_since(version: int, step: Step, stopped: str) -> Step:
     """``step``, refused with what changed if the conversation moved past ``version``.
 
     A dialog (resolve, hand-off) or a key takes the version staff were looking
     at; a follow-up or a colleague's action that lands before the store write
     stops the step instead of being swallowed by it. ``stopped`` names what is
-    then not done ("resolved"); ``sending`` is a reply staff expect to go out.
+    then not done ("resolved"). The staff member's own replies going out
+    meanwhile are no surprise to them and do not stop it.
     """
 
     def step_if_unchanged(c: Conversation, staff: str, at: datetime) -> Conversation:
-        replying.require_unchanged(c, version, stopped, sending)
+        replying.require_unchanged(c, version, stopped, own=staff)
         return step(c, staff, at)
 
     return step_if_unchanged

@@ -36,15 +36,15 @@ def _find(c: Conversation, reply_id: str, *allowed: ReplyStatus) -> Reply:
     return reply
 
 
-def changes_since(c: Conversation, version: int, sending: str | None = None) -> list[str]:
+def changes_since(c: Conversation, version: int, own: str | None = None) -> list[str]:
     """What happened after the composer (or a dialog) opened, in words: ``bo claimed it``.
 
-    ``sending``: the id of the reply staff asked to send before resolving; it
-    going out is what they expect, not a change.
+    ``own``: the staff member deciding; their own replies going out (the
+    outbox's record of what they sent) are what they expect, not a change.
     """
     described: list[str] = []
     for e in c.events[version:]:
-        if sending is not None and e.action == "reply" and e.details.get("reply") == sending:
+        if own is not None and e.action == "reply" and e.staff == own:
             continue
         who = "the patron" if e.staff == PATRON else e.staff
         match e.action:
@@ -78,16 +78,16 @@ _PAST = {
 
 
 def require_unchanged(
-    c: Conversation, version: int, stopped: str | None = None, sending: str | None = None
+    c: Conversation, version: int, stopped: str | None = None, own: str | None = None
 ) -> None:
     """Refuse a change staff decided on an older copy: raise ``Collision`` saying what changed.
 
     The composer's check, and the resolve, hand-off and release dialogs' too;
-    ``stopped`` and ``sending`` as for ``Collision`` and ``changes_since``.
+    ``stopped`` and ``own`` as for ``Collision`` and ``changes_since``.
     """
     if c.version == version:
         return
-    changes = changes_since(c, version, sending)
+    changes = changes_since(c, version, own)
     if changes:
         raise Collision(c.key, changes, stopped)
 

@@ -17,8 +17,9 @@ GUIDE = """\
 
 New questions arrive in **New**. Claim one (`c`) and it moves to **Claimed**
 with your name on it; colleagues on the same store see that at once and
-cannot claim it too (`c` on it asks whether to take it over while you are away). Resolve it (`d`) with an outcome, a question type and a
-READ level; it moves to **Resolved** and counts in the statistics.
+cannot claim it too (`c` on it asks whether to take it over while you are
+away). Resolve it (`d`) with an outcome, a question type and a READ level; it
+moves to **Resolved** and counts in the statistics.
 
 A follow-up from the patron joins its conversation: it stays with whoever
 holds it, or reopens it if it was resolved. Rows marked **LATE** have waited
