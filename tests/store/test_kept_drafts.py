@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
+
+from storekit import OpenStore
 
 from askdesk.model import Kind, Message
-from askdesk.store import TinyDBStore
+from askdesk.store import Store
 
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
-def seed(store: TinyDBStore) -> None:
+def seed(store: Store) -> None:
     message = Message(
         channel="web",
         remote_id="1",
@@ -23,7 +24,7 @@ def seed(store: TinyDBStore) -> None:
     store.ingest([message], T0)
 
 
-def test_a_draft_is_kept_replaced_and_discarded_per_staff_member(store: TinyDBStore) -> None:
+def test_a_draft_is_kept_replaced_and_discarded_per_staff_member(store: Store) -> None:
     seed(store)
     store.save_draft("web:1", "ana", "We open at 9")
     store.save_draft("web:1", "bo", "Yes!")
@@ -39,7 +40,7 @@ def test_a_draft_is_kept_replaced_and_discarded_per_staff_member(store: TinyDBSt
     store.save_draft("web:1", "ana", None)  # discarding what is not there is no error
 
 
-def test_a_draft_is_not_a_change_to_the_conversation(store: TinyDBStore) -> None:
+def test_a_draft_is_not_a_change_to_the_conversation(store: Store) -> None:
     seed(store)
     before = store.get("web:1")
     store.save_draft("web:1", "ana", "We open at 9")
@@ -47,11 +48,11 @@ def test_a_draft_is_not_a_change_to_the_conversation(store: TinyDBStore) -> None
 
 
 def test_drafts_survive_a_restart_and_are_seen_by_other_processes(
-    store: TinyDBStore, path: Path
+    store: Store, open_store_here: OpenStore
 ) -> None:
     seed(store)
     store.save_draft("web:1", "ana", "We open at 9")
-    other = TinyDBStore(path)
+    other = open_store_here()
     assert other.drafts("ana") == {("web:1", "ana"): "We open at 9"}
     other.save_draft("web:1", "ana", None)
     assert store.drafts("ana") == {}

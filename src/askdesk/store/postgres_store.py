@@ -505,6 +505,26 @@ class PostgresStore:
         with self._transaction() as conn:
             self._save_channel(conn, channel, "cursor", value)
 
+    def save_draft(self, key: str, staff: str, text: str | None) -> None:
+        with self._transaction() as conn:
+            if text is None or not text.strip():
+                conn.execute("DELETE FROM drafts WHERE key = %s AND staff = %s", (key, staff))
+            else:
+                conn.execute(
+                    "INSERT INTO drafts (key, staff, text) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (key, staff) DO UPDATE SET text = EXCLUDED.text",
+                    (key, staff, text),
+                )
+            self._notify(conn, None)  # the same person's other desk shows the draft mark
+
+    def drafts(self, staff: str | None = None) -> dict[tuple[str, str], str]:
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT key, staff, text FROM drafts WHERE %s::text IS NULL OR staff = %s",
+                (staff, staff),
+            ).fetchall()
+        return {(key, who): text for key, who, text in rows}
+
     def save_health(self, channel: str, health: dict[str, Any]) -> None:
         with self._transaction() as conn:
             self._save_channel(conn, channel, "health", Json(health))
