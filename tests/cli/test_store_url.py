@@ -68,11 +68,11 @@ def test_migrate_then_the_commands_work_on_the_url(
     assert (code, err) == (0, "")
     assert out.strip() == (
         "applied 0001_conversations.sql, 0002_conversations_as_written.sql, "
-        "0003_presence.sql: "
-        f"the store {empty_url} has schema version 3"
+        "0003_presence.sql, 0004_drafts.sql: "
+        f"the store {empty_url} has schema version 4"
     )
     code, out, _ = run(capsys, "migrate", "--store", url)
-    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 3)")
+    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 4)")
 
     store = open_store(url)
     store.ingest([make_message("7", "Are you open on Monday?")], NOW)
@@ -80,7 +80,10 @@ def test_migrate_then_the_commands_work_on_the_url(
     code, out, _ = run(capsys, "claim", "web:7", "--store", url, "--as", "ana")
     assert code == 0
     code, _, err = run(capsys, "claim", "web:7", "--store", url, "--as", "bo")
-    assert (code, err.strip()) == (1, "askdesk: web:7 is already claimed by ana")
+    assert (code, err.strip()) == (
+        1,
+        "askdesk: web:7 is already claimed by ana; add --take-over to take it over from ana",
+    )
     code, out, _ = run(capsys, "show", "web:7", "--store", url)
     assert code == 0 and "Are you open on Monday?" in out
     code, _, err = run(capsys, "show", "web:nope", "--store", url)

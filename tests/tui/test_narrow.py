@@ -68,7 +68,7 @@ async def test_the_composer_keeps_its_counter_and_route_in_view(app: AskdeskApp)
         await settle(pilot)
         shown = "\n".join(lines(app))
         assert "characters · " in shown and "reply" in shown
-        assert "esc  Discard" in shown
+        assert "esc  Close" in shown
 
 
 async def test_the_words_get_what_empty_columns_do_not_need(app: AskdeskApp) -> None:

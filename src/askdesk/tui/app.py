@@ -190,11 +190,12 @@ class AskdeskApp(App[None]):
     def check_store(self) -> None:
         version = self.desk.version()
         if version != self._seen_version:
-            self.post_message(
-                DeskChanged(
-                    self.desk.live(), version, self.desk.store_problem(), self.desk.drafts()
-                )
-            )
+            conversations, problem = self.desk.live(), self.desk.store_problem()
+            try:
+                drafts: dict[str, str] | None = self.desk.drafts()
+            except AskdeskError:
+                drafts = None  # the store is away (``problem`` says so): keep the marks shown
+            self.post_message(DeskChanged(conversations, version, problem, drafts))
 
     # Not exclusive: cancelling cannot stop a thread, it would only hide a running
     # fetch from the app. The Poller passes over a channel whose fetch still runs.
