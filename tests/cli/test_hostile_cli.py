@@ -157,7 +157,8 @@ def test_every_command_shows_hostile_values_inert_and_keeps_json_exact(desk: Des
     desk.blocker.unlink()
     desk.human("reply", KEY, "--template", VALUE)
 
-    assert CLICK in desk.human("hand", KEY, "--to", VALUE)
+    desk.human("hand", KEY, "--to", VALUE, ok=False)  # nobody of that name yet: said, inert
+    assert CLICK in desk.human("hand", KEY, "--to", VALUE, "--new-colleague")
     desk.human("release", KEY, ok=False)  # a colleague's: refused in a sentence naming them
     assert CLICK in desk.human("list")  # the holder
 
