@@ -148,6 +148,7 @@ def demo_desk(path: Path, make_message) -> None:
     Outbox(desk, {}).queue("web:3", "We open at nine.", private=False)
     desk.archive_old()
     store.save_health("web", {"last_ok": today.isoformat()})
+    store.save_draft("web:4", "ana", "Still checking the catalogue")
     store.close()
 
 
@@ -181,9 +182,13 @@ def test_store_copy_moves_a_desk_to_postgresql_and_back(
     code, out, err = run(capsys, "store", "copy", "--to", url, "--store", str(first))
     assert (code, err) == (0, "")
     assert out.strip() == (
-        "copied 6 conversations (7 messages, 13 events, 1 reply) and 1 channel record "
+        # The channel's record and askdesk's bookmark of the staff names.
+        "copied 6 conversations (7 messages, 13 events, 1 reply) and 2 channel records "
         f"from {first} to {postgres_url}; counts verified"
     )
+    copied = open_store(url)
+    assert copied.drafts() == {("web:4", "ana"): "Still checking the catalogue"}
+    copied.close()
     after = snapshot(capsys, url)
     for view in before:
         assert after[view].splitlines() == before[view].splitlines(), view

@@ -2,8 +2,8 @@
 
 Everything a desk keeps is copied into an empty store — conversations with
 their messages, events, resolutions and replies (the outbox), each channel's
-cursor and health, askdesk's own bookmarks — then counted again in the new
-store. Poller leases are not copied: they belong to the processes running on
+cursor and health, askdesk's own bookmarks, staff's drafts — then counted
+again in the new store. Poller leases are not copied: they belong to the processes running on
 the old store. What had left the desk for the archive leaves it again in the
 new store by the same rule (``hot_days``).
 """
@@ -102,7 +102,16 @@ def copy_store(source: Store, target: Store, archive_before: datetime) -> Counts
             target.save_health(name, health)
         copied.channel_records += 1
 
+    drafts = source.drafts()
+    for (key, staff), text in drafts.items():
+        target.save_draft(key, staff, text)
+
     found = count(target)
+    if target.drafts() != drafts:
+        raise StoreError(
+            f"the copy in {target.location} does not hold the {len(drafts)} drafts "
+            f"of {source.location}"
+        )
     if found != copied:
         raise StoreError(
             f"the copy in {target.location} does not match {source.location}: "
