@@ -234,7 +234,7 @@ class DropFolderChannel:
                     Problem(
                         _readable_name(name),
                         "the file name is not UTF-8 text or holds a control character; "
-                        "skipped: rename the file to have it read",
+                        "rename the file to have it read",
                     )
                 )
                 continue
@@ -247,7 +247,7 @@ class DropFolderChannel:
                 continue
             kind = _not_a_file(st.st_mode)
             if kind is not None:
-                problems.append(Problem(name, f"skipped: {kind}, not a regular file"))
+                problems.append(Problem(name, f"not a regular file but {kind}"))
                 continue
             found.append(_Entry(name, f"{st.st_dev}:{st.st_ino}", st.st_size, st.st_mtime_ns))
         return sorted(found, key=lambda e: e.name)
@@ -455,7 +455,7 @@ def _not_a_file(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISLNK(mode):
-        return "a symbolic link (move the file itself into the folder)"
+        return "a symbolic link; move the file itself into the folder"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
