@@ -112,8 +112,8 @@ class Outbox:
             self._check_route(c, private)
             return r.queue_reply(c, reply, now, expected_version, refuse_repeat_within)
 
-        self.desk.remember_me()
         conversation = self.desk.store.update(key, queue)
+        self.desk.remember_me()
         return conversation, reply
 
     def _check_route(self, c: Conversation, private: bool) -> None:

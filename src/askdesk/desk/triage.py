@@ -83,9 +83,10 @@ class Desk:
 
     def apply(self, key: str, step: Step) -> Conversation:
         """Make ``step`` so in the store, as this staff member, now (compare-and-set)."""
-        self.remember_me()
         now = self.clock.now()
-        return self.store.update(key, lambda c: step(c, self.staff, now))
+        changed = self.store.update(key, lambda c: step(c, self.staff, now))
+        self.remember_me()  # after: a refused or failed change leaves the store as it was
+        return changed
 
     def preview(self, conversation: Conversation, step: Step) -> Conversation:
         """What ``step`` would make of ``conversation``; nothing is written."""
@@ -157,7 +158,7 @@ class Desk:
         return sorted(self.known_staff() - {self.staff, RETENTION_STAFF})
 
     def remember_me(self) -> None:
-        """Make this staff member's name known to the store, before their first change.
+        """Make this staff member's name known to the store, with their first change.
 
         One bookmark read per desk, and a write only the first time the name
         works on this store: a colleague's hand-off to it is then not questioned.
