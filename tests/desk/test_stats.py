@@ -13,9 +13,9 @@ from askdesk.desk.stats import (
     format_duration,
     percentiles,
     stats_record,
-    transactions_of,
 )
 from askdesk.model import Conversation, Event, Kind, Outcome, QuestionType, Resolution, Status
+from askdesk.model.transactions import transactions_of
 from askdesk.model.transitions import PATRON
 from tests.desk.statsweek import NOW, Week, at, build_week, message
 

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import tzinfo
 from typing import Any, TextIO
 
-from askdesk.desk.stats import WEEKDAYS, Transaction
+from askdesk.desk.stats import WEEKDAYS
+from askdesk.model.transactions import Transaction
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("date", "the day the transaction was resolved, YYYY-MM-DD, in the statistics time zone"),

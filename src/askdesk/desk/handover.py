@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
-from askdesk.desk.stats import transactions_of
 from askdesk.desk.triage import Desk, Step, handing_to, noting, unchanged_since
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation, Status, transitions
 from askdesk.model.message import READ_LEVELS
+from askdesk.model.transactions import transactions_of
 
 
 class Choice(StrEnum):

@@ -1,7 +1,6 @@
-"""Reference statistics: transactions read from conversations, and the figures built on them.
+"""Reference statistics: the figures built on the transactions of ``askdesk.model.transactions``.
 
-A transaction is one resolved episode of a conversation, counted once however
-many messages it holds; ``docs/statistics.md`` gives every definition. Pure:
+``docs/statistics.md`` gives every definition. Pure:
 conversations in, numbers out; the caller brings the clock and the time zone.
 """
 
@@ -11,151 +10,17 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from askdesk.model import Conversation, Kind, Outcome, QuestionType, Resolution
+from askdesk.model import Conversation, Kind, Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
-from askdesk.model.transitions import PATRON
+from askdesk.model.transactions import Transaction, open_since, transactions_of, whole_seconds
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIMENSIONS = ("channel", "kind", "type", "outcome", "read", "staff", "day", "hour", "weekday")
 """What transactions can be grouped by; ``--by`` offers the ones staff ask for."""
-
-
-@dataclass(frozen=True, slots=True)
-class Transaction:
-    """One resolved episode: what the statistics and the export count.
-
-    No patron words, handles or ids: only what a statistics spreadsheet needs.
-    """
-
-    channel: str
-    kind: Kind
-    started_at: datetime
-    """The patron's first message of the episode."""
-    resolved_at: datetime
-    staff: str
-    """Who resolved it."""
-    outcome: Outcome
-    question_type: QuestionType
-    read_level: int
-    first_response_s: int
-    """First staff reply (or the resolve, if there was no reply) minus ``started_at``."""
-    resolve_s: int
-    """``resolved_at`` minus ``started_at``."""
-    flagged: bool
-    """Flagged for review at any time during the episode."""
-    messages: int
-    """Patron messages in the episode."""
-
-
-@dataclass
-class _Episode:
-    """From a patron's first message to the resolve that closes it (so far)."""
-
-    received: list[datetime] = field(default_factory=list)
-    opened_at: datetime | None = None
-    first_response_at: datetime | None = None
-    resolution: Resolution | None = None
-    closed: bool = False
-    flagged: bool = False
-
-    @property
-    def started_at(self) -> datetime | None:
-        return min(self.received, default=self.opened_at)
-
-
-def _episodes(conversation: Conversation, until: datetime | None = None) -> list[_Episode]:
-    """The conversation's episodes, from its events up to ``until`` (all of them if ``None``).
-
-    A patron writing to a resolved conversation starts a new episode; a staff
-    reopen does not (it corrects the last resolve, whose episode goes on).
-    """
-    received = {m.key: m.received_at for m in conversation.messages}
-    resolutions = iter(conversation.resolutions)
-    episodes = [_Episode()]
-    flag_on = False
-    for event in conversation.events:
-        if until is not None and event.at > until:
-            break
-        episode = episodes[-1]
-        if episode.opened_at is None:
-            episode.opened_at = event.at
-        match event.action:
-            case "reopen" if event.staff == PATRON and episode.closed:
-                episode = _Episode(opened_at=event.at, flagged=flag_on)
-                episodes.append(episode)
-                _add_message(episode, received, event.details, event.at)
-            case "arrive" | "follow-up" | "reopen" if event.staff == PATRON:
-                _add_message(episode, received, event.details, event.at)
-            case "reopen":
-                episode.closed = False
-            case "reply":
-                episode.first_response_at = episode.first_response_at or event.at
-            case "resolve":
-                resolution = next(resolutions, None)
-                if resolution is not None:
-                    episode.resolution = resolution
-                    episode.closed = True
-                    episode.first_response_at = episode.first_response_at or event.at
-            case "flag":
-                flag_on = episode.flagged = True
-            case "unflag":
-                flag_on = False
-    return [e for e in episodes if e.opened_at is not None]
-
-
-def _add_message(
-    episode: _Episode, received: dict[str, datetime], details: dict[str, Any], at: datetime
-) -> None:
-    key = details.get("message")
-    episode.received.append(received.get(key, at) if isinstance(key, str) else at)
-
-
-def _seconds(delta: timedelta) -> int:
-    return max(0, round(delta.total_seconds()))
-
-
-def transactions_of(conversation: Conversation) -> list[Transaction]:
-    """Every transaction in one conversation, oldest first."""
-    out = []
-    for episode in _episodes(conversation):
-        resolution, started = episode.resolution, episode.started_at
-        if not episode.closed or resolution is None or started is None:
-            continue
-        responded = episode.first_response_at or resolution.at
-        out.append(
-            Transaction(
-                channel=conversation.channel,
-                kind=conversation.kind,
-                started_at=started,
-                resolved_at=resolution.at,
-                staff=resolution.staff,
-                outcome=resolution.outcome,
-                question_type=resolution.question_type,
-                read_level=resolution.read_level,
-                first_response_s=_seconds(responded - started),
-                resolve_s=_seconds(resolution.at - started),
-                flagged=episode.flagged,
-                messages=len(episode.received),
-            )
-        )
-    return out
-
-
-def open_since(conversation: Conversation, as_of: datetime) -> datetime | None:
-    """When the episode that was open at ``as_of`` began; ``None`` if none was open."""
-    resolution = conversation.resolution
-    if resolution is not None and resolution.at <= as_of:
-        return None  # resolved then and not reopened since: the common case, without a walk
-    if conversation.events and conversation.events[0].at > as_of:
-        return None
-    episodes = _episodes(conversation, until=as_of)
-    if not episodes or episodes[-1].closed:
-        return None
-    return episodes[-1].started_at
 
 
 # -- ranges and time zones ----------------------------------------------------------
@@ -331,7 +196,7 @@ def compute(
         as_of=as_of,
         transactions=tuple(found),
         backlog_open=open_count,
-        backlog_oldest_s=_seconds(as_of - oldest) if oldest is not None else None,
+        backlog_oldest_s=whole_seconds(as_of - oldest) if oldest is not None else None,
     )
 
 
