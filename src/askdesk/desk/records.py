@@ -35,6 +35,8 @@ def conversation_record(c: Conversation, *, full: bool = False) -> dict[str, Any
             "outcome": resolution.outcome.value,
             "type": resolution.question_type.value,
             "read": resolution.read_level,
+            "time_spent_min": resolution.time_spent_min,
+            "fields": dict(resolution.fields),
         },
     }
     if full:
@@ -72,9 +74,13 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
         case "take-over":
             return f"took it over from {details.get('from', '?')}"
         case "resolve":
+            recorded = [f"{details['minutes']} min"] if "minutes" in details else []
+            fields = details.get("fields")
+            if isinstance(fields, dict):
+                recorded += [f"{name} {choice}" for name, choice in fields.items()]
             return (
                 f"resolved: {details.get('outcome')}, {details.get('type')}, "
-                f"READ {details.get('read')}"
+                f"READ {details.get('read')}" + "".join(f", {r}" for r in recorded)
             )
         case "reopen":
             return "reopened" + (" by a follow-up" if "message" in details else "")

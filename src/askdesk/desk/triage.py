@@ -7,7 +7,7 @@ compare-and-set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from askdesk.clock import Clock
@@ -20,9 +20,25 @@ Step = Callable[[Conversation, str, datetime], Conversation]
 """A transition of the model with its own arguments bound: (conversation, staff, now) -> new."""
 
 
-def resolving(outcome: Outcome, question_type: QuestionType, read_level: int) -> Step:
+def resolving(
+    outcome: Outcome,
+    question_type: QuestionType,
+    read_level: int,
+    *,
+    time_spent_min: int | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> Step:
     def step(c: Conversation, staff: str, at: datetime) -> Conversation:
-        return transitions.resolve(c, staff, at, outcome, question_type, read_level)
+        return transitions.resolve(
+            c,
+            staff,
+            at,
+            outcome,
+            question_type,
+            read_level,
+            time_spent_min=time_spent_min,
+            fields=fields,
+        )
 
     return step
 
@@ -105,9 +121,21 @@ class Desk:
         return self.apply(key, handing_to(to))
 
     def resolve(
-        self, key: str, outcome: Outcome, question_type: QuestionType, read_level: int
+        self,
+        key: str,
+        outcome: Outcome,
+        question_type: QuestionType,
+        read_level: int,
+        *,
+        time_spent_min: int | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> Conversation:
-        return self.apply(key, resolving(outcome, question_type, read_level))
+        """Resolve ``key``; ``fields`` are checked against the config by the caller
+        (``desk.fields.check_answers``)."""
+        step = resolving(
+            outcome, question_type, read_level, time_spent_min=time_spent_min, fields=fields
+        )
+        return self.apply(key, step)
 
     def reopen(self, key: str) -> Conversation:
         return self.apply(key, transitions.reopen)

@@ -49,6 +49,9 @@ READ_LEVELS: dict[int, str] = {
     6: "in-depth research, several resources, expertise",
 }
 
+MAX_MINUTES_SPENT = 24 * 60
+"""The most minutes one resolve may record as time spent: a day's work on one question."""
+
 
 def key_for(channel: str, remote_id: str) -> str:
     """A message's key: ``<channel name>:<remote id>``."""
@@ -109,7 +112,14 @@ class Resolution:
     outcome: Outcome
     question_type: QuestionType
     read_level: int
+    time_spent_min: int | None = None
+    """Minutes this staff member spent on it, as they recorded it; ``None``: not recorded."""
+    fields: dict[str, str] = field(default_factory=dict)
+    """The answers to the library's own ``[[stats.fields]]``: field name -> choice."""
 
     def __post_init__(self) -> None:
         if self.read_level not in READ_LEVELS:
             raise ValueError(f"READ level must be 1-6, not {self.read_level}")
+        minutes = self.time_spent_min
+        if minutes is not None and not 0 <= minutes <= MAX_MINUTES_SPENT:
+            raise ValueError(f"time spent must be 0-{MAX_MINUTES_SPENT} minutes, not {minutes}")

@@ -42,6 +42,10 @@ class Transaction:
     """Flagged for review at any time during the episode."""
     messages: int
     """Patron messages in the episode."""
+    time_spent_min: int | None = None
+    """Minutes staff recorded with its resolves (a correction's too); ``None``: none recorded."""
+    fields: dict[str, str] = field(default_factory=dict)
+    """The library's own ``[[stats.fields]]`` as last resolved: field name -> choice."""
 
 
 @dataclass
@@ -52,6 +56,8 @@ class _Episode:
     opened_at: datetime | None = None
     first_response_at: datetime | None = None
     resolution: Resolution | None = None
+    minutes: list[int] = field(default_factory=list)
+    """The time spent recorded by each of its resolves."""
     closed: bool = False
     flagged: bool = False
 
@@ -92,6 +98,8 @@ def _episodes(conversation: Conversation, until: datetime | None = None) -> list
                 if resolution is not None:
                     episode.resolution = resolution
                     episode.closed = True
+                    if resolution.time_spent_min is not None:
+                        episode.minutes.append(resolution.time_spent_min)
                     episode.first_response_at = episode.first_response_at or event.at
             case "flag":
                 flag_on = episode.flagged = True
@@ -134,6 +142,8 @@ def transactions_of(conversation: Conversation) -> list[Transaction]:
                 resolve_s=whole_seconds(resolution.at - started),
                 flagged=episode.flagged,
                 messages=len(episode.received),
+                time_spent_min=sum(episode.minutes) if episode.minutes else None,
+                fields=dict(resolution.fields),
             )
         )
     return out

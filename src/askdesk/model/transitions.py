@@ -16,13 +16,22 @@ off, or a colleague takes it over (``take-over``, naming whom it was taken from)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from askdesk.errors import AlreadyClaimed, TransitionError
 from askdesk.model.conversation import Conversation
-from askdesk.model.message import Event, Message, Outcome, QuestionType, Resolution, Status
+from askdesk.model.message import (
+    MAX_MINUTES_SPENT,
+    Event,
+    Message,
+    Outcome,
+    QuestionType,
+    Resolution,
+    Status,
+)
 
 PATRON = "patron"
 """The ``staff`` of events that patrons cause (a follow-up that reopens)."""
@@ -107,15 +116,38 @@ def resolve(
     outcome: Outcome,
     question_type: QuestionType,
     read_level: int,
+    *,
+    time_spent_min: int | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> Conversation:
-    """Close a conversation; an unclaimed one is claimed and closed in one step."""
+    """Close a conversation; an unclaimed one is claimed and closed in one step.
+
+    ``time_spent_min`` and ``fields`` (the library's own ``[[stats.fields]]``,
+    checked by the desk against the config) are recorded with the resolution.
+    """
     if conversation.status is Status.RESOLVED:
         raise TransitionError(f"{conversation.key} is already resolved")
     if conversation.status is Status.CLAIMED:
         _require_holder(conversation, staff)
+    if time_spent_min is not None and not 0 <= time_spent_min <= MAX_MINUTES_SPENT:
+        raise TransitionError(
+            f"{conversation.key} was not resolved: time spent must be "
+            f"0-{MAX_MINUTES_SPENT} minutes, not {time_spent_min}"
+        )
     resolution = Resolution(
-        at=at, staff=staff, outcome=outcome, question_type=question_type, read_level=read_level
+        at=at,
+        staff=staff,
+        outcome=outcome,
+        question_type=question_type,
+        read_level=read_level,
+        time_spent_min=time_spent_min,
+        fields=dict(fields or {}),
     )
+    recorded: dict[str, Any] = {}
+    if time_spent_min is not None:
+        recorded["minutes"] = time_spent_min
+    if resolution.fields:
+        recorded["fields"] = dict(resolution.fields)
     return replace(
         conversation,
         status=Status.RESOLVED,
@@ -129,6 +161,7 @@ def resolve(
             outcome=outcome.value,
             type=question_type.value,
             read=read_level,
+            **recorded,
         ),
     )
 

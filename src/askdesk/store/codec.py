@@ -119,6 +119,40 @@ def message_from_dict(d: dict[str, Any]) -> Message:
     )
 
 
+def resolution_to_dict(r: Resolution) -> dict[str, Any]:
+    """Time spent and the library's fields only when recorded: older records have neither."""
+    d: dict[str, Any] = {
+        "at": r.at.isoformat(),
+        "staff": r.staff,
+        "outcome": r.outcome.value,
+        "type": r.question_type.value,
+        "read": r.read_level,
+    }
+    if r.time_spent_min is not None:
+        d["minutes"] = r.time_spent_min
+    if r.fields:
+        d["fields"] = dict(r.fields)
+    return d
+
+
+def resolution_from_dict(d: dict[str, Any]) -> Resolution:
+    minutes = d.get("minutes")
+    fields = d.get("fields") or {}
+    if not isinstance(fields, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in fields.items()
+    ):
+        raise ValueError("a resolution's fields should map names to choices")
+    return Resolution(
+        at=_time(d["at"]),
+        staff=d["staff"],
+        outcome=_member(_OUTCOMES, d["outcome"]),
+        question_type=_member(_TYPES, d["type"]),
+        read_level=int(d["read"]),
+        time_spent_min=None if minutes is None else int(minutes),
+        fields=dict(fields),
+    )
+
+
 def to_dict(c: Conversation) -> dict[str, Any]:
     return {
         "key": c.key,
@@ -128,16 +162,7 @@ def to_dict(c: Conversation) -> dict[str, Any]:
         "holder": c.holder,
         "flag": c.flag,
         "messages": [message_to_dict(m) for m in c.messages],
-        "resolutions": [
-            {
-                "at": r.at.isoformat(),
-                "staff": r.staff,
-                "outcome": r.outcome.value,
-                "type": r.question_type.value,
-                "read": r.read_level,
-            }
-            for r in c.resolutions
-        ],
+        "resolutions": [resolution_to_dict(r) for r in c.resolutions],
         "events": [
             {"at": e.at.isoformat(), "staff": e.staff, "action": e.action, "details": e.details}
             for e in c.events
@@ -156,16 +181,7 @@ def from_dict(d: dict[str, Any]) -> Conversation:
             holder=d.get("holder"),
             flag=d.get("flag"),
             messages=tuple(message_from_dict(m) for m in d["messages"]),
-            resolutions=tuple(
-                Resolution(
-                    at=_time(r["at"]),
-                    staff=r["staff"],
-                    outcome=_member(_OUTCOMES, r["outcome"]),
-                    question_type=_member(_TYPES, r["type"]),
-                    read_level=int(r["read"]),
-                )
-                for r in d["resolutions"]
-            ),
+            resolutions=tuple(resolution_from_dict(r) for r in d["resolutions"]),
             events=tuple(
                 Event(at=_time(e["at"]), staff=e["staff"], action=e["action"], details=e["details"])
                 for e in d["events"]
