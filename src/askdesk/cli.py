@@ -68,6 +68,8 @@ def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from askdesk import cli_resolve
+
     parser = UsageParser(
         prog="askdesk",
         description="Answer patrons' questions from every channel, from the keyboard. "
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="READ scale effort level 1-6",
     )
+    cli_resolve.add_record_options(p)
     p = command("flag", "flag a conversation for review")
     p.add_argument("key")
     p.add_argument("--reason", required=True)
@@ -155,7 +158,13 @@ def _statistics_commands(command: Callable[[str, str], argparse.ArgumentParser])
 
     p = command("stats", "reference statistics for a date range (by when resolved)")
     date_range(p)
-    p.add_argument("--by", choices=BY, help="one breakdown in detail")
+    by = p.add_mutually_exclusive_group()
+    by.add_argument("--by", choices=BY, help="one breakdown in detail")
+    by.add_argument(
+        "--field",
+        metavar="NAME",
+        help="one of the library's [[stats.fields]] in detail, e.g. --field patron_type",
+    )
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
     p = command("export", "one row per transaction for a statistics spreadsheet; no patron data")
     date_range(p)
@@ -293,10 +302,19 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
         case "unflag":
             out.done(desk.unflag(key), "flag cleared")
         case "resolve":
+            from askdesk.cli_resolve import field_answers, recorded_words
+
+            answers = field_answers(args, config)
             c = desk.resolve(
-                key, Outcome(args.outcome), QuestionType(args.question_type), args.read
+                key,
+                Outcome(args.outcome),
+                QuestionType(args.question_type),
+                args.read,
+                time_spent_min=args.minutes_spent,
+                fields=answers,
             )
-            out.done(c, f"resolved ({args.outcome}, {args.question_type}, READ {args.read})")
+            extra = recorded_words(args.minutes_spent, answers)
+            out.done(c, f"resolved ({args.outcome}, {args.question_type}, READ {args.read}{extra})")
         case "flag":
             out.done(desk.flag(key, args.reason), "flagged for review")
         case "note":

@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
+from askdesk import cli_resolve
 from askdesk.channels import Channel, PolledChannel, Sender
 from askdesk.channels.registry import build_channel
 from askdesk.cli_output import say
@@ -53,6 +54,7 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     p.add_argument("--outcome", choices=[o.value for o in Outcome], default="answered")
     p.add_argument("--type", dest="question_type", choices=[t.value for t in QuestionType])
     p.add_argument("--read", type=int, choices=sorted(READ_LEVELS))
+    cli_resolve.add_record_options(p)
     p = command("templates", "list the reply templates")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p = command("outbox", "replies not yet sent; retry, cancel or confirm them")
@@ -67,7 +69,7 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
 
 
 def reply_settings(config: Config, channels: Mapping[str, Channel]) -> ReplySettings:
-    templates, variables = load_templates(config.templates)
+    templates, variables = load_templates(config.templates, config.stats_fields)
     return ReplySettings(
         templates=templates,
         variables=variables,
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     outbox = Outbox(desk, senders(channels))
     match args.command:
         case "reply":
-            return _reply(args, desk, settings, outbox)
+            return _reply(args, desk, config, settings, outbox)
         case "templates":
             return _templates(args, settings)
         case "outbox":
@@ -110,22 +112,28 @@ def run(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     return 0
 
 
-def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox: Outbox) -> int:
+def _reply(
+    args: argparse.Namespace, desk: Desk, config: Config, settings: ReplySettings, outbox: Outbox
+) -> int:
     conversation = desk.get(args.key)
     if conversation is None:
         raise NotFound(f"no conversation or message {args.key} in {desk.store.location}")
     templates: tuple[str, ...] = ()
     question_type, read = args.question_type, args.read
+    proposed: Mapping[str, str] = {}
     if args.template:
         template = settings.template(args.template)
         text = settings.render(template, conversation, desk.staff)
         templates = (template.name,)
         question_type = question_type or template.question_type
         read = read or template.read
+        proposed = template.fields
     else:
         text = args.text
     if args.resolve and (question_type is None or read is None):
         raise TransitionError("--resolve needs --type and --read (or a template that gives them)")
+    # Checked before anything is sent: a typo must not leave a reply out and the question open.
+    answers = cli_resolve.field_answers(args, config, proposed) if args.resolve else {}
     refused = settings.too_long(text, conversation, args.private)
     if refused:
         raise TransitionError(refused)
@@ -150,8 +158,16 @@ def _reply(args: argparse.Namespace, desk: Desk, settings: ReplySettings, outbox
     result = _outcome(outbox, outbox.send(conversation.key, reply.id))
     say(str(result))
     if args.resolve and result.status is ReplyStatus.SENT:
-        desk.resolve(conversation.key, Outcome(args.outcome), QuestionType(question_type), read)
-        say(f"{conversation.key}: resolved ({args.outcome}, {question_type}, READ {read})")
+        desk.resolve(
+            conversation.key,
+            Outcome(args.outcome),
+            QuestionType(question_type),
+            read,
+            time_spent_min=args.minutes_spent,
+            fields=answers,
+        )
+        extra = cli_resolve.recorded_words(args.minutes_spent, answers)
+        say(f"{conversation.key}: resolved ({args.outcome}, {question_type}, READ {read}{extra})")
     elif args.resolve:
         # A reply that did not go out answers nobody: the conversation stays claimed.
         say(f"askdesk: {conversation.key} was not resolved", file=sys.stderr)

@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -18,9 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from askdesk.cli_output import print_json_array, say
-from askdesk.config import Config
+from askdesk.config import Config, StatsField
 from askdesk.desk import Desk
 from askdesk.desk.export import export_row, write_csv
+from askdesk.desk.fields import unknown_field
 from askdesk.desk.handover import (
     KEEP,
     Choice,
@@ -33,10 +35,12 @@ from askdesk.desk.handover import (
 from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.stats import (
     DIMENSIONS,
+    Group,
     Stats,
     compute,
     day_start,
     format_duration,
+    format_minutes,
     stats_record,
 )
 from askdesk.desk.text import inert, inert_text, one_line
@@ -97,16 +101,37 @@ def _stats_for(args: argparse.Namespace, desk: Desk, tz: tzinfo) -> Stats:
 def run_stats(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     tz = config.zone()
     stats = _stats_for(args, desk, tz)
+    fields = config.stats_fields
+    chosen = _chosen_field(args.field, fields)
     if args.format == "json":
-        _print_json(stats_record(stats, desk.clock.now()))
+        _print_json(stats_record(stats, desk.clock.now(), fields))
     elif args.format == "csv":
-        _print_groups_csv(stats, [args.by] if args.by else list(DIMENSIONS))
+        if chosen is not None:
+            _print_groups_csv(stats, [], [chosen])
+        else:
+            _print_groups_csv(stats, [args.by] if args.by else list(DIMENSIONS), fields)
     else:
         console = Console(highlight=False)
         console.print(_summary_table(stats))
+        if chosen is not None:
+            console.print(_field_table(stats.field_groups(chosen), chosen.label, detail=True))
+            return 0
         for dimension in [args.by] if args.by else OVERVIEW:
             console.print(_group_table(stats, dimension, detail=bool(args.by)))
+        if not args.by:
+            for field in fields:
+                console.print(_field_table(stats.field_groups(field), field.label, detail=False))
     return 0
+
+
+def _chosen_field(name: str | None, fields: Sequence[StatsField]) -> StatsField | None:
+    """The field ``--field NAME`` asks for; an unknown name is refused naming the config key."""
+    if name is None:
+        return None
+    chosen = next((f for f in fields if f.name == name), None)
+    if chosen is None:
+        raise AskdeskError(f"stats --field {name}: {unknown_field(name, fields)}")
+    return chosen
 
 
 def _range_label(stats: Stats) -> str:
@@ -136,6 +161,12 @@ def _summary_table(stats: Stats) -> Table:
         f"{format_duration(resolve['median'])} / {format_duration(resolve['p90'])}",
     )
     table.add_row("Flagged for review", str(stats.flagged))
+    spent, recorded = stats.time_spent(), stats.time_spent_recorded
+    table.add_row(
+        "Time spent (total / median)",
+        f"{format_minutes(spent['total'])} / {format_minutes(spent['median'])}"
+        + (f" ({recorded} of {len(stats.transactions)} recorded)" if recorded else ""),
+    )
     oldest = stats.backlog_oldest_s
     table.add_row(
         f"Open backlog at {stats.as_of.astimezone(stats.tz):%Y-%m-%d %H:%M}",
@@ -146,15 +177,19 @@ def _summary_table(stats: Stats) -> Table:
 
 
 def _group_table(stats: Stats, dimension: str, *, detail: bool) -> Table:
-    title = BY_TITLES[dimension]
-    table = Table(title=f"By {title}")
-    table.add_column(title[0].upper() + title[1:])
+    return _field_table(stats.groups(dimension), BY_TITLES[dimension], detail=detail)
+
+
+def _field_table(groups: list[Group], title: str, *, detail: bool) -> Table:
+    """One breakdown: a built-in dimension's, or a ``[[stats.fields]]``'s (its title from
+    the config, so shown inert)."""
+    table = Table(title=inert_text(f"By {title}", keep_newlines=False))
+    table.add_column(inert_text(title[0].upper() + title[1:], keep_newlines=False))
     table.add_column("Transactions", justify="right")
     table.add_column("Share", justify="right")
     if detail:
         table.add_column("First response (median)", justify="right")
         table.add_column("To resolve (median)", justify="right")
-    groups = stats.groups(dimension)
     if not detail:  # the overview: what happened, most first
         groups = sorted((g for g in groups if g.transactions), key=lambda g: -g.transactions)
     for g in groups:
@@ -172,7 +207,10 @@ def _group_table(stats: Stats, dimension: str, *, detail: bool) -> Table:
     return table
 
 
-def _print_groups_csv(stats: Stats, dimensions: list[str]) -> None:
+def _print_groups_csv(
+    stats: Stats, dimensions: list[str], fields: Sequence[StatsField] = ()
+) -> None:
+    """Rows of ``dimension,value,…``; a library field's rows name it as ``field:NAME``."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(
         ["dimension", "value", "transactions", "first_response_median_s", "resolve_median_s"]
@@ -181,8 +219,10 @@ def _print_groups_csv(stats: Stats, dimensions: list[str]) -> None:
     writer.writerow(
         ["all", "", len(stats.transactions), _num(first["median"]), _num(resolve["median"])]
     )
-    for dimension in dimensions:
-        for g in stats.groups(dimension):
+    breakdowns = [(d, stats.groups(d)) for d in dimensions]
+    breakdowns += [(f"field:{f.name}", stats.field_groups(f)) for f in fields]
+    for dimension, groups in breakdowns:
+        for g in groups:
             writer.writerow(
                 [
                     dimension,
@@ -211,10 +251,11 @@ def _print_json(data: Any) -> None:
 def run_export(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     tz = config.zone()
     stats = _stats_for(args, desk, tz)
+    fields = config.stats_fields
     if args.format == "json":
-        print_json_array(export_row(t, tz) for t in stats.transactions)
+        print_json_array(export_row(t, tz, fields) for t in stats.transactions)
     else:
-        write_csv(stats.transactions, tz, sys.stdout)
+        write_csv(stats.transactions, tz, sys.stdout, fields)
     return 0
 
 

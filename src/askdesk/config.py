@@ -59,7 +59,13 @@ _REPLIES_OPTIONS = {
 }
 DEFAULT_ANONYMIZE_AFTER_DAYS = 90.0
 _RETENTION_OPTIONS = {"anonymize_after_days": _ANONYMIZE_WHAT}
-_STATS_OPTIONS = {"timezone": 'the time zone for days and hours, e.g. "Europe/London"'}
+_STATS_OPTIONS = {
+    "timezone": 'the time zone for days and hours, e.g. "Europe/London"',
+    "fields": "a list of [[stats.fields]] tables",
+}
+_FIELD_KEYS = ("name", "choices", "required")
+NO_ANSWER = "(none)"
+"""What statistics call a transaction resolved without an answer to a field; no choice may be it."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,26 @@ class ChannelConfig:
 
 
 @dataclass(frozen=True)
+class StatsField:
+    """One ``[[stats.fields]]``: a question the library asks with every resolve.
+
+    Patron type, branch or topic: whatever its own statistics need beside
+    the question type and READ level.
+    """
+
+    name: str
+    """A column of the export and a key of ``by_field``: lowercase letters, digits and '_'."""
+    choices: tuple[str, ...]
+    required: bool = False
+    """Staff cannot resolve without answering it."""
+
+    @property
+    def label(self) -> str:
+        """The name as staff read it: ``patron_type`` is "patron type"."""
+        return self.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
 class TemplateTables:
     """``[[templates]]`` and ``[variables]`` as TOML gave them; ``desk.templates`` checks them.
 
@@ -160,6 +186,8 @@ class Config:
     mastodon_limit: int = 500
     sms_max_segments: int = 10
     """``[stats] timezone``: an IANA name; ``None`` means the computer's own zone."""
+    stats_fields: tuple[StatsField, ...] = ()
+    """``[[stats.fields]]``: what the library records with every resolve, in the config's order."""
 
     @property
     def is_demo(self) -> bool:
@@ -439,6 +467,9 @@ def _parse_retention_and_stats(data: dict[str, Any], where: str) -> dict[str, An
             raise ConfigError(
                 f"{where}: unknown key stats.{key} (known: {', '.join(sorted(_STATS_OPTIONS))})"
             )
+        if key == "fields":
+            values["stats_fields"] = _parse_stats_fields(value, where)
+            continue
         _expect(where, f"stats.{key}", value, (str,), _STATS_OPTIONS[key])
         try:
             ZoneInfo(value)
@@ -449,6 +480,65 @@ def _parse_retention_and_stats(data: dict[str, Any], where: str) -> dict[str, An
             ) from error
         values["timezone"] = value
     return values
+
+
+def _parse_stats_fields(raw: Any, where: str) -> tuple[StatsField, ...]:
+    """``[[stats.fields]]``: each a unique name, a list of distinct choices, ``required`` or not."""
+    _expect(where, "stats.fields", raw, (list,), _STATS_OPTIONS["fields"])
+    fields: list[StatsField] = []
+    for number, table in enumerate(raw, start=1):
+        at = f"stats.fields #{number}"
+        _expect(where, at, table, (dict,), "a table with name, choices and required")
+        unknown = sorted(set(table) - set(_FIELD_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key {at}.{unknown[0]} (known: {', '.join(_FIELD_KEYS)})"
+            )
+        name = table.get("name")
+        _expect(where, f"{at}.name", name, (str,), 'a name such as "patron_type"')
+        if not _is_field_name(name):
+            raise ConfigError(
+                f"{where}: {at}.name {name!r} should be lowercase letters, digits and '_', "
+                'starting with a letter, such as "patron_type"'
+            )
+        if any(f.name == name for f in fields):
+            raise ConfigError(f"{where}: {at}.name {name!r} is the name of an earlier field")
+        at = f"stats.fields #{number} ({name})"
+        choices = table.get("choices")
+        _expect(where, f"{at} choices", choices, (list,), 'a list of answers such as ["adult"]')
+        if not choices:
+            raise ConfigError(
+                f"{where}: {at} choices is empty: list the answers staff choose from, "
+                'such as ["adult", "teen", "child"]'
+            )
+        seen: set[str] = set()
+        for choice in choices:
+            if not isinstance(choice, str) or not choice.strip() or choice != choice.strip():
+                raise ConfigError(
+                    f"{where}: {at} choices should be non-empty words without spaces "
+                    f"around them, not {choice!r}"
+                )
+            if choice.casefold() in seen:
+                raise ConfigError(f"{where}: {at} choices has {choice!r} twice")
+            if choice == NO_ANSWER:
+                raise ConfigError(
+                    f"{where}: {at} choices cannot include {NO_ANSWER!r}: "
+                    "statistics count unanswered resolves under it"
+                )
+            seen.add(choice.casefold())
+        required = table.get("required", False)
+        _expect(where, f"{at} required", required, (bool,), "true or false")
+        fields.append(StatsField(name=name, choices=tuple(choices), required=required))
+    return tuple(fields)
+
+
+def _is_field_name(name: str) -> bool:
+    return (
+        name[:1].isascii()
+        and name[:1].isalpha()
+        and all(ch.isascii() and (ch.isdigit() or ch == "_" or ch.islower()) for ch in name)
+        and len(name) <= 40
+    )
 
 
 def _parse_channels(raw: Any, where: str) -> tuple[ChannelConfig, ...]:

@@ -43,6 +43,7 @@ def test_columns_are_the_published_ones_in_order() -> None:
         "resolve_s",
         "flagged",
         "messages",
+        "time_spent_min",
     )
 
 
@@ -77,6 +78,7 @@ def test_one_row_per_transaction_in_order_of_resolving(week: Week) -> None:
         "resolve_s": "82800",
         "flagged": "yes",
         "messages": "2",
+        "time_spent_min": "",
     }
     assert {r["flagged"] for r in rows} == {"yes", "no"}
 

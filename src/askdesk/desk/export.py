@@ -7,10 +7,11 @@ the end, never rename or reorder them.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import tzinfo
 from typing import Any, TextIO
 
+from askdesk.config import StatsField
 from askdesk.desk.stats import WEEKDAYS
 from askdesk.model.transactions import Transaction
 
@@ -35,14 +36,25 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("resolve_s", "seconds from the patron's first message to the resolve"),
     ("flagged", "yes if it was flagged for review at any time, else no"),
     ("messages", "how many messages the patron sent in this transaction"),
+    (
+        "time_spent_min",
+        "minutes staff recorded spending on it (a correction's included); empty if not recorded",
+    ),
 )
-"""Column name and what it holds."""
+"""Column name and what it holds; the library's own ``[[stats.fields]]`` follow, in the
+config's order, each holding the choice recorded (empty if none)."""
 
 FIELDS = tuple(name for name, _ in COLUMNS)
 
 
-def export_row(t: Transaction, tz: tzinfo) -> dict[str, Any]:
-    """A transaction as plain values, in ``COLUMNS`` order; ``flagged`` is a bool."""
+def columns(fields: Sequence[StatsField] = ()) -> tuple[str, ...]:
+    """The export's columns: ``FIELDS``, then the library's own fields."""
+    return (*FIELDS, *(f.name for f in fields))
+
+
+def export_row(t: Transaction, tz: tzinfo, fields: Sequence[StatsField] = ()) -> dict[str, Any]:
+    """A transaction as plain values, in ``columns(fields)`` order; ``flagged`` is a bool,
+    an unrecorded time spent or field is ``None``."""
     local = t.resolved_at.astimezone(tz)
     return {
         "date": local.date().isoformat(),
@@ -58,22 +70,32 @@ def export_row(t: Transaction, tz: tzinfo) -> dict[str, Any]:
         "resolve_s": t.resolve_s,
         "flagged": t.flagged,
         "messages": t.messages,
+        "time_spent_min": t.time_spent_min,
+        **{f.name: t.fields.get(f.name) for f in fields},
     }
 
 
-def write_csv(transactions: Iterable[Transaction], tz: tzinfo, out: TextIO) -> int:
+def write_csv(
+    transactions: Iterable[Transaction],
+    tz: tzinfo,
+    out: TextIO,
+    fields: Sequence[StatsField] = (),
+) -> int:
     """Write a header and one row per transaction; return how many rows."""
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
+    # csv writes None as an empty cell: what a spreadsheet shows for "not recorded".
+    writer = csv.DictWriter(out, fieldnames=columns(fields), lineterminator="\r\n")
     writer.writeheader()
     count = 0
     for t in transactions:
-        row = export_row(t, tz)
+        row = export_row(t, tz, fields)
         row["flagged"] = "yes" if row["flagged"] else "no"
         writer.writerow(row)
         count += 1
     return count
 
 
-def export_records(transactions: Iterable[Transaction], tz: tzinfo) -> list[dict[str, Any]]:
+def export_records(
+    transactions: Iterable[Transaction], tz: tzinfo, fields: Sequence[StatsField] = ()
+) -> list[dict[str, Any]]:
     """The same rows for ``--format json``: one object per transaction."""
-    return [export_row(t, tz) for t in transactions]
+    return [export_row(t, tz, fields) for t in transactions]

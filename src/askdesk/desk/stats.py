@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from askdesk.config import NO_ANSWER, StatsField
 from askdesk.model import Conversation, Kind, Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
 from askdesk.model.transactions import Transaction, open_since, transactions_of, whole_seconds
@@ -131,8 +132,23 @@ class Stats:
         return {value: counts.get(value, 0) for value in self.values(dimension)}
 
     def groups(self, dimension: str) -> list[Group]:
-        key = _dimension(dimension, self.tz)
-        members: dict[str, list[Transaction]] = {v: [] for v in self.values(dimension)}
+        return self._groups(_dimension(dimension, self.tz), self.values(dimension))
+
+    def field_values(self, field: StatsField) -> list[str]:
+        """Its choices, then any other answer recorded before the choices changed, then
+        ``(none)`` for transactions resolved without an answer to it."""
+        others = {t.fields[field.name] for t in self.transactions if field.name in t.fields}
+        return [*field.choices, *sorted(others - set(field.choices)), NO_ANSWER]
+
+    def field_groups(self, field: StatsField) -> list[Group]:
+        """A breakdown by one of the library's own fields, zeros included."""
+        return self._groups(lambda t: t.fields.get(field.name, NO_ANSWER), self.field_values(field))
+
+    def count_by_field(self, field: StatsField) -> dict[str, int]:
+        return {g.value: g.transactions for g in self.field_groups(field)}
+
+    def _groups(self, key: Callable[[Transaction], str], values: list[str]) -> list[Group]:
+        members: dict[str, list[Transaction]] = {v: [] for v in values}
         for t in self.transactions:
             members.setdefault(key(t), []).append(t)
         total = len(self.transactions)
@@ -160,6 +176,16 @@ class Stats:
     @property
     def flagged(self) -> int:
         return sum(t.flagged for t in self.transactions)
+
+    def time_spent(self) -> dict[str, float | None]:
+        """Minutes staff recorded: ``total`` and ``median``, over the transactions that have it."""
+        minutes = [t.time_spent_min for t in self.transactions if t.time_spent_min is not None]
+        return {"total": sum(minutes), "median": percentiles(minutes)["median"]}
+
+    @property
+    def time_spent_recorded(self) -> int:
+        """How many transactions have a time spent recorded."""
+        return sum(t.time_spent_min is not None for t in self.transactions)
 
 
 def compute(
@@ -200,8 +226,13 @@ def compute(
     )
 
 
-def stats_record(stats: Stats, generated_at: datetime) -> dict[str, Any]:
-    """The statistics as one JSON object; the field names are a contract for scripts."""
+def stats_record(
+    stats: Stats, generated_at: datetime, fields: Sequence[StatsField] = ()
+) -> dict[str, Any]:
+    """The statistics as one JSON object; the field names are a contract for scripts.
+
+    ``fields`` are the config's ``[[stats.fields]]``, for ``by_field``.
+    """
     return {
         "generated_at": generated_at.isoformat(),
         "since": stats.since.isoformat() if stats.since else None,
@@ -221,6 +252,8 @@ def stats_record(stats: Stats, generated_at: datetime) -> dict[str, Any]:
         "resolve_s": stats.resolve_time(),
         "first_response_by_day": stats.first_response_by_day(),
         "flagged": stats.flagged,
+        "time_spent_min": stats.time_spent(),
+        "by_field": {f.name: stats.count_by_field(f) for f in fields},
         "backlog": {
             "open": stats.backlog_open,
             "oldest_s": stats.backlog_oldest_s,
@@ -241,3 +274,11 @@ def format_duration(seconds: float | None) -> str:
     if s < 86400:
         return f"{s // 3600}h {s % 3600 // 60:02d}m"
     return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+def format_minutes(minutes: float | None) -> str:
+    """Minutes for people: ``12 min``, ``3h 05m``; ``-`` for none."""
+    if minutes is None:
+        return "-"
+    m = round(minutes)
+    return f"{m} min" if m < 60 else f"{m // 60}h {m % 60:02d}m"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from askdesk.config import TemplateTables
+from askdesk.config import StatsField, TemplateTables
 from askdesk.desk.limits import PLATFORMS
 from askdesk.errors import ConfigError
 from askdesk.model import QuestionType
@@ -22,13 +22,13 @@ BUILT_IN = ("patron", "staff", "library")
 """Placeholders askdesk fills itself; ``[variables]`` may not reuse these names."""
 
 QUICK_KEYS = tuple("123456789")
-_TEMPLATE_KEYS = ("name", "body", "key", "variants", "type", "read")
+_TEMPLATE_KEYS = ("name", "body", "key", "variants", "type", "read", "fields")
 _FORMATTER = string.Formatter()
 
 
 @dataclass(frozen=True)
 class Template:
-    """One stock reply; ``question_type`` and ``read`` are what resolving proposes."""
+    """One stock reply; ``question_type``, ``read`` and ``fields`` are what resolving proposes."""
 
     name: str
     body: str
@@ -38,6 +38,8 @@ class Template:
     """Platform -> body, for a short Twitter/X reply or a longer email."""
     question_type: str | None = None
     read: int | None = None
+    fields: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """Answers it proposes to the library's ``[[stats.fields]]``: field name -> choice."""
 
     def body_for(self, platform: str) -> str:
         """The text used on ``platform``: its variant, else the body."""
@@ -45,13 +47,14 @@ class Template:
 
 
 def parse_templates(
-    raw: object, variables: object, where: str
+    raw: object, variables: object, where: str, fields: Sequence[StatsField] = ()
 ) -> tuple[tuple[Template, ...], dict[str, str]]:
     """The ``[[templates]]`` and ``[variables]`` of a config, checked; ``where`` names the file.
 
     ``raw`` and ``variables`` are what TOML gave (``None`` when absent). Any
     bad key, duplicate name or quick key, or placeholder that is neither
-    built in nor a variable raises ``ConfigError``.
+    built in nor a variable raises ``ConfigError``, as does a proposed answer
+    that is not a choice of one of ``fields`` (the config's ``[[stats.fields]]``).
     """
     values = _parse_variables(variables, where)
     if raw is None:
@@ -63,7 +66,7 @@ def parse_templates(
     names: dict[str, str] = {}
     keys: dict[str, str] = {}
     for number, table in enumerate(raw, start=1):
-        template = _parse_template(table, f"templates #{number}", known, where)
+        template = _parse_template(table, f"templates #{number}", known, where, fields)
         folded = template.name.casefold()
         if folded in names:
             raise ConfigError(f"{where}: template name {template.name!r} is used twice")
@@ -132,7 +135,9 @@ def _parse_variables(variables: object, where: str) -> dict[str, str]:
     return values
 
 
-def _parse_template(table: object, at: str, known: tuple[str, ...], where: str) -> Template:
+def _parse_template(
+    table: object, at: str, known: tuple[str, ...], where: str, fields: Sequence[StatsField]
+) -> Template:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: {at} should be a table")
     name = table.get("name")
@@ -157,7 +162,34 @@ def _parse_template(table: object, at: str, known: tuple[str, ...], where: str) 
         variants=variants,
         question_type=_parse_type(table.get("type"), label, where),
         read=_parse_read(table.get("read"), label, where),
+        fields=_parse_fields(table.get("fields"), label, where, fields),
     )
+
+
+def _parse_fields(
+    raw: object, label: str, where: str, fields: Sequence[StatsField]
+) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{where}: {label} fields should be a table of field = "choice"')
+    by_name = {f.name: f for f in fields}
+    proposed: dict[str, str] = {}
+    for name, choice in raw.items():
+        spec = by_name.get(name)
+        if spec is None:
+            known = ", ".join(by_name) or "none: the config has no [[stats.fields]]"
+            raise ConfigError(
+                f"{where}: {label} fields.{name} is not a field of [[stats.fields]] "
+                f"(known: {known})"
+            )
+        if choice not in spec.choices:
+            raise ConfigError(
+                f"{where}: {label} fields.{name} should be one of {', '.join(spec.choices)}, "
+                f"not {choice!r}"
+            )
+        proposed[name] = choice
+    return proposed
 
 
 def _parse_variants(raw: object, label: str, known: tuple[str, ...], where: str) -> dict[str, str]:
@@ -438,10 +470,15 @@ def starter_templates() -> tuple[tuple[Template, ...], dict[str, str]]:
     return parse_templates(data.get("templates"), data.get("variables"), "the starter templates")
 
 
-def load_templates(tables: TemplateTables) -> tuple[tuple[Template, ...], dict[str, str]]:
-    """The config's templates and variables, checked; the starter set when none are configured."""
+def load_templates(
+    tables: TemplateTables, fields: Sequence[StatsField] = ()
+) -> tuple[tuple[Template, ...], dict[str, str]]:
+    """The config's templates and variables, checked; the starter set when none are configured.
+
+    ``fields`` are the config's ``[[stats.fields]]``, which templates may propose answers to.
+    """
     if tables.templates is None:
         templates, variables = starter_templates()
         variables.update(parse_templates(None, tables.variables, tables.where)[1])
         return templates, variables
-    return parse_templates(tables.templates, tables.variables, tables.where)
+    return parse_templates(tables.templates, tables.variables, tables.where, fields)
