@@ -78,8 +78,8 @@ SCRIPT: tuple[_Item, ...] = (
         Kind.MENTION,
         "mastodon",
         "@quietpages@mastodon.social",
-        "@anytownlibrary just finished Piranesi and I'm still thinking about it. Any "
-        "recommendations for something similarly strange and quiet? Not horror, please.",
+        "Just finished Piranesi and I'm still thinking about it. Any recommendations "
+        "for something similarly strange and quiet? Not horror, please.",
         "https://example.org/mastodon/@quietpages/{id}",
     ),
     _Item(
@@ -129,10 +129,11 @@ SCRIPT: tuple[_Item, ...] = (
     ),
     _Item(
         "mill-fire",
-        Kind.MENTION,
+        Kind.DIRECT,
         "mastodon",
         "@oldmillhistory@historians.social",
-        "@anytownlibrary do you hold anything on the Harlan Street mill fire of 1911? "
+        "CW: family history, a fatal fire\n\n"
+        "Do you hold anything on the Harlan Street mill fire of 1911? "
         "Newspaper accounts, photos, or a list of the workers who were there. My "
         "great-grandmother may have been one of them.",
         "https://example.org/mastodon/@oldmillhistory/{id}",
@@ -184,7 +185,7 @@ SCRIPT: tuple[_Item, ...] = (
         Kind.MENTION,
         "mastodon",
         "@jo_writes@writing.exchange",
-        "@anytownlibrary my 14yo refuses to read anything that feels assigned. Loves "
+        "My 14yo refuses to read anything that feels assigned. Loves "
         "Minecraft and scary stuff. Ideas that won't feel like homework?",
         "https://example.org/mastodon/@jo_writes/{id}",
     ),

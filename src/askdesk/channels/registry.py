@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from askdesk.channels import demo, drop, twitter, xmpp
+from askdesk.channels import demo, drop, mastodon, twitter, xmpp
 from askdesk.channels.base import Adapter, Channel
 from askdesk.channels.options import read_options
 from askdesk.config import ChannelConfig
 from askdesk.errors import ConfigError
 
 ADAPTERS: Mapping[str, Adapter] = {
-    adapter.type: adapter for adapter in (demo.ADAPTER, drop.ADAPTER, twitter.ADAPTER, xmpp.ADAPTER)
+    adapter.type: adapter
+    for adapter in (demo.ADAPTER, drop.ADAPTER, mastodon.ADAPTER, twitter.ADAPTER, xmpp.ADAPTER)
 }
 
 

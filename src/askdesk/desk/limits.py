@@ -8,7 +8,6 @@ SMS counts GSM-7 septets or UTF-16 units per segment, done here by table.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import regex  # type: ignore[import-untyped, unused-ignore]  # stubs are the optional types-regex
@@ -32,10 +31,6 @@ _GSM_SINGLE, _GSM_SEGMENT = 160, 153
 _UCS2_SINGLE, _UCS2_SEGMENT = 70, 67
 
 _GRAPHEME = regex.compile(r"\X")
-# Mastodon bills a remote mention @user@example.social as @user (Account::MENTION_RE).
-_REMOTE_MENTION = re.compile(
-    r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -117,21 +112,10 @@ def _twitter_length(text: str) -> int:
 
 
 def _mastodon_length(text: str) -> int:
-    """Mastodon's StatusLengthValidator: graphemes; a link is 23, a remote mention its @user."""
-    from twitter_text import (  # type: ignore[import-untyped, unused-ignore]
-        extract_urls_with_indices,
-    )
+    """Mastodon's StatusLengthValidator, as the mastodon channel counts: a link is 23."""
+    from askdesk.channels.mastodon.text import status_length
 
-    pieces: list[str] = []
-    start = 0
-    for url in extract_urls_with_indices(text, extract_urls_without_protocol=False):
-        begin, end = url["indices"]
-        pieces.append(text[start:begin])
-        pieces.append("x" * URL_LENGTH)
-        start = end
-    pieces.append(text[start:])
-    countable = _REMOTE_MENTION.sub(r"@\1", "".join(pieces))
-    return graphemes(countable)
+    return status_length(text, URL_LENGTH)
 
 
 def _sms(text: str, max_segments: int) -> Measure:

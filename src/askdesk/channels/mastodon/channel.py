@@ -1,0 +1,313 @@
+"""The mastodon channel: mentions and direct statuses of one account in, replies under them out.
+
+The adapter never sleeps: a rate limit is ``RateLimited(reset_at)`` and the
+polls before ``reset_at`` ask nothing; a failing instance is an error with a
+time to try again. ``ADAPTER`` at the end is what the registry lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib.util import find_spec
+from typing import Any
+
+from askdesk.channels.base import Adapter, Fetched, Problem, Receipt
+from askdesk.channels.credentials import credential_options, load_secrets
+from askdesk.channels.mastodon.client import MastodonClient
+from askdesk.channels.mastodon.credentials import (
+    ACCESS_TOKEN,
+    DEFAULT_PREFIX,
+    NAMES,
+    access_token,
+)
+from askdesk.channels.mastodon.payloads import (
+    Account,
+    BadItem,
+    Cursor,
+    account_of,
+    id_order,
+    ident,
+    mention_status,
+    message,
+    replied_to,
+    thread_root,
+)
+from askdesk.channels.mastodon.text import addressed, status_length
+from askdesk.channels.options import Options, Text, poll_seconds
+from askdesk.errors import (
+    ChannelError,
+    ConfigError,
+    CredentialsRejected,
+    PlatformUnavailable,
+    RateLimited,
+    RefusedByPlatform,
+    UnexpectedPayload,
+)
+from askdesk.model import Conversation, Kind, Message, Reply
+
+PAGE_SIZE = 40
+"""The most notifications Mastodon returns per page."""
+MAX_PAGES = 10
+"""Pages read per poll; a bigger backlog is read on by the next polls from where this stopped."""
+BACKOFF_CAP = timedelta(minutes=15)
+"""The longest wait between tries while the instance or the network keeps failing."""
+VISIBILITIES = ("public", "unlisted")
+
+
+@dataclass
+class _Position:
+    """How far a fetch got: the newest notification handled, and what it brought."""
+
+    min_id: str | None
+    messages: list[Message]
+
+
+class MastodonChannel:
+    """Mentions and direct statuses of one Mastodon account; replies under the patron's status.
+
+    The cursor is JSON: ``min_id`` (the newest notification handled: the next
+    poll asks for what is newer, oldest first, page by page) and the account
+    (so ``verify_credentials`` runs once per cursor). A failure part way keeps
+    the position reached, so nothing is skipped and nothing read twice.
+    """
+
+    type: str = "mastodon"
+    can_send_private = True
+    """A private answer is a ``direct`` status: only the patron sees it."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        instance: str,
+        token: str,
+        source: str = "the environment",
+        poll_seconds: float = 60,
+        reply_visibility: str = "unlisted",
+        env_prefix: str = DEFAULT_PREFIX,
+    ) -> None:
+        if reply_visibility not in VISIBILITIES:
+            raise ConfigError(
+                f"channel {name!r}: reply_visibility should be public or unlisted, "
+                f"not {reply_visibility!r}"
+            )
+        self.name = name
+        self.poll_seconds = float(poll_seconds)
+        self.reply_visibility = reply_visibility
+        self._client = MastodonClient(instance, token, env_prefix + ACCESS_TOKEN, source)
+        self._account: Account | None = None
+        self._failures = 0
+        self._retry_at: datetime | None = None
+        self._last_failure: ChannelError | None = None
+
+    @property
+    def rate_limit(self) -> tuple[int | None, datetime | None]:
+        """The instance's quota as its last answers gave it: (remaining, reset time)."""
+        return self._client.rate_limit
+
+    # -- fetching ----------------------------------------------------------------------
+
+    def fetch(self, cursor: str | None, now: datetime) -> Fetched:
+        problems: list[Problem] = []
+        state = Cursor.read(cursor, problems)
+        if self._retry_at is not None and now < self._retry_at and self._last_failure:
+            raise self._last_failure  # waiting out a rate limit or a failing instance
+        self._client.count_rate_limit()
+        try:
+            account = self._library(state)
+            position = self._read(state, account, problems, now)
+        except RateLimited as error:
+            self._wait(error, error.reset_at or now + timedelta(seconds=self.poll_seconds))
+            raise
+        except PlatformUnavailable as error:
+            self._failures += 1
+            backoff = timedelta(seconds=self.poll_seconds) * 2 ** min(self._failures - 1, 10)
+            self._wait(error, now + min(backoff, BACKOFF_CAP))
+            raise
+        self._failures, self._retry_at, self._last_failure = 0, None, None
+        state.min_id = position.min_id
+        return Fetched(messages=position.messages, cursor=state.dump(), problems=problems)
+
+    def _wait(self, error: ChannelError, until: datetime) -> None:
+        self._retry_at, self._last_failure = until, error
+
+    def _library(self, state: Cursor) -> Account:
+        """The library's own account: from the cursor, else ``verify_credentials`` (once)."""
+        if state.account is None:
+            if self._account is None:
+                raw = self._client.call("looking up the account", "account_verify_credentials")
+                try:
+                    self._account = account_of(raw)
+                except BadItem as error:
+                    raise UnexpectedPayload(
+                        f"{self._client.host} answered looking up the account oddly: {error}"
+                    ) from None
+            state.account = self._account
+        self._account = state.account
+        return state.account
+
+    def _read(
+        self, state: Cursor, account: Account, problems: list[Problem], now: datetime
+    ) -> _Position:
+        """Mention notifications newer than the cursor, oldest first, page by page.
+
+        Without a cursor (the first run) only the newest page is read: the
+        mentions of the last days, not the account's whole history. A request
+        failing after the first leaves the rest to the next poll.
+        """
+        position = _Position(state.min_id, [])
+        for _ in range(MAX_PAGES):
+            params: dict[str, Any] = {"types": ["mention"], "limit": PAGE_SIZE}
+            if position.min_id is not None:
+                params["min_id"] = position.min_id
+            before = position.min_id
+            try:
+                page = self._client.call("reading mentions", "notifications", **params)
+                if not isinstance(page, list):
+                    raise UnexpectedPayload(
+                        f"{self._client.host} answered reading mentions with something "
+                        "that is not a list of notifications"
+                    )
+                self._handle_page(page, account, position, problems)
+            except CredentialsRejected:
+                raise
+            except ChannelError as error:
+                if position.min_id == state.min_id and not position.messages:
+                    raise
+                if isinstance(error, RateLimited):  # the next polls wait for the reset
+                    self._wait(error, error.reset_at or now + timedelta(seconds=self.poll_seconds))
+                problems.append(Problem("mentions", f"{error}; the rest come next poll"))
+                return position
+            if state.min_id is None or len(page) < PAGE_SIZE or position.min_id == before:
+                return position
+        return position
+
+    def _handle_page(
+        self, page: list[Any], account: Account, position: _Position, problems: list[Problem]
+    ) -> None:
+        """Each notification of one page, oldest first; the position moves past each one."""
+        numbered: list[tuple[str, Any]] = []
+        for raw in page:
+            notification_id = ident(raw.get("id")) if isinstance(raw, Mapping) else None
+            if notification_id is None:
+                problems.append(Problem("a notification without an id", "skipped"))
+            else:
+                numbered.append((notification_id, raw))
+        for notification_id, raw in sorted(numbered, key=lambda pair: id_order(pair[0])):
+            try:
+                found = self._message(raw, account)
+            except BadItem as error:
+                problems.append(Problem(f"notification {notification_id}", str(error)))
+            else:
+                if found is not None:
+                    position.messages.append(found)
+            position.min_id = notification_id
+
+    def _message(self, raw: Any, account: Account) -> Message | None:
+        status = mention_status(raw)
+        if status is None:
+            return None
+        parent = replied_to(status)
+        ancestors: list[Any] = []
+        if parent is not None and ident(status.get("id")) is not None:
+            ancestors = self._ancestors(str(ident(status.get("id"))))
+        return message(
+            status,
+            account,
+            channel=self.name,
+            conversation=thread_root(status, ancestors, account),
+        )
+
+    def _ancestors(self, status_id: str) -> list[Any]:
+        """The statuses above a reply, oldest first (``/statuses/:id/context``)."""
+        try:
+            context = self._client.call(
+                "reading the thread a mention answers", "status_context", status_id
+            )
+        except RefusedByPlatform:
+            return []  # the thread is gone or hidden: the reply starts its own conversation
+        found = context.get("ancestors") if isinstance(context, Mapping) else None
+        return found if isinstance(found, list) else []
+
+    # -- sending -----------------------------------------------------------------------
+
+    def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
+        """A status under the patron's latest one, addressed to them only.
+
+        An answer to a ``direct`` status (or a private answer) is ``direct``;
+        anything else is ``reply_visibility``. The Idempotency-Key is the
+        reply's id, so a retry after a lost answer cannot post it twice.
+        """
+        del now
+        target = conversation.latest
+        status_id = ident(target.remote_id)
+        if status_id is None or target.channel != self.name:
+            raise RefusedByPlatform(
+                f"{target.key} is not a status on Mastodon; it cannot be answered"
+            )
+        text = addressed(reply.text, target.author)
+        limit, url_length = self._client.limits()
+        length = status_length(text, url_length)
+        if length > limit:
+            raise RefusedByPlatform(
+                f"with {target.author} at the start the reply is {length}/{limit} characters, "
+                f"over {self._client.host}'s limit; shorten it"
+            )
+        private = reply.private or target.kind is Kind.DIRECT
+        posted = self._client.call(
+            "posting a reply",
+            "status_post",
+            text,
+            in_reply_to_id=status_id,
+            visibility="direct" if private else self.reply_visibility,
+            idempotency_key=f"askdesk-{reply.id}",
+        )
+        remote_id = ident(posted.get("id")) if isinstance(posted, Mapping) else None
+        if remote_id is None:
+            raise UnexpectedPayload(
+                f"{self._client.host} did not give the id of the reply it posted"
+            )
+        return Receipt(remote_id=remote_id)
+
+
+def _build(name: str, options: Options) -> MastodonChannel:
+    """The token is read (and checked) now, so a missing one shows when the desk starts."""
+    if find_spec("mastodon") is None:
+        raise ConfigError(
+            f"channel {name!r} needs the Mastodon.py package: "
+            ".venv/bin/pip install 'Mastodon.py>=2.0'"
+        )
+    secrets = load_secrets(options, NAMES)
+    return MastodonChannel(
+        name,
+        instance=options.text("instance"),
+        token=access_token(secrets, name),
+        source=secrets.source,
+        poll_seconds=options.number("poll_seconds"),
+        reply_visibility=options.text("reply_visibility"),
+        env_prefix=secrets.prefix,
+    )
+
+
+ADAPTER = Adapter(
+    type="mastodon",
+    options=(
+        Text(
+            "instance",
+            'the instance\'s address (a string such as "https://mastodon.social")',
+            required=True,
+            pattern=r"https?://[^\s/?#]+/?",
+        ),
+        *credential_options(DEFAULT_PREFIX),
+        poll_seconds(default=60),
+        Text(
+            "reply_visibility",
+            'how public replies are ("public" or "unlisted")',
+            default="unlisted",
+            pattern="|".join(VISIBILITIES),
+        ),
+    ),
+    build=_build,
+)
