@@ -17,6 +17,7 @@ import pytest
 from askdesk.channels.demo import SCRIPT
 from askdesk.channels.mastodon import MastodonChannel, status_length
 from askdesk.channels.registry import build_channel
+from askdesk.cli import main
 from askdesk.config import ChannelConfig, load_config
 from askdesk.desk import Desk
 from askdesk.desk.settings import check_config
@@ -398,3 +399,23 @@ def test_a_desk_without_mastodon_never_imports_mastodon_py() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_askdesk_fetch_every_minute_asks_one_request_a_run(
+    api: MastodonApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[channels]]\ntype = "mastodon"\nname = "mastodon"\n'
+        'instance = "https://social.anytown.example"\n',
+        encoding="utf-8",
+    )
+    run = ["fetch", "--config", str(config), "--store", str(tmp_path / "desk.json"), "--as", "ana"]
+    first_poll(api)
+    assert main(run) == 0
+    assert capsys.readouterr().out.startswith("mastodon: 3 new, 0 follow-ups")
+    for _ in range(3):
+        api.answer("notifications_empty", query={"min_id": NEWEST_FIRST_RUN})
+        assert main(run) == 0
+        assert capsys.readouterr().out.strip() == "mastodon: 0 new, 0 follow-ups"
+    assert [c.path for c in api.calls] == [VERIFY] + [NOTIFICATIONS] * 4
