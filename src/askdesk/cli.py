@@ -218,10 +218,35 @@ def _open_desk(config: Config) -> Any:
     from askdesk.desk import Desk
     from askdesk.store import open_store
 
-    return Desk(open_store(config.store), config.staff, SystemClock(), config.hot_days)
+    return Desk(open_store(config.store), config.staff, SystemClock(), config.hot_days, config.team)
+
+
+ACTING = frozenset(
+    {"claim", "release", "reopen", "unflag", "resolve", "flag", "note", "hand", "handover"}
+    | {"reply", "outbox"}
+)
+"""Commands that act as a staff member: with a team list, only as someone on it."""
+
+
+def _require_member(config: Config, command: str | None) -> None:
+    """Refuse to act as a login name the team list does not hold (no name was given).
+
+    The desk on a terminal asks for the name instead; reading commands and the
+    channel runners (a cron ``fetch``, ``serve`` under a service account) act as nobody.
+    """
+    if not (config.team and config.staff_guessed) or config.team.listed(config.staff):
+        return
+    if command is None and sys.stdin.isatty():
+        return  # ask_staff_name asks for a name on the list
+    if command is None or command in ACTING:
+        raise ConfigError(
+            config.team.refusal(config.staff, "your login name")
+            + "; give yours with --as NAME or ASKDESK_AS"
+        )
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
+    _require_member(config, args.command)
     if args.command is None:
         return _run_app(config)
     if args.command == "migrate":  # before the desk opens: it refuses an old schema
@@ -320,8 +345,9 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
         case "note":
             out.done(desk.note(key, args.text), "note added")
         case "hand":
-            to = args.to.strip()
-            if not args.new_colleague and to not in desk.known_staff(with_history=True):
+            to = desk.colleague(args.to)  # with a team list: as listed, or refused
+            questioned = not desk.team and not args.new_colleague  # the list decides
+            if questioned and to not in desk.known_staff(with_history=True):
                 raise TransitionError(
                     f"nobody called {to} has worked on this store; check the spelling, "
                     "or add --new-colleague if they have not started yet"
@@ -434,6 +460,8 @@ def ask_staff_name(config: Config, ask: Callable[[str], str] = input) -> Config:
     from askdesk.config import remember_staff, staff_name
 
     say("askdesk: colleagues see your name on what you claim, note and resolve.", file=sys.stderr)
+    if config.team:
+        say(f"askdesk: the team list: {', '.join(config.team.members)}", file=sys.stderr)
     while True:
         answer = ask(f"Your name on the desk [{config.staff}]: ").strip() or config.staff
         try:
@@ -441,6 +469,12 @@ def ask_staff_name(config: Config, ask: Callable[[str], str] = input) -> Config:
         except ConfigError as error:
             say(f"askdesk: {error}", file=sys.stderr)
             continue
+        if config.team:
+            listed = config.team.listed(name)
+            if listed is None:
+                say(f"askdesk: {config.team.refusal(name, 'your name')}", file=sys.stderr)
+                continue
+            name = listed
         break
     try:
         saved = remember_staff(name, config.source)

@@ -11,6 +11,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -298,7 +299,8 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     if args.release_all:
         decisions = {c.key: Decision(Choice.RELEASE, note=note) for c in mine}
     elif args.to:
-        decisions = {c.key: Decision(Choice.HAND, to=args.to, note=note) for c in mine}
+        to = desk.colleague(args.to)  # a name off the team list: refused before anything goes
+        decisions = {c.key: Decision(Choice.HAND, to=to, note=note) for c in mine}
     elif args.keep or not mine or not _interactive():
         if mine and not args.keep:
             say(
@@ -307,7 +309,7 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
             )
         decisions = {c.key: KEEP for c in mine}
     else:
-        decisions = _ask_each(mine, now)
+        decisions = _ask_each(desk, mine, now)
     result = apply(desk, decisions)
     summary = shift_summary(
         desk.store.history(since),
@@ -328,7 +330,7 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     return 1 if result.failed else 0
 
 
-def _ask_each(conversations: list[Conversation], now: datetime) -> dict[str, Decision]:
+def _ask_each(desk: Desk, conversations: list[Conversation], now: datetime) -> dict[str, Decision]:
     say(f"You hold {len(conversations)}:")
     decisions: dict[str, Decision] = {}
     for c in conversations:
@@ -336,6 +338,12 @@ def _ask_each(conversations: list[Conversation], now: datetime) -> dict[str, Dec
         say(f"{c.key}  {c.channel}  {age}  {one_line(c.latest.text, 70)}")
         while True:
             decision = parse_decision(input(PROMPT))
+            if decision is not None and decision.to is not None:
+                try:
+                    decision = replace(decision, to=desk.colleague(decision.to))
+                except AskdeskError as error:
+                    say(f"  {error}")
+                    continue
             if decision is not None:
                 break
             say("  please answer k, r [NOTE] or h NAME [NOTE]")

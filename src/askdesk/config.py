@@ -52,6 +52,7 @@ _TOP_LEVEL = {
     "variables",
     "privacy",
     "replies",
+    "team",
 }
 _REPLIES_OPTIONS = {
     "mastodon_limit": "the instance's post length limit (a whole number > 0)",
@@ -112,6 +113,48 @@ def _check_number(where: str, key: str, value: float, allowed: NumberRange) -> f
     if not allowed.holds(value):
         raise ConfigError(f"{where}: {key} should be {allowed}, not {value!r}")
     return float(value)
+
+
+@dataclass(frozen=True)
+class Team:
+    """The team list (``[team] members``): who works this desk, matched without regard to case.
+
+    With a list, ``Bo`` typed at ``--as`` or in a hand-off is the member listed
+    as ``bo``, and is stored and credited as listed; a name not on the list is
+    refused with the list, so a typo never strands a conversation. Without one,
+    any well-formed name goes, as before there were lists.
+    """
+
+    members: tuple[str, ...] = ()
+    """The names as the config lists them; empty: no list (any name goes)."""
+    where: str = ""
+    """Where the list came from ("/etc/askdesk.toml [team] members"), for refusals."""
+
+    def __bool__(self) -> bool:
+        return bool(self.members)
+
+    def listed(self, name: str) -> str | None:
+        """``name`` as the list spells it, or ``None`` if nobody on the list is called that."""
+        folded = name.strip().casefold()
+        return next((m for m in self.members if m.casefold() == folded), None)
+
+    def refusal(self, name: str, what: str) -> str:
+        """The sentence that refuses ``name`` for ``what`` ("--as", "a hand-off")."""
+        return (
+            f"{what}: {name.strip()!r} is not on the team list "
+            f"({', '.join(self.members)}; from {self.where or '[team] members'})"
+        )
+
+
+def _duplicate(members: list[str]) -> tuple[str, str] | None:
+    """The first two names of ``members`` that are one person (``Bo`` and ``bo``), if any."""
+    seen: dict[str, str] = {}
+    for name in members:
+        folded = name.casefold()
+        if folded in seen:
+            return seen[folded], name
+        seen[folded] = name
+    return None
 
 
 @dataclass(frozen=True)
@@ -188,6 +231,8 @@ class Config:
     """``[stats] timezone``: an IANA name; ``None`` means the computer's own zone."""
     stats_fields: tuple[StatsField, ...] = ()
     """``[[stats.fields]]``: what the library records with every resolve, in the config's order."""
+    team: Team = field(default_factory=Team)
+    """``[team] members``: with a list, staff names are matched to it (``Team``)."""
 
     @property
     def is_demo(self) -> bool:
@@ -321,7 +366,14 @@ def load_config(
     if store is not None:
         overrides["store"] = store_location(store)
     given = staff or env.get("ASKDESK_AS") or config.staff
-    overrides["staff"] = staff_name(given or usable_name(login_name(env)), "--as / ASKDESK_AS")
+    name = staff_name(given or usable_name(login_name(env)), "--as / ASKDESK_AS")
+    if config.team:
+        listed = config.team.listed(name)
+        if listed is None and given:
+            said = "--as" if staff else "ASKDESK_AS" if env.get("ASKDESK_AS") else f"{where}: staff"
+            raise ConfigError(config.team.refusal(name, said))
+        name = listed or name  # a guessed login name off the list: see cli's check
+    overrides["staff"] = name
     overrides["staff_guessed"] = not given
     return _replace(config, **overrides)
 
@@ -397,7 +449,34 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
     values["channels"] = _parse_channels(data.get("channels", []), where)
     values.update(_parse_retention_and_stats(data, where))
     values.update(_parse_replies(data, where, source))
+    if "team" in data:
+        values["team"] = _parse_team(data["team"], where)
     return Config(**values)
+
+
+def _parse_team(team: Any, where: str) -> Team:
+    """``[team] members``: well-formed names, none twice (``Bo`` and ``bo`` are one person)."""
+    _expect(where, "team", team, (dict,), 'a table with members = ["ana", "bo"]')
+    for key in team:
+        if key != "members":
+            raise ConfigError(f"{where}: unknown key team.{key} (known: members)")
+    members = team.get("members")
+    what = 'a list of staff names such as ["ana", "bo"]'
+    _expect(where, "team.members", members, (list,), what)
+    if not members:
+        raise ConfigError(f"{where}: team.members should be {what}, not an empty list")
+    for member in members:
+        _expect(where, "team.members", member, (str,), what)
+    names = [staff_name(member, f"{where}: team.members") for member in members]
+    twice = _duplicate(names)
+    if twice is not None:
+        first, second = twice
+        also = f" (as {second!r})" if first != second else ""
+        raise ConfigError(
+            f"{where}: team.members lists {first!r} twice{also}; "
+            "names are matched without regard to case"
+        )
+    return Team(tuple(names), f"{where} [team] members")
 
 
 def _parse_replies(data: dict[str, Any], where: str, source: Path | None) -> dict[str, Any]:

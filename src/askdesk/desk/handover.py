@@ -93,7 +93,7 @@ def apply(
                 result.released.append(desk.apply(key, release).key)
             else:
                 assert decision.to is not None
-                to = decision.to.strip()
+                to = desk.colleague(decision.to)
                 hand = _checked(handing_to(to), version, stopped)
                 result.handed.append((desk.apply(key, hand).key, to))
         except AskdeskError as error:

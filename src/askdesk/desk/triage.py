@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from askdesk.clock import Clock
+from askdesk.config import Team
 from askdesk.desk import staff
 from askdesk.desk.retention import RETENTION_STAFF
+from askdesk.errors import TransitionError
 from askdesk.model import Conversation, Message, Outcome, QuestionType, replying, transitions
 from askdesk.store import IngestResult, Store
 
@@ -73,11 +75,20 @@ def noting(text: str) -> Step:
 
 
 class Desk:
-    def __init__(self, store: Store, staff: str, clock: Clock, hot_days: float = 7.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        staff: str,
+        clock: Clock,
+        hot_days: float = 7.0,
+        team: Team | None = None,
+    ) -> None:
         self.store = store
         self.staff = staff
         self.clock = clock
         self.hot_days = hot_days
+        self.team = team or Team()
+        """``[team] members``: with a list, a hand-off goes only to a name on it."""
         self._remembered = False
 
     # -- what the desk shows -------------------------------------------------
@@ -118,7 +129,20 @@ class Desk:
         return self.apply(key, transitions.release)
 
     def hand_off(self, key: str, to: str) -> Conversation:
-        return self.apply(key, handing_to(to))
+        return self.apply(key, handing_to(self.colleague(to)))
+
+    def colleague(self, name: str) -> str:
+        """``name`` as the team list spells it; refused when a list does not hold it.
+
+        Without a list the name goes as typed (the screen and ``askdesk hand``
+        question one nobody has used, ``desk.staff``).
+        """
+        if not self.team:
+            return name.strip()
+        listed = self.team.listed(name)
+        if listed is None:
+            raise TransitionError(self.team.refusal(name, "hand-off"))
+        return listed
 
     def resolve(
         self,
@@ -182,7 +206,10 @@ class Desk:
         return staff.known_staff(self.store, with_history=with_history)
 
     def colleagues(self) -> list[str]:
-        """Everybody else who has worked on this store, for hand-off suggestions."""
+        """Whom a hand-off is offered to: the team list (as listed) or, without one,
+        everybody else who has worked on this store."""
+        if self.team:
+            return [m for m in self.team.members if m != self.staff]
         return sorted(self.known_staff() - {self.staff, RETENTION_STAFF})
 
     def remember_me(self) -> None:

@@ -311,7 +311,18 @@ class AskdeskApp(App[None]):
 
     @work(thread=True, group="desk", exit_on_error=False)
     def look_up_colleague(self, key: str, name: str, version: int) -> None:
-        """Whether anyone called ``name`` has worked here; the first time, the archive too."""
+        """Whether anyone called ``name`` has worked here; the first time, the archive too.
+
+        With a team list the list decides: the name as listed, or refused.
+        """
+        if self.desk.team:
+            try:
+                listed = self.desk.colleague(name)
+            except AskdeskError as error:
+                self.post_message(ActionRefused(str(error), key))
+                return
+            self.post_message(ColleagueLooked(key, listed, version, known=True))
+            return
         known = name in self.desk.known_staff(with_history=True)
         self.post_message(ColleagueLooked(key, name, version, known))
 

@@ -178,6 +178,12 @@ class HandoverScreen(Screen[None]):
 
         def named(name: str | None) -> None:
             if name:
+                try:
+                    name = self.desk_app.desk.colleague(name)
+                except AskdeskError as error:  # a team list without it: refused, not stored
+                    self.notify(str(error), severity="warning", timeout=6)
+                    name = None
+            if name:
                 self._last_colleague = name
                 self._set(index, Decision(Choice.HAND, to=name, note=note))
             else:
