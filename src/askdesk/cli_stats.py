@@ -318,6 +318,7 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
         since=since,
         now=now,
         result=result,
+        target=timedelta(minutes=config.target_minutes),
     )
     text = inert(summary_text(summary, tz))  # for people, on screen or in the saved file
     say(text, end="")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from dataclasses import replace
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,16 @@ from askdesk.desk.handover import (
     shift_summary,
     summary_text,
 )
-from askdesk.model import Status
-from tests.desk.statsweek import NOW, PATRON_STRINGS, Week, at, build_week, message
+from askdesk.model import Outcome, QuestionType, Reply, ReplyStatus, Status
+from tests.desk.statsweek import (
+    NOW,
+    OPEN_PATRON,
+    PATRON_STRINGS,
+    Week,
+    at,
+    build_week,
+    message,
+)
 
 
 @pytest.fixture
@@ -112,7 +121,7 @@ def test_shift_summary_counts_what_you_resolved_and_what_is_still_open(week: Wee
         now=NOW,
     )
     # ana resolved C (Tue), C again and D (Wed) since Tuesday; A was Monday.
-    assert summary.answered == 3
+    assert (summary.answered, summary.resolved) == (3, 3)
     assert summary.by_channel == {"web": 3}
     assert summary.by_read == {"1": 1, "2": 2}
     assert summary.by_outcome == {"answered": 3}
@@ -121,35 +130,96 @@ def test_shift_summary_counts_what_you_resolved_and_what_is_still_open(week: Wee
     bo = shift_summary(
         week.store.history(), week.store.live(), staff="bo", since=at(0, 0), now=NOW, result=result
     )
-    assert (bo.answered, bo.by_read, bo.still_held) == (1, {"4": 1}, ["web:f1", "web:h1"])
+    # bo's one transaction (B) was referred: resolved, not answered.
+    assert (bo.answered, bo.resolved) == (0, 1)
+    assert (bo.by_read, bo.still_held) == ({"4": 1}, ["web:f1", "web:h1"])
 
 
-def test_summary_text_is_short_and_quotes_no_patron(week: Week) -> None:
+def test_the_summary_lays_out_what_the_next_shift_acts_on(week: Week) -> None:
+    """New with ages and LATE, what each holds with its notes, flags, replies in trouble."""
+    week.ana.flag("web:e1", "abusive last time; supervisor answers")
+    week.ana.note("web:f1", "asked cataloguing")
+    fresh = message("web", "k1", at(3, 11, 50), text="Is the café open?")
+    week.ana.ingest([fresh])  # ten minutes old: waiting, not LATE
+    week.store.update(
+        "web:f1",
+        lambda c: replace(
+            c,
+            replies=(
+                Reply("r1", "We have it", "bo", at(3, 10), ReplyStatus.FAILED),
+                Reply("r2", "Sent the link", "bo", at(3, 11), ReplyStatus.UNCERTAIN),
+                Reply("r3", "Fine", "bo", at(3, 11), ReplyStatus.SENT),
+            ),
+        ),
+    )
     result = apply(
         week.bo,
         {
             "web:f1": KEEP,
-            "web:g1": Decision(Choice.RELEASE),
-            "web:h1": Decision(Choice.HAND, to="cy"),
+            "web:g1": Decision(Choice.RELEASE, note="card checked, renew at the desk"),
+            "web:h1": Decision(Choice.HAND, to="cy", note="cy orders fiction"),
         },
     )
     summary = shift_summary(
-        week.store.history(), week.store.live(), staff="bo", since=at(0, 0), now=NOW, result=result
+        week.store.history(),
+        week.store.live(),
+        staff="bo",
+        since=at(0, 0),
+        now=NOW,
+        result=result,
+        target=timedelta(minutes=60),
     )
+    assert [(i.key, i.late) for i in summary.waiting] == [
+        ("web:e1", True),
+        ("web:g1", True),
+        ("web:k1", False),
+    ]
     text = summary_text(summary, UTC)
-    assert text.splitlines() == [
-        "Shift summary for bo, 2026-11-16 00:00 to 2026-11-19 12:00 (UTC)",
-        "",
-        "Answered: 1",
+    assert text.splitlines()[2:] == [
+        "Answered: 0 (of 1 resolved; also referred 1)",
         "  by channel: drop (1)",
         "  by READ level: 4 (1)",
-        "  by outcome: referred (1)",
         "",
         "Handover:",
         "  web:g1: released to New",
         "  web:h1: handed to cy",
         "  web:f1: kept",
         "",
-        "Still open: you hold 1 (web:f1); 4 open on the desk in all",
+        "Waiting in New: 3 (2 LATE)",
+        "  web:e1  web  waiting 4h LATE FLAGGED",
+        "  web:g1  web  waiting 2h LATE",
+        "    note (bo): card checked, renew at the desk",
+        "  web:k1  web  waiting 10m",
+        "",
+        "Held: 2",
+        "  bo (1):",
+        "    web:f1  web  waiting 3h",  # r3 reached the patron: not LATE, as on the desk
+        "      note (ana): asked cataloguing",
+        "  cy (1):",
+        "    web:h1  web  waiting 1h",  # exactly the target: not yet LATE
+        "      note (bo): cy orders fiction",
+        "",
+        "Flagged for review: 1",
+        "  web:e1 (in New): abusive last time; supervisor answers",
+        "",
+        "Replies that need staff: 1",
+        "  web:f1: failed (bo's reply, 2h ago)",
+        "  web:f1: uncertain (bo's reply, 1h ago)",
+        "",
+        "Still open: you hold 1 (web:f1); 5 open on the desk in all",
     ]
-    assert [s for s in (*PATRON_STRINGS, "Pratchett", "2999") if s in text] == []
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert [s for s in (*PATRON_STRINGS, OPEN_PATRON, "café", "We have it") if s in text] == []
+
+
+def test_answered_counts_only_the_outcome_answered(week: Week) -> None:
+    week.ana.ingest([message("web", "m1", at(3, 11, 30)), message("web", "n1", at(3, 11, 31))])
+    week.ana.resolve("web:m1", Outcome.NO_REPLY_NEEDED, QuestionType.OTHER, 1)
+    week.ana.resolve("web:n1", Outcome.DECLINED, QuestionType.POLICY, 1)
+    summary = shift_summary(
+        week.store.history(), week.store.live(), staff="ana", since=at(3, 0), now=NOW
+    )
+    assert (summary.answered, summary.resolved) == (0, 2)
+    assert summary_text(summary, UTC).splitlines()[2] == (
+        "Answered: 0 (of 2 resolved; also declined 1, no-reply-needed 1)"
+    )

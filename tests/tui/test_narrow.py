@@ -133,3 +133,18 @@ async def test_handover_is_one_line_a_conversation(app: AskdeskApp) -> None:
         row = next(i for i, line in enumerate(screen) if "webform:118" in line)
         assert screen[row].rstrip(" ▎").endswith("…")
         assert "appointment" not in screen[row + 1]
+
+
+async def test_handover_summary_fits_the_width_and_scrolls_to_its_end(app: AskdeskApp) -> None:
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("h", "ctrl+s")
+        await settle(pilot)
+        first = lines(app)
+        assert any(line.strip() == "Waiting in New: 4 (1 LATE)" for line in first)
+        assert not any("Still open" in line for line in first)  # below the fold
+        await pilot.press("end")
+        await settle(pilot)
+        last = "\n".join(lines(app))
+        assert "Flagged for review: 1" in last and "Still open: you hold 1" in last
+        note = next(line for line in lines(app) if "note (ana)" in line)
+        assert note.rstrip(" ▎▁▇").endswith("vault.")  # whole, not wrapped or cut

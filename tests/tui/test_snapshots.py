@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from tuikit import settle
 
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
@@ -231,3 +232,18 @@ def test_handover_80x24(snap_compare, answering_app: AskdeskApp) -> None:
     and ? Help.
     """
     assert snap_compare(answering_app, press=["h"], terminal_size=SMALL)
+
+
+def test_handover_summary_80x24(snap_compare, answering_app: AskdeskApp) -> None:
+    """The handover summary at 80x24 after ctrl+s with ana keeping her one
+    conversation: "Answered: 1", the handover line, then what the next shift
+    acts on: "Waiting in New: 4 (1 LATE)" with each key, channel and age, the
+    flagged SMS marked FLAGGED; "Held: 2" by ana and bo with the note on
+    ana's; scrolled below: the flag's reason; the footer offers w Save summary.
+    """
+
+    async def hand_over(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("h", "ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(answering_app, run_before=hand_over, terminal_size=SMALL)

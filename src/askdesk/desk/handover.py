@@ -2,8 +2,12 @@
 
 Each conversation you hold is kept, released to New (with a note for whoever
 picks it up) or handed to a named colleague. The summary counts what you
-resolved in the shift and what is still open; it never quotes a patron, so it
-can be saved or mailed without becoming a second copy of patron records.
+resolved in the shift and lays out what the next shift must act on: what
+waits in New (its age, LATE), what each person holds with the notes left on
+it, the flags with their reasons, and the replies that failed or may not have
+arrived. It never quotes a patron (staff's notes and reasons are staff's
+words), so it can be saved or mailed without becoming a second copy of patron
+records.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from askdesk.desk.text import one_line
 from askdesk.desk.triage import Desk, Step, handing_to, noting, unchanged_since
+from askdesk.desk.views import format_age, format_ago, row_for
 from askdesk.errors import AskdeskError
-from askdesk.model import Conversation, Status, transitions
+from askdesk.model import Conversation, Outcome, ReplyStatus, Status, transitions
 from askdesk.model.message import READ_LEVELS
 from askdesk.model.transactions import transactions_of
 
@@ -105,12 +111,57 @@ def _checked(step: Step, version: int | None, stopped: str) -> Step:
     return step if version is None else unchanged_since(version, step, stopped)
 
 
+NEEDS_STAFF = (ReplyStatus.FAILED, ReplyStatus.UNCERTAIN)
+"""Reply states the outbox will not move on from by itself."""
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """One conversation as the next shift needs it: where it is, how long it waited, what
+    staff said about it; never the patron's words or handle."""
+
+    key: str
+    channel: str
+    status: Status
+    holder: str | None
+    waited: timedelta
+    """Since the patron's oldest message still waiting for an answer."""
+    late: bool
+    """Waited past the desk's target with no reply sent: LATE on the desk too."""
+    flag: str | None
+    notes: tuple[tuple[str, str], ...]
+    """(staff, text) of every internal note on it, oldest first."""
+    stuck_replies: tuple[tuple[str, str, timedelta], ...]
+    """(status, staff, age) of each reply that failed or is uncertain."""
+
+
+def open_item(conversation: Conversation, now: datetime, target: timedelta) -> OpenItem:
+    row = row_for(conversation, now, target)  # LATE exactly as the desk marks it
+    return OpenItem(
+        key=conversation.key,
+        channel=conversation.channel,
+        status=conversation.status,
+        holder=conversation.holder,
+        waited=now - conversation.waiting_since,
+        late=row.overdue,
+        flag=conversation.flag,
+        notes=tuple((e.staff, str(e.details.get("text", ""))) for e in conversation.notes),
+        stuck_replies=tuple(
+            (r.status.value, r.staff, now - r.created_at)
+            for r in conversation.replies
+            if r.status in NEEDS_STAFF
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class ShiftSummary:
     staff: str
     since: datetime
     until: datetime
     answered: int
+    """Transactions this person resolved in the shift with the outcome ``answered``."""
+    resolved: int
     """Transactions this person resolved in the shift, whatever the outcome."""
     by_channel: dict[str, int]
     by_read: dict[str, int]
@@ -120,6 +171,14 @@ class ShiftSummary:
     desk_open: int
     """Everything open on the desk: new, and claimed by anyone."""
     result: HandoverResult | None = None
+    waiting: list[OpenItem] = field(default_factory=list)
+    """New, longest-waiting first."""
+    held_by: dict[str, list[OpenItem]] = field(default_factory=dict)
+    """What each person holds, by name, longest-waiting first."""
+    flagged: list[OpenItem] = field(default_factory=list)
+    """Open and flagged for review."""
+    stuck: list[OpenItem] = field(default_factory=list)
+    """On the desk (resolved too) with a reply that failed or is uncertain."""
 
 
 def shift_summary(
@@ -130,43 +189,67 @@ def shift_summary(
     since: datetime,
     now: datetime,
     result: HandoverResult | None = None,
+    target: timedelta = timedelta(minutes=60),
 ) -> ShiftSummary:
-    """What ``staff`` resolved in ``[since, now]`` and what is still open now."""
-    answered = [
+    """What ``staff`` resolved in ``[since, now]``, and the desk as the next shift finds it.
+
+    ``target``: the desk's ``target_minutes``, past which a waiting patron is LATE.
+    """
+    resolved = [
         t
         for c in history
         for t in transactions_of(c)
         if t.staff == staff and since <= t.resolved_at <= now
     ]
+    live = list(live)
     open_now = [c for c in live if c.status is not Status.RESOLVED]
-    read = Counter(str(t.read_level) for t in answered)
+    items = {c.key: open_item(c, now, target) for c in sorted(live, key=lambda c: c.waiting_since)}
+    held_by: dict[str, list[OpenItem]] = {}
+    for item in items.values():
+        if item.status is Status.CLAIMED and item.holder is not None:
+            held_by.setdefault(item.holder, []).append(item)
+    read = Counter(str(t.read_level) for t in resolved)
     return ShiftSummary(
         staff=staff,
         since=since,
         until=now,
-        answered=len(answered),
-        by_channel=dict(sorted(Counter(t.channel for t in answered).items())),
+        answered=sum(t.outcome is Outcome.ANSWERED for t in resolved),
+        resolved=len(resolved),
+        by_channel=dict(sorted(Counter(t.channel for t in resolved).items())),
         by_read={str(n): read.get(str(n), 0) for n in READ_LEVELS if read.get(str(n))},
-        by_outcome=dict(sorted(Counter(t.outcome.value for t in answered).items())),
+        by_outcome=dict(sorted(Counter(t.outcome.value for t in resolved).items())),
         still_held=[c.key for c in held(open_now, staff)],
         desk_open=len(open_now),
         result=result,
+        waiting=[i for i in items.values() if i.status is Status.NEW],
+        held_by=dict(sorted(held_by.items())),
+        flagged=[
+            i for i in items.values() if i.flag is not None and i.status is not Status.RESOLVED
+        ],
+        stuck=[i for i in items.values() if i.stuck_replies],
     )
 
 
 def summary_text(summary: ShiftSummary, tz: tzinfo) -> str:
-    """The summary as plain text for the terminal, a file or an e-mail; no patron words."""
+    """The summary as plain text for the terminal, a file or an e-mail; no patron words.
+
+    Lines stay within 80 columns except where a key or a note is long; callers
+    show it through ``inert`` (keys, notes and reasons come from outside).
+    """
     since = summary.since.astimezone(tz)
     until = summary.until.astimezone(tz)
     span = f"{since:%Y-%m-%d %H:%M}-{until:%H:%M}"
     if since.date() != until.date():
         span = f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}"
     lines = [f"Shift summary for {summary.staff}, {span} ({tz})", ""]
-    lines.append(f"Answered: {summary.answered}")
-    if summary.answered:
+    others = {o: n for o, n in summary.by_outcome.items() if o != Outcome.ANSWERED.value}
+    lines.append(
+        f"Answered: {summary.answered}"
+        + (f" (of {summary.resolved} resolved; also {_named(others)})" if others else "")
+    )
+    if summary.resolved:
         lines.append("  by channel: " + _counts(summary.by_channel))
         lines.append("  by READ level: " + _counts(summary.by_read))
-        lines.append("  by outcome: " + _counts(summary.by_outcome))
     result = summary.result
     if result is not None:
         lines.append("")
@@ -177,6 +260,7 @@ def summary_text(summary: ShiftSummary, tz: tzinfo) -> str:
         lines.extend(f"  {key}: NOT changed ({why})" for key, why in result.failed)
         if not (result.released or result.handed or result.kept or result.failed):
             lines.append("  you held nothing")
+    lines.extend(_next_shift(summary))
     lines.append("")
     held_now = summary.still_held
     lines.append(
@@ -185,6 +269,50 @@ def summary_text(summary: ShiftSummary, tz: tzinfo) -> str:
         + f"; {summary.desk_open} open on the desk in all"
     )
     return "\n".join(lines) + "\n"
+
+
+def _next_shift(summary: ShiftSummary) -> list[str]:
+    """What waits, who holds what, flags and replies in trouble: what the next shift acts on."""
+    late = sum(i.late for i in summary.waiting)
+    lines = ["", f"Waiting in New: {len(summary.waiting)}" + (f" ({late} LATE)" if late else "")]
+    for item in summary.waiting:
+        lines.extend(_item_lines(item))
+    held_count = sum(len(items) for items in summary.held_by.values())
+    lines += ["", f"Held: {held_count}" + ("" if held_count else " (nobody holds anything)")]
+    for holder, items in summary.held_by.items():
+        lines.append(f"  {one_line(holder, 40)} ({len(items)}):")
+        lines.extend(line for item in items for line in _item_lines(item, indent=4))
+    if summary.flagged:
+        lines += ["", f"Flagged for review: {len(summary.flagged)}"]
+        for item in summary.flagged:
+            where = f"held by {item.holder}" if item.holder else "in New"
+            lines.append(f"  {one_line(item.key, 60)} ({where}): {one_line(item.flag or '', 200)}")
+    if summary.stuck:
+        lines += ["", f"Replies that need staff: {len(summary.stuck)}"]
+        for item in summary.stuck:
+            for status, staff, age in item.stuck_replies:
+                reply = f"{one_line(staff, 40)}'s reply, {format_ago(age)}"
+                lines.append(f"  {one_line(item.key, 60)}: {status} ({reply})")
+    return lines
+
+
+def _item_lines(item: OpenItem, indent: int = 2) -> list[str]:
+    pad = " " * indent
+    marks = " LATE" if item.late else ""
+    if item.flag is not None:
+        marks += " FLAGGED"
+    lines = [
+        f"{pad}{one_line(item.key, 60)}  {one_line(item.channel, 20)}  "
+        f"waiting {format_age(item.waited)}{marks}"
+    ]
+    lines.extend(
+        f"{pad}  note ({one_line(staff, 40)}): {one_line(text, 200)}" for staff, text in item.notes
+    )
+    return lines
+
+
+def _named(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 def _counts(counts: Mapping[str, int]) -> str:

@@ -2,12 +2,14 @@
 
 Space (or enter) cycles a row through keep → release → hand to NAME; ``n``
 leaves a note with it. ``ctrl+s`` applies every choice in one pass and shows
-the shift summary, which ``w`` saves to a file.
+the shift summary with what the next shift acts on (``desk.handover``), which
+``w`` saves to a file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -15,6 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import OptionList, Static
@@ -94,7 +97,8 @@ class HandoverScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="handover-title")
         yield OptionList(id="handover-list")
-        yield Static(id="handover-summary")
+        with VerticalScroll(id="handover-summary"):  # longer than 24 lines on a busy desk
+            yield Static(id="handover-summary-text")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -229,6 +233,7 @@ class HandoverScreen(Screen[None]):
             since=since,
             now=now,
             result=result,
+            target=timedelta(minutes=app.target_minutes),
         )
         # Shown and saved for people: inert, like everything else on the screen.
         self.post_message(self.Done(inert(summary_text(summary, app.tz))))
@@ -237,9 +242,10 @@ class HandoverScreen(Screen[None]):
     def _done(self, message: Done) -> None:
         self.summary = message.text
         self.query_one(OptionList).display = False
-        summary = self.query_one("#handover-summary", Static)
-        summary.update(inert_text(message.text))
+        self.query_one("#handover-summary-text", Static).update(inert_text(message.text))
+        summary = self.query_one("#handover-summary", VerticalScroll)
         summary.display = True
+        summary.focus()  # the arrows and page keys scroll it
         self.query_one("#handover-title", Static).update(
             Text.assemble(("Handover done", "bold"), " · w saves the summary · esc goes back")
         )
