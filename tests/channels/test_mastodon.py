@@ -182,13 +182,38 @@ def test_a_reply_joins_the_conversation_it_answers(api: MastodonApi, desk: Desk)
     followup = by_id(fetched.messages)[MARISOL_FOLLOWUP]
     announcement_reply = by_id(fetched.messages)[TOMAS_ANNOUNCEMENT_REPLY]
     assert followup.conversation == MARISOL_QUESTION  # under the library's answer to her
-    assert announcement_reply.conversation is None  # the library's own post starts nothing
+    assert announcement_reply.conversation is None  # the library's own post, though it names
+    # the library, starts no conversation: each patron answering it has their own
     result = desk.ingest(fetched.messages)
     assert result.joined == [f"mastodon:{MARISOL_QUESTION}"]
     assert result.added == [f"mastodon:{TOMAS_ANNOUNCEMENT_REPLY}"]
     conversation = desk.get(f"mastodon:{MARISOL_QUESTION}")
     assert conversation is not None
     assert [m.remote_id for m in conversation.messages] == [MARISOL_QUESTION, MARISOL_FOLLOWUP]
+
+
+def test_a_reply_to_a_thread_that_is_gone_starts_its_own_conversation(api: MastodonApi) -> None:
+    api.answer("notifications_replies")
+    api.answer("error_404", method="GET", path=f"{STATUSES}/{MARISOL_FOLLOWUP}/context")
+    api.answer("context_announcement")
+    fetched = channel().fetch(CURSOR, NOW)
+    assert by_id(fetched.messages)[MARISOL_FOLLOWUP].conversation is None
+    assert fetched.problems == []
+
+
+def test_an_unreadable_cursor_or_a_notification_without_id_is_said(api: MastodonApi) -> None:
+    page = mention_page(int(NEWEST_FIRST_RUN) + 1, 2)
+    del page[0]["id"]
+    api.answer("verify_credentials")
+    api.answer("notifications_empty", json_body=page)
+    fetched = channel().fetch('{"min_id": "1; DROP"}', NOW)
+    assert [str(p) for p in fetched.problems] == [
+        "mastodon cursor: could not read it; the latest mentions are read again "
+        "(duplicates skipped)",
+        "a notification without an id: skipped",
+    ]
+    assert len(fetched.messages) == 1
+    assert api.calls_to(NOTIFICATIONS)[0].params == {"types[]": ["mention"], "limit": ["40"]}
 
 
 def test_markup_escape_codes_bidi_and_long_statuses_arrive_literally(api: MastodonApi) -> None:
@@ -239,6 +264,19 @@ def test_a_rate_limit_is_waited_out_without_sleeping_or_asking(api: MastodonApi)
     api.answer("notifications_empty")
     assert adapter.fetch(CURSOR, RESET).messages == []
     assert adapter.rate_limit == (297, RESET)
+
+
+def test_a_rate_limit_on_a_later_page_keeps_what_arrived_and_waits(api: MastodonApi) -> None:
+    adapter = channel()
+    first = int(NEWEST_FIRST_RUN) + 1
+    api.answer("notifications_empty", json_body=mention_page(first, 40))
+    api.answer("error_429", method="GET", path=NOTIFICATIONS)
+    fetched = adapter.fetch(CURSOR, NOW)
+    assert len(fetched.messages) == 40
+    assert "waits until 14:05:00 UTC; the rest come next poll" in str(fetched.problems[-1])
+    with pytest.raises(RateLimited):
+        adapter.fetch(fetched.cursor, NOW + timedelta(minutes=1))
+    assert len(api.calls_to(NOTIFICATIONS)) == 2  # nothing asked before the reset
 
 
 def test_a_failing_instance_is_tried_again_later(api: MastodonApi) -> None:
@@ -332,8 +370,8 @@ def test_the_instances_own_limit_counts_as_mastodon_does(api: MastodonApi) -> No
     assert len(api.calls_to("/api/v2/instance/")) == 1
     api.mock.reset()
     api.answer("error_404", method="GET", path="/api/v2/instance/")
-    api.answer("instance_v1_old")  # Mastodon 3.5: 500
-    with pytest.raises(RefusedByPlatform, match=r"593/500 characters, over social.anytown"):
+    api.answer("instance_v1_old")  # glitch-soc 3.5: 580
+    with pytest.raises(RefusedByPlatform, match=r"593/580 characters, over social.anytown"):
         channel().send(question, reply(long_text), NOW)
     assert api.calls_to(STATUSES, "POST") == []
 

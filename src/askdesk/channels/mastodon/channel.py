@@ -115,6 +115,7 @@ class MastodonChannel:
         if self._retry_at is not None and now < self._retry_at and self._last_failure:
             raise self._last_failure  # waiting out a rate limit or a failing instance
         self._client.count_rate_limit()
+        self._retry_at, self._last_failure = None, None
         try:
             account = self._library(state)
             position = self._read(state, account, problems, now)
@@ -126,7 +127,7 @@ class MastodonChannel:
             backoff = timedelta(seconds=self.poll_seconds) * 2 ** min(self._failures - 1, 10)
             self._wait(error, now + min(backoff, BACKOFF_CAP))
             raise
-        self._failures, self._retry_at, self._last_failure = 0, None, None
+        self._failures = 0  # a rate limit met part way (``_read``) still holds the next polls
         state.min_id = position.min_id
         return Fetched(messages=position.messages, cursor=state.dump(), problems=problems)
 
