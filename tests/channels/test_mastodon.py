@@ -18,9 +18,12 @@ from askdesk.channels.demo import SCRIPT
 from askdesk.channels.mastodon import MastodonChannel, status_length
 from askdesk.channels.registry import build_channel
 from askdesk.cli import main
+from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig, load_config
 from askdesk.desk import Desk
+from askdesk.desk.outbox import Outbox
 from askdesk.desk.settings import check_config
+from askdesk.desk.sync import Poller
 from askdesk.errors import (
     AccessLevelTooLow,
     ConfigError,
@@ -29,7 +32,7 @@ from askdesk.errors import (
     RateLimited,
     RefusedByPlatform,
 )
-from askdesk.model import Conversation, Kind, Message, Reply, transitions
+from askdesk.model import Conversation, Kind, Message, Reply, ReplyStatus, transitions
 from tests.channels.mastodon_api import (
     LIBRARY_ID,
     MARISOL_FOLLOWUP,
@@ -457,3 +460,41 @@ def test_askdesk_fetch_every_minute_asks_one_request_a_run(
         assert main(run) == 0
         assert capsys.readouterr().out.strip() == "mastodon: 0 new, 0 follow-ups"
     assert [c.path for c in api.calls] == [VERIFY] + [NOTIFICATIONS] * 4
+
+
+def test_a_shift_polls_answers_and_threads_the_follow_up(
+    api: MastodonApi, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel()
+    poller = Poller(desk, [adapter])
+    first_poll(api)
+    assert poller.poll(adapter).added == 3
+    health = poller.health["mastodon"]
+    assert (health.rate_limit_remaining, health.rate_limit_reset) == (297, RESET)
+    assert "notification 34975867: a mention without its status" in (health.last_error or "")
+
+    outbox = Outbox(desk, {"mastodon": adapter})
+    key = f"mastodon:{MARISOL_QUESTION}"
+    outbox.queue(key, "Yes! It is on hold for you at Millbrook.")
+    api.answer("instance_v2")
+    api.answer("status_posted")
+    (sent,) = outbox.run_due()
+    assert (sent.status, sent.detail) == (ReplyStatus.SENT, "113500000000000201")
+
+    clock.advance(minutes=10)
+    api.answer("notifications_replies", query={"min_id": NEWEST_FIRST_RUN})
+    api.answer("context_followup")
+    api.answer("context_announcement")
+    result = poller.poll(adapter)
+    assert (result.added, result.joined) == (1, 1)  # Tomás's own thread; Marisol's follow-up
+    conversation = desk.get(key)
+    assert conversation is not None
+    assert conversation.latest.remote_id == MARISOL_FOLLOWUP
+    outbox.queue(key, "Three weeks, and you can renew it twice.")
+    api.answer("status_posted")
+    outbox.run_due()
+    second = api.calls_to(STATUSES, "POST")[-1]
+    assert second.form["in_reply_to_id"] == [MARISOL_FOLLOWUP]  # under her latest status
+    assert second.form["status"] == [
+        "@marisol@mastodon.social Three weeks, and you can renew it twice."
+    ]
