@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 
 from askdesk import cli_resolve
-from askdesk.channels import Channel, PolledChannel, Sender
+from askdesk.channels import Channel, CountsSegments, GuardsReplies, PolledChannel, Sender
 from askdesk.channels.registry import build_channel
 from askdesk.cli_output import say
 from askdesk.config import Config
@@ -81,6 +81,16 @@ def reply_settings(config: Config, channels: Mapping[str, Channel]) -> ReplySett
         private_routes=frozenset(
             name for name, sender in senders(channels).items() if sender.can_send_private
         ),
+        max_segments={
+            name: channel.max_segments
+            for name, channel in channels.items()
+            if isinstance(channel, CountsSegments)
+        },
+        guards={
+            name: channel
+            for name, channel in channels.items()
+            if isinstance(channel, GuardsReplies)
+        },
     )
 
 
@@ -134,7 +144,7 @@ def _reply(
         raise TransitionError("--resolve needs --type and --read (or a template that gives them)")
     # Checked before anything is sent: a typo must not leave a reply out and the question open.
     answers = cli_resolve.field_answers(args, config, proposed) if args.resolve else {}
-    refused = settings.too_long(text, conversation, args.private)
+    refused = settings.refusal(text, conversation, args.private, desk.clock.now())
     if refused:
         raise TransitionError(refused)
     warnings = settings.privacy_warnings(text, conversation, args.private)

@@ -113,6 +113,44 @@ class ReportsRateLimit(Protocol):
 
 
 @dataclass(frozen=True)
+class ReplyWindow:
+    """Whether the platform takes a reply to a conversation now, in words staff read.
+
+    ``note`` is what the composer shows while staff write ("21 h 14 min left
+    of Messenger's 24-hour window"); ``refusal``, when set, is why a reply
+    cannot go: the composer, ``askdesk reply`` and the send all say it.
+    """
+
+    note: str | None = None
+    refusal: str | None = None
+
+
+@runtime_checkable
+class GuardsReplies(Protocol):
+    """A channel whose platform takes replies only at times (a reply window, an opt-out)."""
+
+    def reply_window(self, conversation: Conversation, now: datetime) -> ReplyWindow: ...
+
+
+@runtime_checkable
+class CountsSegments(Protocol):
+    """A channel whose replies are paid by the segment (SMS): the most one reply may take."""
+
+    max_segments: int
+
+
+@runtime_checkable
+class PlacesSessions(Protocol):
+    """A polled channel with one conversation per patron at a time, cut by ``session_gap``.
+
+    As on a live channel, ``Message.conversation`` names the patron and the
+    desk decides which of their conversations a message joins.
+    """
+
+    session_gap: timedelta
+
+
+@dataclass(frozen=True)
 class Adapter:
     """What a channel module provides: ``type`` is the name written in ``[[channels]] type``.
 

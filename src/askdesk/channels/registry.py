@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from askdesk.channels import demo, drop, mastodon, twitter, xmpp
+from askdesk.channels import demo, drop, facebook, mastodon, twitter, xmpp
 from askdesk.channels.base import Adapter, Channel
 from askdesk.channels.options import read_options
 from askdesk.config import ChannelConfig
@@ -17,7 +17,14 @@ from askdesk.errors import ConfigError
 
 ADAPTERS: Mapping[str, Adapter] = {
     adapter.type: adapter
-    for adapter in (demo.ADAPTER, drop.ADAPTER, mastodon.ADAPTER, twitter.ADAPTER, xmpp.ADAPTER)
+    for adapter in (
+        demo.ADAPTER,
+        drop.ADAPTER,
+        facebook.ADAPTER,
+        mastodon.ADAPTER,
+        twitter.ADAPTER,
+        xmpp.ADAPTER,
+    )
 }
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from askdesk.channels import GuardsReplies, ReplyWindow
 from askdesk.channels.twitter import public_reply_text
 from askdesk.desk.limits import Measure, measure
 from askdesk.desk.privacy import personal_data
@@ -29,6 +31,10 @@ class ReplySettings:
     """Channel name -> platform ("twitter", "email", …) for counting and variants."""
     private_routes: frozenset[str] = frozenset()
     """Channel names that can answer privately (a DM)."""
+    max_segments: Mapping[str, int] = field(default_factory=dict)
+    """Channel name -> the most SMS segments one reply may take there (its ``max_segments``)."""
+    guards: Mapping[str, GuardsReplies] = field(default_factory=dict)
+    """Channel name -> the channel that says when its platform takes a reply (a window)."""
 
     def platform(self, conversation: Conversation) -> str:
         platform = self.platforms.get(conversation.channel, conversation.channel)
@@ -70,7 +76,7 @@ class ReplySettings:
             text,
             platform,
             mastodon_limit=self.mastodon_limit,
-            sms_max_segments=self.sms_max_segments,
+            sms_max_segments=self.max_segments.get(conversation.channel, self.sms_max_segments),
         )
 
     def warm_up(self) -> None:
@@ -89,6 +95,20 @@ class ReplySettings:
         if not self.is_public(conversation, private):
             return []
         return personal_data(text, self.privacy_patterns, known=list(self.variables.values()))
+
+    def window(self, conversation: Conversation, now: datetime) -> ReplyWindow | None:
+        """Whether the platform takes a reply now (Messenger's 24 hours, an SMS opt-out)."""
+        guard = self.guards.get(conversation.channel)
+        return guard.reply_window(conversation, now) if guard is not None else None
+
+    def refusal(
+        self, text: str, conversation: Conversation, private: bool, now: datetime
+    ) -> str | None:
+        """Why ``text`` cannot go to ``conversation`` now, or ``None``: the platform's rules."""
+        window = self.window(conversation, now)
+        if window is not None and window.refusal:
+            return window.refusal
+        return self.too_long(text, conversation, private)
 
     def too_long(self, text: str, conversation: Conversation, private: bool = False) -> str | None:
         """Why the platform would refuse ``text``, or ``None``."""

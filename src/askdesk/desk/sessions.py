@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from askdesk.model import Conversation, Message
+from askdesk.model import Conversation, Message, Role
 
 MARK = "#"
 """Between the patron and the session in a chat conversation's id; not part of any JID's domain."""
@@ -71,11 +71,17 @@ def place(
     for message in sorted(messages, key=lambda m: m.received_at):
         patron = message.conversation or message.author
         session = sessions.get(patron)
+        # A record (an opt-out) joins the patron's latest conversation however old:
+        # it reopens nothing, and is where staff will look before they reply.
+        question = message.role is Role.QUESTION
         if session is None or (
-            session.resolved_at is not None and message.received_at - session.resolved_at > gap
+            question
+            and session.resolved_at is not None
+            and message.received_at - session.resolved_at > gap
         ):
             session = _Session(f"{patron}{MARK}{message.remote_id}", None)
             sessions[patron] = session
-        session.resolved_at = None  # joining a resolved conversation reopens it
+        if question:
+            session.resolved_at = None  # joining a resolved conversation reopens it
         placed.append(replace(message, conversation=session.conversation))
     return placed

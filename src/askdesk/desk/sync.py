@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from askdesk.channels import PolledChannel, Problem, ReportsRateLimit
+from askdesk.channels import PlacesSessions, PolledChannel, Problem, ReportsRateLimit
+from askdesk.desk import sessions
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, RateLimited
 from askdesk.model import Status
@@ -189,7 +190,10 @@ class Poller:
             return PollResult(channel.name, skipped=held, waiting=health.waiting)
         try:
             fetched = channel.fetch(store.cursor(channel.name), now)
-            result = self.desk.ingest(fetched.messages, cursor=(channel.name, fetched.cursor))
+            messages = fetched.messages
+            if isinstance(channel, PlacesSessions):
+                messages = sessions.place(messages, self.desk.live(), channel.session_gap)
+            result = self.desk.ingest(messages, cursor=(channel.name, fetched.cursor))
         except RateLimited as error:
             if error.reset_at is not None:
                 health.next_poll = max(health.next_poll, error.reset_at)
@@ -203,6 +207,8 @@ class Poller:
             log.exception("channel %s failed", channel.name)
             return self._failed(channel, health, f"unexpected error: {error!r}")
         health.last_ok = now
+        # A channel near its platform's limits asks to be polled less often (Meta's usage).
+        health.next_poll = max(health.next_poll, now + timedelta(seconds=channel.poll_seconds))
         health.last_error = "; ".join(map(str, fetched.problems[:3])) or None
         health.arrived += len(result.added) + len(result.joined)
         health.waiting = fetched.waiting

@@ -4,7 +4,16 @@ Pure data and pure functions; no I/O, no clock, no Textual.
 """
 
 from askdesk.model.conversation import Conversation
-from askdesk.model.message import Event, Kind, Message, Outcome, QuestionType, Resolution, Status
+from askdesk.model.message import (
+    Event,
+    Kind,
+    Message,
+    Outcome,
+    QuestionType,
+    Resolution,
+    Role,
+    Status,
+)
 from askdesk.model.reply import Reply, ReplyStatus
 
 __all__ = [
@@ -17,5 +26,6 @@ __all__ = [
     "Reply",
     "ReplyStatus",
     "Resolution",
+    "Role",
     "Status",
 ]

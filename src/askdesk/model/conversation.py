@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from askdesk.model.message import Event, Kind, Message, Resolution, Status
+from askdesk.model.message import Event, Kind, Message, Resolution, Role, Status
 from askdesk.model.reply import Reply
 
 
@@ -47,7 +47,21 @@ class Conversation:
 
     @property
     def latest(self) -> Message:
+        """The patron's latest message: what a reply answers (not the library's own)."""
+        for message in reversed(self.messages):
+            if message.from_patron:
+                return message
         return self.messages[-1]
+
+    @property
+    def opted_out_at(self) -> datetime | None:
+        """When the patron asked for no more messages (SMS ``STOP``), unless they asked again."""
+        for message in reversed(self.messages):
+            if message.role is Role.OPT_OUT:
+                return message.received_at
+            if message.role is Role.OPT_IN:
+                return None
+        return None
 
     @property
     def author(self) -> str:

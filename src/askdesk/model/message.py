@@ -21,6 +21,23 @@ class Kind(StrEnum):
     DIRECT = "direct"
     EMAIL = "email"
     CHAT = "chat"
+    SMS = "sms"
+
+
+class Role(StrEnum):
+    """What a message is to its conversation: a patron's words, or a record beside them.
+
+    Only a ``QUESTION`` asks for an answer (it opens or reopens a conversation);
+    the others are kept on the conversation so staff see them, and change nothing else.
+    """
+
+    QUESTION = "question"
+    SENT_ELSEWHERE = "sent-elsewhere"
+    """The library's own message, sent outside askdesk (Meta Business Suite, a phone)."""
+    OPT_OUT = "opt-out"
+    """The patron asked for no more messages (an SMS ``STOP``): replies are refused."""
+    OPT_IN = "opt-in"
+    """The patron asked for messages again (an SMS ``START``)."""
 
 
 class Outcome(StrEnum):
@@ -73,6 +90,11 @@ class Message:
     url: str | None = None
     label: str | None = None
     """A free label from the channel (the drop folder's ``channel`` field)."""
+    role: Role = Role.QUESTION
+
+    @property
+    def from_patron(self) -> bool:
+        return self.role is not Role.SENT_ELSEWHERE
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None:

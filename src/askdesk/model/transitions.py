@@ -30,6 +30,7 @@ from askdesk.model.message import (
     Outcome,
     QuestionType,
     Resolution,
+    Role,
     Status,
 )
 
@@ -202,13 +203,18 @@ def note(conversation: Conversation, staff: str, at: datetime, text: str) -> Con
 
 
 def start(message: Message, at: datetime) -> Conversation:
-    """The conversation a patron's first message opens."""
+    """The conversation a patron's first message opens.
+
+    A record that is not a question (an opt-out with no conversation yet)
+    still starts one, so it is kept where staff look; its event says what it is.
+    """
+    action = "arrive" if message.role is Role.QUESTION else message.role.value
     return Conversation(
         key=message.conversation_key,
         channel=message.channel,
         kind=message.kind,
         messages=(message,),
-        events=(Event(at=at, staff=PATRON, action="arrive", details={"message": message.key}),),
+        events=(Event(at=at, staff=PATRON, action=action, details={"message": message.key}),),
     )
 
 
@@ -217,6 +223,14 @@ def add_message(conversation: Conversation, message: Message, at: datetime) -> C
     if message.key in conversation.message_keys():
         return conversation
     messages = tuple(sorted((*conversation.messages, message), key=lambda m: m.received_at))
+    if message.role is not Role.QUESTION:
+        # Kept beside the questions, asking nothing: no reopen, no follow-up.
+        staff = PATRON if message.from_patron else message.author
+        return replace(
+            conversation,
+            messages=messages,
+            events=_with_event(conversation, at, staff, message.role.value, message=message.key),
+        )
     if conversation.status is Status.RESOLVED:
         return replace(
             conversation,

@@ -17,6 +17,7 @@ from askdesk.model import (
     Reply,
     ReplyStatus,
     Resolution,
+    Role,
     Status,
 )
 
@@ -29,6 +30,7 @@ def _by_value(kind: type[E]) -> dict[Any, E]:
 
 _KINDS, _STATUSES, _OUTCOMES = _by_value(Kind), _by_value(Status), _by_value(Outcome)
 _TYPES, _REPLY_STATUSES = _by_value(QuestionType), _by_value(ReplyStatus)
+_ROLES = _by_value(Role)
 """A dict lookup instead of ``Kind(value)``: Enum's call is a third of the time
 it takes to read 100,000 conversations for ``askdesk list``."""
 
@@ -102,6 +104,7 @@ def message_to_dict(m: Message) -> dict[str, Any]:
         "conversation": m.conversation,
         "url": m.url,
         "label": m.label,
+        **({"role": m.role.value} if m.role is not Role.QUESTION else {}),
     }
 
 
@@ -116,6 +119,7 @@ def message_from_dict(d: dict[str, Any]) -> Message:
         conversation=d.get("conversation"),
         url=d.get("url"),
         label=d.get("label"),
+        role=_member(_ROLES, d.get("role", Role.QUESTION.value)),
     )
 
 

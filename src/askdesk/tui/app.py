@@ -373,6 +373,7 @@ class AskdeskApp(App[None]):
                 template,
                 initial_text=self.drafts.get(key) if text is None else text,
                 on_leave=lambda words: self.keep_draft(key, words),
+                clock=self.clock,
             ),
             drafted,
         )

@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
+from askdesk.clock import Clock, SystemClock
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.reply_parts import split_reply
 from askdesk.desk.templates import Template
@@ -79,6 +80,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
         initial_text: str | None = None,
         private: bool | None = None,
         on_leave: Callable[[str | None], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """``private``: the route to start on (an edited reply's); by default a
         private message answers a private one. Either way only a route the
@@ -87,8 +89,11 @@ class ComposerScreen(ModalScreen[Draft | None]):
         ``on_leave``: where ``esc`` puts the words: kept as the conversation's
         draft (called with the text) or discarded (with ``None``); the
         composer then opens on ``initial_text`` as the kept draft. Without
-        it (editing a stored reply) ``esc`` just closes."""
+        it (editing a stored reply) ``esc`` just closes.
+
+        ``clock``: what the platform's reply window is measured against."""
         super().__init__()
+        self.clock = clock or SystemClock()
         self.conversation = conversation
         self.settings = settings
         self.staff = staff
@@ -168,6 +173,11 @@ class ComposerScreen(ModalScreen[Draft | None]):
             )
         if counted.over:
             line.append(" · TOO LONG: shorten before sending", style="bold red")
+        window = self.settings.window(self.conversation, self.clock.now())
+        if window is not None and window.refusal:
+            line.append(" · " + one_line(window.refusal), style="bold red")
+        elif window is not None and window.note:
+            line.append(" · " + one_line(window.note))
         self.query_one("#reply-meta", Static).update(line)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -219,7 +229,7 @@ class ComposerScreen(ModalScreen[Draft | None]):
         if not text.strip():
             self.notify("Write something first, or press esc to discard.", severity="warning")
             return
-        refused = self.settings.too_long(text, self.conversation, self.private)
+        refused = self.settings.refusal(text, self.conversation, self.private, self.clock.now())
         if refused:
             self.notify(refused, severity="error", timeout=8)
             return

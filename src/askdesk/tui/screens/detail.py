@@ -139,7 +139,12 @@ class DetailScreen(ConversationScreen):
         # The composer starts on the reply's route if the channel has it, else on
         # one it has: a reply that failed for want of a private route can go.
         composer = ComposerScreen(
-            c, app.reply_settings, app.desk.staff, initial_text=reply.text, private=reply.private
+            c,
+            app.reply_settings,
+            app.desk.staff,
+            initial_text=reply.text,
+            private=reply.private,
+            clock=app.clock,
         )
         self.app.push_screen(composer, edited)
 
