@@ -24,6 +24,7 @@ BAD = ["nan", "inf", "-inf", "-1", "1e300"]
 CHANNEL_HEAD = {
     "demo": 'type = "demo"\nname = "practice"\n',
     "drop": 'type = "drop"\nname = "webform"\npath = "/srv/drop"\n',
+    "facebook": 'type = "facebook"\nname = "fb"\npage_id = "104523987654321"\n',
     "mastodon": 'type = "mastodon"\nname = "m"\ninstance = "https://mastodon.social"\n',
     "twitter": 'type = "twitter"\nname = "x"\n',
     "xmpp": 'type = "xmpp"\nname = "chat"\njid = "ask@library.example.org"\n',
