@@ -41,7 +41,7 @@ def test_a_transaction_is_a_resolved_episode(week: Week) -> None:
 def test_counts_by_channel_kind_type_outcome_read_and_staff(week: Week) -> None:
     data = record(week)
     assert data["by_channel"] == {"drop": 1, "twitter": 1, "web": 3}
-    assert data["by_kind"] == {"mention": 1, "direct": 2, "email": 1, "chat": 1}
+    assert data["by_kind"] == {"mention": 1, "direct": 2, "email": 1, "chat": 1, "sms": 0}
     assert data["by_type"] == {
         "directional": 1,
         "ready-reference": 1,

@@ -214,6 +214,13 @@ SCRIPT: tuple[_Item, ...] = (
         "the book sale?",
         "https://example.org/facebook/anytownlibrary/posts/{id}",
     ),
+    _Item(
+        "text-renewal",
+        Kind.SMS,
+        "sms",
+        "+15555550147",
+        "hi this is for card ending 2231, can u renew my books? due tmrw & i'm sick",
+    ),
 )
 
 FIRST_BATCH_AGES = (
