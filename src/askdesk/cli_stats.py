@@ -38,10 +38,10 @@ from askdesk.desk.stats import (
     DIMENSIONS,
     Group,
     Stats,
-    compute,
     day_start,
     format_duration,
     format_minutes,
+    read,
     stats_record,
 )
 from askdesk.desk.text import inert, inert_text, one_line
@@ -93,7 +93,15 @@ def _stats_for(args: argparse.Namespace, desk: Desk, tz: tzinfo) -> Stats:
     until = parse_when(args.until, tz, now, end=True) if args.until else None
     if since is not None and until is not None and until <= since:
         raise AskdeskError("--until must come after --since")
-    return compute(desk.store.history(since), now=now, tz=tz, since=since, until=until)
+    stale = desk.store.stale_transactions()
+    if stale:
+        say(
+            f"recomputing the transactions of {stale} conversations under this askdesk's "
+            "statistics rules: once, and `askdesk migrate` does it ahead of time",
+            file=sys.stderr,
+        )
+        desk.store.refresh_transactions()
+    return read(desk.store, now=now, tz=tz, since=since, until=until)
 
 
 # -- stats --------------------------------------------------------------------------------

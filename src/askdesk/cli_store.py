@@ -8,7 +8,8 @@ from collections.abc import Callable
 from askdesk.cli_output import say
 from askdesk.config import Config, store_location
 from askdesk.desk import Desk
-from askdesk.store import is_url, shown
+from askdesk.model.transactions import TRANSACTION_RULES
+from askdesk.store import is_url, open_store, shown
 
 EXIT_OK = 0
 
@@ -51,4 +52,14 @@ def run_migrate(config: Config) -> int:
         )
     else:
         say(f"the store {location} is up to date (schema version {pg_schema.latest()})")
+    store = open_store(config.store)
+    try:
+        recomputed = store.refresh_transactions()
+    finally:
+        store.close()
+    if recomputed:
+        say(
+            f"worked out the transactions of {recomputed} conversations for the statistics "
+            f"(rules version {TRANSACTION_RULES})"
+        )
     return EXIT_OK

@@ -13,6 +13,7 @@ import pytest
 
 from askdesk.cli import main
 from askdesk.config import load_config
+from askdesk.model.transactions import TRANSACTION_RULES
 from askdesk.store import open_store, shown
 from tests.conftest import NOW
 
@@ -68,11 +69,11 @@ def test_migrate_then_the_commands_work_on_the_url(
     assert (code, err) == (0, "")
     assert out.strip() == (
         "applied 0001_conversations.sql, 0002_conversations_as_written.sql, "
-        "0003_presence.sql, 0004_drafts.sql: "
-        f"the store {empty_url} has schema version 4"
+        "0003_presence.sql, 0004_drafts.sql, 0005_transactions.sql: "
+        f"the store {empty_url} has schema version 5"
     )
     code, out, _ = run(capsys, "migrate", "--store", url)
-    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 4)")
+    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 5)")
 
     store = open_store(url)
     store.ingest([make_message("7", "Are you open on Monday?")], NOW)
@@ -214,3 +215,39 @@ def test_store_copy_refuses_a_store_that_is_not_empty(
         f"askdesk: the store {postgres_url} is not empty: copy only into a new store "
         "(a new file, or a database just made with `askdesk migrate`)"
     )
+
+
+def forget_transactions(url: str) -> None:
+    """The store as migration 0005 finds one made before it (or by older rules): no rows."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM transactions")
+        conn.execute("UPDATE conversations SET transaction_rules = 0, opened_at = NULL")
+
+
+def test_transactions_from_older_rules_are_worked_out_by_migrate_or_the_first_stats(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str], make_message
+) -> None:
+    first = tmp_path / "first.json"
+    demo_desk(first, make_message)
+    before = snapshot(capsys, str(first))["stats"]
+    assert run(capsys, "store", "copy", "--to", postgres_url, "--store", str(first))[0] == 0
+
+    forget_transactions(postgres_url)
+    code, out, err = run(capsys, "migrate", "--store", postgres_url)
+    assert (code, err) == (0, "")
+    assert out.strip().splitlines()[-1] == (
+        f"worked out the transactions of 6 conversations for the statistics "
+        f"(rules version {TRANSACTION_RULES})"
+    )
+    assert snapshot(capsys, postgres_url)["stats"] == before
+
+    forget_transactions(postgres_url)
+    args = ["stats", "--since", f"{datetime.now(UTC).year - 1}-01-01", "--format", "json"]
+    code, out, err = run(capsys, *args, "--store", postgres_url)
+    assert code == 0
+    assert err.strip() == (
+        "recomputing the transactions of 6 conversations under this askdesk's statistics "
+        "rules: once, and `askdesk migrate` does it ahead of time"
+    )
+    assert re.sub(r'"(generated_at|oldest_s|as_of)": [^,\n]*', "", out) == before
+    assert snapshot(capsys, postgres_url)["stats"] == before  # said once: no sentence now

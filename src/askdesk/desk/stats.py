@@ -1,7 +1,8 @@
 """Reference statistics: the figures built on the transactions of ``askdesk.model.transactions``.
 
-``docs/statistics.md`` gives every definition. Pure:
-conversations in, numbers out; the caller brings the clock and the time zone.
+``docs/statistics.md`` gives every definition. ``compute`` is pure
+(conversations in, numbers out); ``read`` takes a store's transactions. The
+caller brings the clock and the time zone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from askdesk.config import NO_ANSWER, StatsField
 from askdesk.model import Conversation, Kind, Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
 from askdesk.model.transactions import Transaction, open_since, transactions_of, whole_seconds
+from askdesk.store.base import Store
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIMENSIONS = ("channel", "kind", "type", "outcome", "read", "staff", "day", "hour", "weekday")
@@ -203,7 +205,7 @@ def compute(
     """
     as_of = min(until, now) if until is not None else now
     found: list[Transaction] = []
-    open_count, oldest = 0, None
+    waiting: list[datetime] = []
     for conversation in conversations:
         last = conversation.resolutions[-1].at if conversation.resolutions else None
         if last is not None and (since is None or last >= since):
@@ -212,16 +214,49 @@ def compute(
             )
         started = open_since(conversation, as_of)
         if started is not None:
-            open_count += 1
-            oldest = started if oldest is None else min(oldest, started)
+            waiting.append(started)
+    return _tally(found, waiting, since=since, until=until, tz=tz, as_of=as_of)
+
+
+def read(
+    store: Store,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Stats:
+    """The same figures as ``compute`` over the store's history, read through the store:
+    its transactions by resolve time, and only the conversations that may be waiting."""
+    as_of = min(until, now) if until is not None else now
+    waiting = [
+        started
+        for conversation in store.open_at(as_of)
+        if (started := open_since(conversation, as_of)) is not None
+    ]
+    found = list(store.transactions(since, until))
+    return _tally(found, waiting, since=since, until=until, tz=tz, as_of=as_of)
+
+
+def _tally(
+    found: list[Transaction],
+    waiting: list[datetime],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    tz: tzinfo,
+    as_of: datetime,
+) -> Stats:
+    """``waiting``: when each question open at ``as_of`` was asked."""
     found.sort(key=lambda t: (t.resolved_at, t.started_at, t.channel))
+    oldest = min(waiting, default=None)
     return Stats(
         since=since,
         until=until,
         tz=tz,
         as_of=as_of,
         transactions=tuple(found),
-        backlog_open=open_count,
+        backlog_open=len(waiting),
         backlog_oldest_s=whole_seconds(as_of - oldest) if oldest is not None else None,
     )
 

@@ -16,6 +16,9 @@ from askdesk.model.conversation import Conversation
 from askdesk.model.message import Kind, Outcome, QuestionType, Resolution
 from askdesk.model.transitions import PATRON
 
+TRANSACTION_RULES = 1
+"""The version of the rules below; a store that keeps transactions recomputes them when it grows."""
+
 
 @dataclass(frozen=True, slots=True)
 class Transaction:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from askdesk.model import Conversation, Message
+from askdesk.model.transactions import Transaction
 
 Change = Callable[[Conversation], Conversation]
 """A pure transition; the store applies it to the freshest copy, under its lock."""
@@ -70,6 +71,31 @@ class Store(Protocol):
         left out (a backend skips what it can cheaply, e.g. old archive
         months); callers still filter what they are given.
         """
+        ...
+
+    def transactions(
+        self, resolved_since: datetime | None = None, resolved_until: datetime | None = None
+    ) -> Iterator[Transaction]:
+        """The transactions (``askdesk.model.transactions``) resolved in
+        ``[resolved_since, resolved_until)``, in no set order.
+
+        A store may keep them beside their conversations (PostgreSQL) or work
+        them out from ``history`` (TinyDB): the same transactions either way.
+        """
+        ...
+
+    def open_at(self, as_of: datetime) -> Iterator[Conversation]:
+        """Every conversation that may have had a question waiting at ``as_of``, and a few more:
+        callers decide each with ``open_since``. For ``as_of`` now: those not resolved."""
+        ...
+
+    def stale_transactions(self) -> int:
+        """Conversations whose kept transactions were worked out under older rules
+        (``TRANSACTION_RULES``); 0 for a store that keeps none."""
+        ...
+
+    def refresh_transactions(self) -> int:
+        """Work out again every stale conversation's transactions; returns how many."""
         ...
 
     def cursor(self, channel: str) -> str | None: ...

@@ -26,7 +26,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
-from askdesk.store import pg_schema
+from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
+from askdesk.store import pg_schema, pg_transactions
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import from_dict, to_dict
 from askdesk.store.location import shown
@@ -62,18 +63,19 @@ CONNECT_OPTIONS: dict[str, Any] = {
 }
 
 _FIND = (
-    "SELECT id, doc FROM conversations WHERE id = coalesce("
+    "SELECT id, doc, transaction_rules FROM conversations WHERE id = coalesce("
     "(SELECT conversation FROM message_keys WHERE key = %(key)s), "
     "(SELECT id FROM conversations WHERE key = %(key)s))"
 )
 _WRITE = (
     "UPDATE conversations SET key = %s, channel = %s, status = %s, holder = %s, "
-    "resolved_at = %s, doc = %s, archived = %s, seq = nextval('conversation_changes') "
-    "WHERE id = %s"
+    "resolved_at = %s, opened_at = %s, transaction_rules = %s, doc = %s, archived = %s, "
+    "seq = nextval('conversation_changes') WHERE id = %s"
 )
 _INSERT = (
-    "INSERT INTO conversations (key, channel, status, holder, resolved_at, seq, doc) "
-    "VALUES (%s, %s, %s, %s, %s, nextval('conversation_changes'), %s) RETURNING id"
+    "INSERT INTO conversations (key, channel, status, holder, resolved_at, opened_at, "
+    "transaction_rules, seq, doc) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, nextval('conversation_changes'), %s) RETURNING id"
 )
 
 
@@ -93,10 +95,21 @@ def _columns(c: Conversation) -> tuple[Any, ...]:
     """The columns the database indexes, then the whole conversation as JSON.
 
     ``json``, not ``jsonb``: it keeps the order of keys, so a conversation
-    reads back exactly as it was written (migration 0002).
+    reads back exactly as it was written (migration 0002). Every write of a
+    conversation writes its transactions too (``pg_transactions.save``), under
+    the rules recorded here.
     """
     resolved_at = c.resolutions[-1].at if c.status is Status.RESOLVED and c.resolutions else None
-    return (c.key, c.channel, c.status.value, c.holder, resolved_at, Json(to_dict(c)))
+    return (
+        c.key,
+        c.channel,
+        c.status.value,
+        c.holder,
+        resolved_at,
+        pg_transactions.opened_at(c),
+        TRANSACTION_RULES,
+        Json(to_dict(c)),
+    )
 
 
 class PostgresStore:
@@ -360,6 +373,43 @@ class PostgresStore:
             for (doc,) in cursor:
                 yield from_dict(doc)
 
+    def transactions(
+        self, resolved_since: datetime | None = None, resolved_until: datetime | None = None
+    ) -> Iterator[Transaction]:
+        """Read from the ``transactions`` table by resolve time, after recomputing any
+        rows an older askdesk computed (``askdesk migrate`` normally has)."""
+        self.refresh_transactions()
+        with self._transaction() as conn:
+            yield from pg_transactions.read(conn, resolved_since, resolved_until)
+
+    def stale_transactions(self) -> int:
+        with self._transaction() as conn:
+            return pg_transactions.stale(conn)
+
+    def refresh_transactions(self) -> int:
+        """Recompute the transactions of every conversation whose rows are from older rules,
+        a batch per SQL transaction; returns how many conversations were recomputed."""
+        done, after = 0, 0
+        while True:
+            with self._transaction() as conn:
+                ids = pg_transactions.refresh_batch(conn, after)
+            if not ids:
+                return done
+            done, after = done + len(ids), ids[-1]
+
+    def open_at(self, as_of: datetime) -> Iterator[Conversation]:
+        """Those not resolved now, and those resolved since ``as_of`` that began by then."""
+        with self._transaction() as conn, conn.cursor(name="askdesk_open_at") as cursor:
+            cursor.itersize = 2000
+            cursor.execute(
+                "SELECT doc FROM conversations WHERE NOT archived AND status <> %(resolved)s "
+                "UNION ALL SELECT doc FROM conversations WHERE status = %(resolved)s "
+                "AND resolved_at > %(as_of)s AND (opened_at IS NULL OR opened_at <= %(as_of)s)",
+                {"resolved": Status.RESOLVED.value, "as_of": as_of},
+            )
+            for (doc,) in cursor:
+                yield from_dict(doc)
+
     def cursor(self, channel: str) -> str | None:
         with self._transaction() as conn:
             row = conn.execute("SELECT cursor FROM channels WHERE name = %s", (channel,)).fetchone()
@@ -389,13 +439,16 @@ class PostgresStore:
             row = conn.execute(_FIND + " FOR UPDATE", {"key": key}).fetchone()
             if row is None:
                 raise NotFound(f"no conversation or message {key} in {self.location}")
-            row_id, doc = row
+            row_id, doc, rules = row
             current = from_dict(doc)
             updated = change(current)
             # Any change brings an archived conversation back to the desk.
             conn.execute(_WRITE, (*_columns(updated), False, row_id))
             if updated.message_keys() != current.message_keys():
                 self._save_message_keys(conn, row_id, updated)
+            # Most changes (a claim, a note) leave the transactions as they were.
+            if rules != TRANSACTION_RULES or transactions_of(updated) != transactions_of(current):
+                pg_transactions.save(conn, [(row_id, updated)], new=False)
             self._notify(conn, [row_id])
         self._patch(row_id, updated)
         return updated
@@ -486,6 +539,10 @@ class PostgresStore:
                     cur.executemany(
                         "INSERT INTO message_keys (key, conversation) VALUES (%s, %s)", new_keys
                     )
+            pg_transactions.save(
+                conn, list(zip(ids[: len(fresh)], fresh.values(), strict=True)), new=True
+            )
+            pg_transactions.save(conn, [(existing[k][0], c) for k, c in changed.items()], new=False)
             if cursor is not None:
                 self._save_channel(conn, cursor[0], "cursor", cursor[1])
             if ids:
@@ -603,6 +660,7 @@ class PostgresStore:
                     for key in c.message_keys()
                 ],
             )
+            pg_transactions.save(conn, list(zip(ids, conversations, strict=True)), new=True)
             self._notify(conn, ids)
 
     def archive_resolved(self, before: datetime) -> int:
@@ -653,7 +711,7 @@ class PostgresStore:
                 if not rows:
                     break
                 last = rows[-1][0]
-                written: list[int] = []
+                written: list[tuple[int, Conversation]] = []
                 for row_id, archived, doc in rows:
                     current = from_dict(doc)
                     updated = change(current)
@@ -672,10 +730,11 @@ class PostgresStore:
                     conn.execute(_WRITE, (*_columns(updated), archived, row_id))
                     if updated.message_keys() != current.message_keys():
                         self._save_message_keys(conn, row_id, updated)
-                    written.append(row_id)
+                    written.append((row_id, updated))
                     changed.append(updated.key)
                 if written:
-                    self._notify(conn, written)
+                    pg_transactions.save(conn, written, new=False)
+                    self._notify(conn, [row_id for row_id, _ in written])
         return changed
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ from tinydb.table import Document, Table
 
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
+from askdesk.model.transactions import Transaction, transactions_of
 from askdesk.store.archive import MONTH_ADVICE, Archive
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import MalformedRecord, from_dict, to_dict
@@ -175,6 +176,37 @@ class TinyDBStore:
                     except MalformedRecord as error:
                         raise self._malformed(error) from error
                     yield conversation
+
+    def transactions(
+        self, resolved_since: datetime | None = None, resolved_until: datetime | None = None
+    ) -> Iterator[Transaction]:
+        """Worked out from ``history``: a file store keeps no transactions of its own."""
+        for conversation in self.history(resolved_since):
+            resolutions = conversation.resolutions
+            if not resolutions or (resolved_since and resolutions[-1].at < resolved_since):
+                continue  # no transaction of it is resolved in the range
+            for t in transactions_of(conversation):
+                if (resolved_since is None or t.resolved_at >= resolved_since) and (
+                    resolved_until is None or t.resolved_at < resolved_until
+                ):
+                    yield t
+
+    def open_at(self, as_of: datetime) -> Iterator[Conversation]:
+        for conversation in self.history(resolved_since=as_of):
+            resolutions = conversation.resolutions
+            if (
+                conversation.status is Status.RESOLVED
+                and resolutions
+                and resolutions[-1].at <= as_of
+            ):
+                continue  # resolved by then and not since: nothing of it waited
+            yield conversation
+
+    def stale_transactions(self) -> int:
+        return 0
+
+    def refresh_transactions(self) -> int:
+        return 0
 
     def _malformed(self, error: MalformedRecord) -> StoreError:
         """The sentence for a conversation that cannot be decoded, naming the file that holds it."""

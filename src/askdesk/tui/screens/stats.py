@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from askdesk.desk.stats import Stats, compute, day_start, format_duration
+from askdesk.desk.stats import Stats, day_start, format_duration, read
 from askdesk.desk.text import inert_text
 from askdesk.desk.views import format_age
 from askdesk.tui.widgets.footer import KeysFooter
@@ -141,9 +141,7 @@ class StatsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def count(self, since: datetime | None, until: datetime, range_index: int) -> None:
         app = self.desk_app
-        stats = compute(
-            app.desk.store.history(since), now=app.clock.now(), tz=app.tz, since=since, until=until
-        )
+        stats = read(app.desk.store, now=app.clock.now(), tz=app.tz, since=since, until=until)
         self.post_message(self.Computed(stats, range_index))
 
     @on(Computed)
