@@ -163,3 +163,80 @@ def test_a_server_that_goes_away_mid_shift_is_said_and_the_desk_keeps_what_it_ha
         store.close()
     finally:
         server.stop()
+
+
+@pytest.fixture
+def clerk(postgres: pg_server.Server) -> str:
+    """A login that needs its password (``right``), as a library's server asks for one."""
+    hba = postgres.data / "pg_hba.conf"
+    rule = "host all clerk 127.0.0.1/32 scram-sha-256\n"
+    if rule not in hba.read_text():
+        hba.write_text(rule + hba.read_text())  # first match wins: before the trust rules
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'clerk'").fetchone():
+            conn.execute("CREATE ROLE clerk LOGIN PASSWORD 'right' IN ROLE askdesk")
+        conn.execute("SELECT pg_reload_conf()")
+    return "clerk"
+
+
+def test_a_refused_password_is_one_sentence_without_it_and_pgpassword_is_honoured(
+    clerk: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = postgres_url.replace("askdesk@", f"{clerk}:wr0ng-secret@")
+    with pytest.raises(StoreError) as info:
+        open_store(url)
+    message = str(info.value)
+    assert message.startswith(f"cannot reach the store {shown(url)}: ")
+    assert f'password authentication failed for user "{clerk}"' in message
+    assert "wr0ng-secret" not in message and "\n" not in message
+
+    monkeypatch.setenv("PGPASSWORD", "right")  # libpq's conventions, as the docs say
+    store = open_store(postgres_url.replace("askdesk@", f"{clerk}@"))
+    store.ingest([make_message("q1")], AT)
+    assert [c.key for c in store.live()] == ["demo:q1"]
+    store.close()
+
+
+FULL_DISK = """
+CREATE FUNCTION askdesk_test_full_disk() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'could not extend file "base/16384/16390": No space left on device'
+        USING ERRCODE = 'disk_full';
+END $$;
+CREATE TRIGGER full_disk BEFORE INSERT OR UPDATE ON conversations
+    FOR EACH ROW EXECUTE FUNCTION askdesk_test_full_disk();
+"""
+
+
+def test_a_full_disk_is_said_and_nothing_staff_did_is_shown_as_done(postgres_url: str) -> None:
+    """The server answers each write with its disk-full error (SQLSTATE 53100, raised by
+    a trigger as PostgreSQL raises it when a table file cannot grow)."""
+    from askdesk.clock import FixedClock
+    from askdesk.desk import Desk
+
+    store = PostgresStore(postgres_url)
+    store.ingest([make_message("q1")], AT, cursor=("demo", "c1"))
+    desk = Desk(store, "ana", FixedClock(AT))
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(FULL_DISK)
+
+    with pytest.raises(StoreError) as info:
+        desk.claim("demo:q1")
+    assert str(info.value) == (
+        f"the store {shown(postgres_url)} did not save it: the database server's disk is full "
+        '(could not extend file "base/16384/16390": No space left on device; '
+        "CONTEXT:  PL/pgSQL function askdesk_test_full_disk() line 3 at RAISE)"
+    )
+    with pytest.raises(StoreError, match="disk is full"):
+        desk.ingest([make_message("q2")], cursor=("demo", "c2"))
+    # Nothing half-done: the claim and the batch are not there, the cursor did not move
+    # (the channel gives the batch again), and the desk still works for reading.
+    assert store.problem() is None
+    assert [(c.key, c.holder) for c in store.live()] == [("demo:q1", None)]
+    assert store.get("demo:q2") is None and store.cursor("demo") == "c1"
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER full_disk ON conversations")
+    assert desk.claim("demo:q1").holder == "ana"
+    assert desk.ingest([make_message("q2")], cursor=("demo", "c2")).added == ["demo:q2"]
+    store.close()

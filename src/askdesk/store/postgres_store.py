@@ -43,6 +43,9 @@ NOTICE_MAX_BYTES = 7000  # PostgreSQL's payload limit is 8000 bytes
 INGEST_LOCK = 0x61736B65
 """Ingests take turns (one poller per channel does them): two batches holding
 the same new message must not both start a conversation for it."""
+DISK_FULL = "53100"
+CONNECTION_LOST = ("08", "57P")
+"""SQLSTATE classes of a connection that failed or a server that shut down."""
 CONNECT_TIMEOUT_S = 5
 UNREACHABLE_TIMEOUT_S = 0.5
 REWRITE_BATCH = 500
@@ -172,6 +175,25 @@ class PostgresStore:
     def _unreachable(self, error: BaseException) -> StoreError:
         return StoreError(f"cannot reach the store {self.location}: {reason(error)}")
 
+    def _failed(self, error: psycopg.Error) -> StoreError:
+        """The sentence for a statement that failed: the server away, its disk full, or a refusal.
+
+        psycopg raises ``OperationalError`` both for a lost connection and for
+        a server that answered but could not do it (a full disk); only the
+        SQLSTATE tells them apart, and staff need to know which.
+        """
+        state = error.sqlstate
+        if state == DISK_FULL:
+            return StoreError(
+                f"the store {self.location} did not save it: the database server's disk is full "
+                f"({reason(error)})"
+            )
+        if isinstance(error, psycopg.OperationalError) and (
+            state is None or state.startswith(CONNECTION_LOST)
+        ):
+            return self._unreachable(error)
+        return StoreError(f"the store {self.location} refused the change: {reason(error)}")
+
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
         """A pooled connection inside one transaction: committed on exit, rolled back on error."""
@@ -185,12 +207,8 @@ class PostgresStore:
             raise StoreError(
                 f"cannot reach the store {self.location}: no connection within {timeout:g} s"
             ) from error
-        except psycopg.OperationalError as error:
-            raise self._unreachable(error) from error
         except psycopg.Error as error:
-            raise StoreError(
-                f"the store {self.location} refused the change: {reason(error)}"
-            ) from error
+            raise self._failed(error) from error
 
     def _listen(self) -> None:
         """Collect change notices; on a lost connection, say so and reconnect with backoff.
