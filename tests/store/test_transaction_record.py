@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -43,3 +43,21 @@ def test_every_field_goes_to_json_and_comes_back_as_it_was() -> None:
         type(getattr(back, f.name)) is type(getattr(transaction, f.name))
         for f in fields(Transaction)
     )
+
+
+def test_a_field_the_record_lacks_takes_its_default() -> None:
+    """A row written before a field with a default was added to ``Transaction``."""
+    transaction = a_transaction()
+    defaulted = [
+        f
+        for f in fields(Transaction)
+        if f.default is not MISSING or f.default_factory is not MISSING
+    ]
+    assert defaulted, "Transaction has no field with a default to leave out"
+    record = to_record(transaction)
+    for f in defaulted:
+        del record[f.name]
+    back = from_record(record)
+    for f in defaulted:
+        default = f.default if f.default is not MISSING else f.default_factory()
+        assert getattr(back, f.name) == default

@@ -39,8 +39,14 @@ def _plain(value: Any) -> Any:
 
 
 def from_record(record: dict[str, Any]) -> Transaction:
-    """The transaction ``to_record`` wrote; a field the record lacks is a ``KeyError``."""
-    return Transaction(**{name: decode(record[name]) for name, decode in _decoders()})
+    """The transaction ``to_record`` wrote.
+
+    A field the record lacks takes its default (a field added with one, kept
+    by an askdesk that did not know it yet); one without a default is a ``KeyError``.
+    """
+    return Transaction(
+        **{name: decode(record[name]) for name, decode in _decoders() if name in record}
+    )
 
 
 @cache
