@@ -42,19 +42,29 @@ def from_record(record: dict[str, Any]) -> Transaction:
     """The transaction ``to_record`` wrote.
 
     A field the record lacks takes its default (a field added with one, kept
-    by an askdesk that did not know it yet); one without a default is a ``KeyError``.
+    by an askdesk that did not know it yet); one without a default is an
+    error. Keys that are no field (a newer askdesk's) are left out.
     """
-    return Transaction(
-        **{name: decode(record[name]) for name, decode in _decoders() if name in record}
-    )
+    names, converted = _decoders()
+    values = record if record.keys() <= names else {k: record[k] for k in names & record.keys()}
+    values = dict(values)
+    for name, decode in converted:
+        if name in values:
+            values[name] = decode(values[name])
+    return Transaction(**values)
 
 
 @cache
-def _decoders() -> tuple[tuple[str, Decode], ...]:
-    """One decoder per field, worked out once from the field's type: reading 100,000
+def _decoders() -> tuple[frozenset[str], tuple[tuple[str, Decode], ...]]:
+    """Every field's name, and a decoder for each field whose JSON is not its value
+    (times, enums), worked out once from the field types: reading 100,000
     transactions must not look at their types 100,000 times."""
     hints = typing.get_type_hints(Transaction)
-    return tuple((f.name, _decoder(hints[f.name])) for f in fields(Transaction))
+    decoders = ((f.name, _decoder(hints[f.name])) for f in fields(Transaction))
+    return (
+        frozenset(f.name for f in fields(Transaction)),
+        tuple((name, decode) for name, decode in decoders if decode is not _same),
+    )
 
 
 def _decoder(kind: Any) -> Decode:
@@ -64,6 +74,8 @@ def _decoder(kind: Any) -> Decode:
         if len(inner) != 1:
             raise TypeError(f"a transaction field of type {kind} cannot be kept as a record")
         one = inner[0]
+        if one is _same:
+            return _same
         return lambda value: None if value is None else one(value)
     if origin in (tuple, list):
         item = _decoder(args[0]) if args else _same
@@ -71,6 +83,8 @@ def _decoder(kind: Any) -> Decode:
         return lambda value: container(item(v) for v in value)
     if origin is dict:
         value_of = _decoder(args[1]) if args else _same
+        if value_of is _same:
+            return _same
         return lambda value: {k: value_of(v) for k, v in value.items()}
     if kind is datetime:
         return datetime.fromisoformat
