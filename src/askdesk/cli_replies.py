@@ -15,7 +15,14 @@ from typing import Any
 from rich.console import Console
 
 from askdesk import cli_resolve
-from askdesk.channels import Channel, CountsSegments, GuardsReplies, PolledChannel, Sender
+from askdesk.channels import (
+    Channel,
+    CountsSegments,
+    GuardsReplies,
+    PolledChannel,
+    ReportsLengthLimit,
+    Sender,
+)
 from askdesk.channels.registry import build_channel
 from askdesk.cli_output import say
 from askdesk.config import Config
@@ -91,7 +98,18 @@ def reply_settings(config: Config, channels: Mapping[str, Channel]) -> ReplySett
             for name, channel in channels.items()
             if isinstance(channel, GuardsReplies)
         },
+        length_limits=length_limits(channels),
     )
+
+
+def length_limits(channels: Mapping[str, Channel]) -> Callable[[str], int | None]:
+    """Each channel's own reply limit, read live: a Mastodon instance's, once it has said."""
+
+    def limit(name: str) -> int | None:
+        channel = channels.get(name)
+        return channel.length_limit if isinstance(channel, ReportsLengthLimit) else None
+
+    return limit
 
 
 def build_channels(config: Config) -> dict[str, Channel]:

@@ -18,9 +18,11 @@ from askdesk.channels.demo import SCRIPT
 from askdesk.channels.mastodon import MastodonChannel, status_length
 from askdesk.channels.registry import build_channel
 from askdesk.cli import main
+from askdesk.cli_replies import length_limits
 from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig, load_config
 from askdesk.desk import Desk
+from askdesk.desk.compose import ReplySettings
 from askdesk.desk.outbox import Outbox
 from askdesk.desk.settings import check_config
 from askdesk.desk.sync import Poller
@@ -453,13 +455,17 @@ def test_askdesk_fetch_every_minute_asks_one_request_a_run(
     )
     run = ["fetch", "--config", str(config), "--store", str(tmp_path / "desk.json"), "--as", "ana"]
     first_poll(api)
+    api.answer("instance_v2")
     assert main(run) == 0
     assert capsys.readouterr().out.startswith("mastodon: 3 new, 0 follow-ups")
     for _ in range(3):
         api.answer("notifications_empty", query={"min_id": NEWEST_FIRST_RUN})
         assert main(run) == 0
         assert capsys.readouterr().out.strip() == "mastodon: 0 new, 0 follow-ups"
-    assert [c.path for c in api.calls] == [VERIFY] + [NOTIFICATIONS] * 4
+    # The account and the instance's limits live in the cursor: one request a run after the first.
+    assert [c.path for c in api.calls] == [VERIFY, NOTIFICATIONS, "/api/v2/instance/"] + [
+        NOTIFICATIONS
+    ] * 3
 
 
 def test_a_shift_polls_answers_and_threads_the_follow_up(
@@ -498,3 +504,38 @@ def test_a_shift_polls_answers_and_threads_the_follow_up(
     assert second.form["status"] == [
         "@marisol@mastodon.social Three weeks, and you can renew it twice."
     ]
+
+
+def test_the_composer_counts_the_handle_against_the_instances_own_limit(
+    api: MastodonApi,
+) -> None:
+    adapter = channel()
+    settings = ReplySettings(
+        platforms={"mastodon": "mastodon"}, length_limits=length_limits({"mastodon": adapter})
+    )
+    question = conversation_of(
+        MARISOL_QUESTION, kind=Kind.MENTION, author="@marisol@mastodon.social"
+    )
+    text = "a" * 495
+    assert settings.measure(text, question).label() == "504/500"  # "@marisol " is counted
+    assert settings.too_long(text, question) is not None
+    first_poll(api)
+    api.answer("error_503", method="GET", path="/api/v2/instance/")
+    fetched = adapter.fetch(None, NOW)  # the instance cannot say: the mentions still arrive
+    assert (len(fetched.messages), adapter.length_limit) == (3, None)
+    api.answer("notifications_empty")
+    api.answer("instance_v2")
+    fetched = adapter.fetch(fetched.cursor, NOW)
+    assert adapter.length_limit == 1000
+    assert settings.measure(text, question).label() == "504/1,000"
+    assert settings.too_long(text, question) is None
+    assert json.loads(fetched.cursor or "")["limits"] == [1000, 23]
+    api.answer("status_posted")
+    adapter.send(question, reply(text), NOW)  # no second question to the instance
+    later = channel()  # another process (a cron fetch, then its outbox) with the stored cursor
+    api.answer("notifications_empty")
+    later.fetch(fetched.cursor, NOW + timedelta(hours=1))
+    api.answer("status_posted")
+    later.send(question, reply(text), NOW + timedelta(hours=1))
+    assert later.length_limit == 1000
+    assert len(api.calls_to("/api/v2/instance/")) == 2  # the limits came from the cursor

@@ -4,7 +4,8 @@ A channel is *polled* (``PolledChannel``: the desk asks for what is new since
 a cursor the store keeps) and, where the platform allows, a ``Sender`` (it
 delivers replies). Optional abilities are their own small protocols that the
 desk checks with ``isinstance``: ``SentLookup`` (can tell whether an
-interrupted send arrived) and ``ReportsRateLimit`` (knows its quota).
+interrupted send arrived), ``ReportsRateLimit`` (knows its quota) and
+``ReportsLengthLimit`` (knows how long a reply may be).
 A *live* channel (``LiveChannel``: chat) holds a connection open instead and
 hands each message to a ``LiveSink`` the moment it arrives.
 
@@ -109,6 +110,16 @@ class ReportsRateLimit(Protocol):
     @property
     def rate_limit(self) -> tuple[int | None, datetime | None]:
         """``(remaining, reset_at)`` of the tightest endpoint of its last fetch."""
+        ...
+
+
+@runtime_checkable
+class ReportsLengthLimit(Protocol):
+    """A channel whose platform says how long a reply may be (a Mastodon instance's own)."""
+
+    @property
+    def length_limit(self) -> int | None:
+        """The most characters a reply may have, once the platform has said; None before."""
         ...
 
 

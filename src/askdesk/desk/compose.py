@@ -6,17 +6,23 @@ warn about the same things.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from askdesk.channels import GuardsReplies, ReplyWindow
+from askdesk.channels.mastodon import addressed
 from askdesk.channels.twitter import public_reply_text
 from askdesk.desk.limits import Measure, measure
 from askdesk.desk.privacy import personal_data
 from askdesk.desk.templates import Template, render
 from askdesk.errors import ConfigError
 from askdesk.model import Conversation, Kind
+
+
+def _not_known(channel: str) -> int | None:
+    del channel
+    return None
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,9 @@ class ReplySettings:
     library: str = "the library"
     privacy_patterns: tuple[str, ...] = ()
     mastodon_limit: int = 500
+    """The Mastodon limit to count against while the instance has not said its own."""
+    length_limits: Callable[[str], int | None] = _not_known
+    """Channel name -> the limit its platform gave (a Mastodon instance's), None until known."""
     sms_max_segments: int = 10
     platforms: Mapping[str, str] = field(default_factory=dict)
     """Channel name -> platform ("twitter", "email", …) for counting and variants."""
@@ -67,15 +76,19 @@ class ReplySettings:
         """``text``'s length as the platform counts what will really be posted.
 
         A public reply on X goes out led by the patron's @handle (unless the
-        text names them already), and X counts that too.
+        text names them already), and X counts that too; so does every reply
+        on Mastodon (a direct one too), against the instance's own limit once
+        the channel has heard it.
         """
         platform = self.platform(conversation)
         if platform == "twitter" and self.is_public(conversation, private):
             text = public_reply_text(text, conversation.latest.author)
+        if platform == "mastodon":
+            text = addressed(text, conversation.latest.author)
         return measure(
             text,
             platform,
-            mastodon_limit=self.mastodon_limit,
+            mastodon_limit=self.length_limits(conversation.channel) or self.mastodon_limit,
             sms_max_segments=self.max_segments.get(conversation.channel, self.sms_max_segments),
         )
 

@@ -8,6 +8,7 @@ time to try again. ``ADAPTER`` at the end is what the registry lists.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.util import find_spec
@@ -54,6 +55,8 @@ MAX_PAGES = 10
 BACKOFF_CAP = timedelta(minutes=15)
 """The longest wait between tries while the instance or the network keeps failing."""
 VISIBILITIES = ("public", "unlisted")
+LIMITS_MAX_AGE = timedelta(days=1)
+"""How long the instance's limits, kept in the cursor, are trusted before they are asked again."""
 
 
 @dataclass
@@ -101,6 +104,12 @@ class MastodonChannel:
         self._failures = 0
         self._retry_at: datetime | None = None
         self._last_failure: ChannelError | None = None
+        self._length_limit: int | None = None
+
+    @property
+    def length_limit(self) -> int | None:
+        """The instance's own limit once a poll has heard it (the composer counts with it)."""
+        return self._length_limit
 
     @property
     def rate_limit(self) -> tuple[int | None, datetime | None]:
@@ -129,7 +138,23 @@ class MastodonChannel:
             raise
         self._failures = 0  # a rate limit met part way (``_read``) still holds the next polls
         state.min_id = position.min_id
+        self._learn_limits(state, now)
         return Fetched(messages=position.messages, cursor=state.dump(), problems=problems)
+
+    def _learn_limits(self, state: Cursor, now: datetime) -> None:
+        """The instance's limits, asked once a day and kept in the cursor.
+
+        A cron ``fetch`` then asks nothing more, a send needs no extra call,
+        and the composer counts against the instance's own limit. A failure
+        costs nothing now (the mentions have arrived); the next poll asks again.
+        """
+        heard = state.limits_at is not None and now - state.limits_at < LIMITS_MAX_AGE
+        if state.limits is None or not heard:
+            with suppress(ChannelError):
+                state.limits, state.limits_at = self._client.limits(refresh=True), now
+        if state.limits is not None:
+            self._client.remember(state.limits)
+            self._length_limit = state.limits[0]
 
     def _wait(self, error: ChannelError, until: datetime) -> None:
         self._retry_at, self._last_failure = until, error

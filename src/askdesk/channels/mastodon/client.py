@@ -151,13 +151,18 @@ class MastodonClient:
         said = body.get("error") if isinstance(body, dict) else None
         return f": {said[:200]}" if isinstance(said, str) and said else ""
 
-    def limits(self) -> tuple[int, int]:
+    def remember(self, limits: tuple[int, int]) -> None:
+        """Limits heard before (kept in the cursor): a send need not ask them again."""
+        if self._limits is None:
+            self._limits = limits
+
+    def limits(self, *, refresh: bool = False) -> tuple[int, int]:
         """The instance's own (characters per status, characters a URL counts as).
 
         ``/api/v2/instance``, else ``/api/v1/instance`` (before Mastodon 4.0),
-        else Mastodon's 500 and 23. Asked once per process.
+        else Mastodon's 500 and 23. Asked once per process unless ``refresh``.
         """
-        if self._limits is not None:
+        if self._limits is not None and not refresh:
             return self._limits
         found: Any = None
         for method in ("instance_v2", "instance_v1"):

@@ -65,6 +65,9 @@ class Cursor:
 
     min_id: str | None = None
     account: Account | None = None
+    limits: tuple[int, int] | None = None
+    """The instance's (characters per status, characters a URL counts as), when last heard."""
+    limits_at: datetime | None = None
 
     @classmethod
     def read(cls, cursor: str | None, problems: list[Problem]) -> Cursor:
@@ -79,6 +82,7 @@ class Cursor:
             account = None
             if ident(account_id) is not None and isinstance(username, str) and username:
                 account = Account(str(account_id), username)
+            limits, limits_at = _limits(data.get("limits")), parse_time(data.get("limits_at"))
         except (ValueError, TypeError, AttributeError):
             problems.append(
                 Problem(
@@ -87,7 +91,7 @@ class Cursor:
                 )
             )
             return cls()
-        return cls(min_id=min_id, account=account)
+        return cls(min_id=min_id, account=account, limits=limits, limits_at=limits_at)
 
     def dump(self) -> str:
         account = self.account
@@ -96,9 +100,20 @@ class Cursor:
                 "min_id": self.min_id,
                 "account_id": account.id if account else None,
                 "username": account.username if account else None,
+                "limits": list(self.limits) if self.limits else None,
+                "limits_at": self.limits_at.isoformat() if self.limits_at else None,
             },
             sort_keys=True,
         )
+
+
+def _limits(value: Any) -> tuple[int, int] | None:
+    """Two whole numbers above 0 (as ``dump`` writes them), else None: asked again."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in value):
+        return None
+    return (value[0], value[1])
 
 
 def ident(value: Any) -> str | None:
