@@ -38,6 +38,22 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something that arrived but is no question: an out-of-office, a bounce.
+
+    It never lands in New: the desk records it on the conversation it answers
+    (``conversation``, that conversation's key, when the channel could tell)
+    and counts it on the channel's health line. ``what`` is ``auto-reply`` or
+    ``bounce``; ``remote_id`` makes recording it twice a no-op.
+    """
+
+    remote_id: str
+    what: str
+    received_at: datetime
+    conversation: str | None = None
+
+
+@dataclass(frozen=True)
 class Fetched:
     """What one fetch brought: the messages, the cursor to save with them, what was skipped."""
 
@@ -46,6 +62,8 @@ class Fetched:
     problems: list[Problem] = field(default_factory=list)
     waiting: int = 0
     """Messages left at the source for the next polls: a flood is read a part at a time."""
+    notices: list[Notice] = field(default_factory=list)
+    """What arrived that is no question (auto-replies, bounces): recorded, never in New."""
 
 
 @dataclass(frozen=True)

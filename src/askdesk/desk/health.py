@@ -54,9 +54,19 @@ def _state(health: ChannelHealth) -> list[str]:
     """What is wrong or unusual: a flood waiting at the source, the last error."""
     return [
         text
-        for text in (flood(health.waiting) if health.waiting else "", health.last_error)
+        for text in (
+            flood(health.waiting) if health.waiting else "",
+            health.last_error,
+            set_aside(health.set_aside) if health.set_aside else "",
+        )
         if text
     ]
+
+
+def set_aside(count: int) -> str:
+    """Automatic answers that were not questions, in words."""
+    one = "auto-reply or bounce" if count == 1 else "auto-replies or bounces"
+    return f"{count} {one} set aside"
 
 
 def health_record(health: ChannelHealth) -> dict[str, Any]:

@@ -65,6 +65,10 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
             return "arrived"
         case "follow-up":
             return "wrote again"
+        case "notice":
+            if details.get("what") == "bounce":
+                return "a delivery failure report came back (not a question)"
+            return "an automatic reply came (out of office or similar; not a question)"
         case "claim":
             return "claimed"
         case "release":

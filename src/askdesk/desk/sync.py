@@ -67,6 +67,8 @@ class ChannelHealth:
     """When a live channel that lost its connection tries again."""
     note: str | None = None
     """A standing remark about the channel's server (it keeps no archive)."""
+    set_aside: int = 0
+    """Automatic answers (out-of-office, bounces) that came and were not questions."""
 
     def to_record(self) -> dict[str, Any]:
         record = asdict(self)
@@ -88,6 +90,8 @@ class ChannelHealth:
         health.polled_by = record.get("polled_by")
         waiting = record.get("waiting")
         health.waiting = waiting if isinstance(waiting, int) else 0
+        set_aside = record.get("set_aside")
+        health.set_aside = set_aside if isinstance(set_aside, int) else 0
         for key in ("link", "note"):
             value = record.get(key)
             setattr(health, key, value if isinstance(value, str) else None)
@@ -140,7 +144,7 @@ class Poller:
         self.lease_ttl = lease_ttl
         self.flood_hold = flood_hold
         self.health = {c.name: ChannelHealth(name=c.name, type=c.type) for c in channels}
-        self._saved: dict[str, tuple[str | None, int, datetime]] = {}
+        self._saved: dict[str, tuple[str | None, int, int, datetime]] = {}
         self._backlog_known: set[str] = set()
         """Channels whose backlog this process has read from the store or a fetch."""
         self._fetching = {c.name: threading.Lock() for c in channels}
@@ -190,6 +194,9 @@ class Poller:
             return PollResult(channel.name, skipped=held, waiting=health.waiting)
         try:
             fetched = channel.fetch(store.cursor(channel.name), now)
+            # Before the cursor moves on: a crash in between fetches them again,
+            # and recording one twice is a no-op.
+            self.desk.record_notices(channel.name, fetched.notices)
             messages = fetched.messages
             if isinstance(channel, PlacesSessions):
                 messages = sessions.place(messages, self.desk.live(), channel.session_gap)
@@ -212,6 +219,7 @@ class Poller:
         health.last_error = "; ".join(map(str, fetched.problems[:3])) or None
         health.arrived += len(result.added) + len(result.joined)
         health.waiting = fetched.waiting
+        health.set_aside += len(fetched.notices)
         self._backlog_known.add(channel.name)
         self._note_rate_limit(channel, health)
         self._save(health, now)
@@ -261,8 +269,8 @@ class Poller:
         last = self._saved.get(health.name)
         if (
             last is not None
-            and last[:2] == (health.last_error, health.waiting)
-            and now - last[2] < HEALTH_EVERY
+            and last[:3] == (health.last_error, health.waiting, health.set_aside)
+            and now - last[3] < HEALTH_EVERY
         ):
             return
         try:
@@ -270,7 +278,7 @@ class Poller:
         except AskdeskError:
             log.warning("could not store the health of %s", health.name, exc_info=True)
             return
-        self._saved[health.name] = (health.last_error, health.waiting, now)
+        self._saved[health.name] = (health.last_error, health.waiting, health.set_aside, now)
 
     def poll_due(self) -> list[PollResult]:
         """Poll each channel that is due and not being fetched already.

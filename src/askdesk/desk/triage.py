@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from askdesk.channels import Notice
 from askdesk.clock import Clock
 from askdesk.config import Team
 from askdesk.desk import staff
 from askdesk.desk.retention import RETENTION_STAFF
 from askdesk.errors import TransitionError
 from askdesk.model import Conversation, Message, Outcome, QuestionType, replying, transitions
+from askdesk.model.message import key_for
 from askdesk.store import IngestResult, Store
 
 Step = Callable[[Conversation, str, datetime], Conversation]
@@ -60,6 +62,13 @@ def unchanged_since(version: int, step: Step, stopped: str) -> Step:
         return step(c, staff, at)
 
     return step_if_unchanged
+
+
+def _recording(notice: Notice) -> Callable[[Conversation], Conversation]:
+    def record(c: Conversation) -> Conversation:
+        return transitions.record_notice(c, notice.received_at, notice.what, notice.remote_id)
+
+    return record
 
 
 def handing_to(colleague: str) -> Step:
@@ -189,6 +198,24 @@ class Desk:
         self, messages: Sequence[Message], cursor: tuple[str, str | None] | None = None
     ) -> IngestResult:
         return self.store.ingest(messages, self.clock.now(), cursor)
+
+    def record_notices(self, channel: str, notices: Sequence[Notice]) -> int:
+        """Note each automatic answer in the history of the conversation it answers.
+
+        None of them is a question: no status changes. Returns how many found
+        their conversation; the others (answering nothing askdesk knows) are
+        only counted by the caller.
+        """
+        recorded = 0
+        for notice in notices:
+            if notice.conversation is None:
+                continue
+            key = key_for(channel, notice.conversation)
+            if self.store.get(key) is None:
+                continue
+            self.store.update(key, _recording(notice))
+            recorded += 1
+        return recorded
 
     def archive_cutoff(self) -> datetime:
         """Conversations resolved before this leave the desk for the archive."""

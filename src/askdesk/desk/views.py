@@ -66,7 +66,7 @@ def row_for(
         channel=one_line(channel, 60),
         kind=conversation.kind.value,
         author=one_line(conversation.author, 40),
-        preview=one_line(latest.text),
+        preview=one_line(latest.preview),
         age=format_age(now - age_from),
         holder=one_line(conversation.holder or "", 60),
         flag=one_line(conversation.flag, 60) if conversation.flag is not None else None,

@@ -91,6 +91,9 @@ class Message:
     label: str | None = None
     """A free label from the channel (the drop folder's ``channel`` field)."""
     role: Role = Role.QUESTION
+    fold_at: int | None = None
+    """Where quoted earlier mail and a signature begin in ``text`` (email): the desk's row
+    shows what comes before; the conversation view shows it all."""
 
     @property
     def from_patron(self) -> bool:
@@ -103,6 +106,11 @@ class Message:
     @property
     def key(self) -> str:
         return key_for(self.channel, self.remote_id)
+
+    @property
+    def preview(self) -> str:
+        """The text as far as the patron's own words go: what a row shows."""
+        return self.text[: self.fold_at] if self.fold_at else self.text
 
     @property
     def conversation_key(self) -> str:

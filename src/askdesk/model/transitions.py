@@ -246,6 +246,22 @@ def add_message(conversation: Conversation, message: Message, at: datetime) -> C
     )
 
 
+def record_notice(
+    conversation: Conversation, at: datetime, what: str, remote_id: str
+) -> Conversation:
+    """An automatic answer (``what``: ``auto-reply``, ``bounce``) noted in the history only.
+
+    It changes no status: an out-of-office is not the patron writing again.
+    The same one recorded twice (a fetch repeated after a crash) is noted once.
+    """
+    if any(e.action == "notice" and e.details.get("id") == remote_id for e in conversation.events):
+        return conversation
+    return replace(
+        conversation,
+        events=_with_event(conversation, at, PATRON, "notice", what=what, id=remote_id),
+    )
+
+
 def patron_left(conversation: Conversation, at: datetime) -> Conversation:
     """The patron closed the chat. Staff can still answer: it waits for them on the server."""
     return replace(conversation, events=_with_event(conversation, at, PATRON, "patron-left"))

@@ -94,7 +94,7 @@ def reply_from_dict(d: dict[str, Any]) -> Reply:
 
 
 def message_to_dict(m: Message) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "channel": m.channel,
         "remote_id": m.remote_id,
         "kind": m.kind.value,
@@ -106,6 +106,9 @@ def message_to_dict(m: Message) -> dict[str, Any]:
         "label": m.label,
         **({"role": m.role.value} if m.role is not Role.QUESTION else {}),
     }
+    if m.fold_at is not None:
+        record["fold_at"] = m.fold_at
+    return record
 
 
 def message_from_dict(d: dict[str, Any]) -> Message:
@@ -120,6 +123,7 @@ def message_from_dict(d: dict[str, Any]) -> Message:
         url=d.get("url"),
         label=d.get("label"),
         role=_member(_ROLES, d.get("role", Role.QUESTION.value)),
+        fold_at=d["fold_at"] if isinstance(d.get("fold_at"), int) else None,
     )
 
 
