@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from askdesk.channels import demo, drop, facebook, mastodon, twitter, xmpp
+from askdesk.channels import demo, drop, email, facebook, mastodon, twitter, xmpp
 from askdesk.channels.base import Adapter, Channel
 from askdesk.channels.options import read_options
 from askdesk.config import ChannelConfig
@@ -20,6 +20,7 @@ ADAPTERS: Mapping[str, Adapter] = {
     for adapter in (
         demo.ADAPTER,
         drop.ADAPTER,
+        email.ADAPTER,
         facebook.ADAPTER,
         mastodon.ADAPTER,
         twitter.ADAPTER,

@@ -1,0 +1,158 @@
+"""Replies out through a real SMTP server (STARTTLS, AUTH), filed in Dovecot's Sent, sent once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from askdesk.desk.outbox import Outbox
+from askdesk.model import ReplyStatus, replying
+from tests.mail.mailkit import Mailbox, patron_mail
+
+SIGNED = "Yes, we open at 10 on Sundays.\n\nBest wishes,\nana\nAnytown Public Library"
+
+
+def outbox_of(mailbox: Mailbox, **options: object) -> Outbox:
+    return Outbox(mailbox.desk, {"mail": mailbox.channel}, backoff=(0, 0, 0), **options)  # type: ignore[arg-type]
+
+
+def asked(mailbox: Mailbox, **headers: str) -> str:
+    """A patron's question, polled onto the desk: its conversation key."""
+    mailbox.deliver(patron_mail("Are you open on Sunday?", **headers))  # type: ignore[arg-type]
+    assert mailbox.poll().added == 1
+    [conversation] = mailbox.desk.live()
+    return conversation.key
+
+
+def test_the_reply_is_threaded_under_the_patrons_mail_and_filed_in_sent(mailbox: Mailbox) -> None:
+    mailbox.deliver(patron_mail("Earlier question", message_id="<root@example.org>"))
+    mailbox.poll()
+    mailbox.deliver(
+        patron_mail(
+            "Are you open on Sunday?",
+            subject="Re: RE: Re: Sunday",
+            message_id="<latest@example.org>",
+            References="<root@example.org>",
+            Reply_To="Ann at work <ann@work.example.org>",
+        )
+    )
+    mailbox.poll()
+    key = "mail:root@example.org"
+    outbox = outbox_of(mailbox)
+    _, reply = outbox.queue(key, SIGNED)
+    [result] = outbox.run_due()
+    assert result.status is ReplyStatus.SENT
+    [(envelope_from, rcpt, mail)] = mailbox.smtp.outbox.received
+    assert (envelope_from, rcpt) == (mailbox.address, ["ann@work.example.org"])
+    assert mail["From"] == mailbox.address and mail["To"] == "ann@work.example.org"
+    assert mail["Subject"] == "Re: Sunday"
+    assert mail["In-Reply-To"] == "<latest@example.org>"
+    assert mail["References"] == "<root@example.org> <latest@example.org>"
+    assert mail.get_content_type() == "text/plain"
+    assert mail.get_content().rstrip("\n") == SIGNED
+    # Our own Message-ID is recorded with the reply.
+    recorded = mailbox.desk.get(key).reply(reply.id)  # type: ignore[union-attr]
+    assert recorded is not None and f"<{recorded.remote_id}>" == mail["Message-ID"]
+    # Colleagues reading the mailbox see it in Sent, read.
+    [(_, flags, copy)] = mailbox.dovecot.messages(mailbox.address, "Sent")
+    assert copy["Message-ID"] == mail["Message-ID"] and b"\\Seen" in flags
+
+
+def test_the_patrons_answer_to_our_reply_joins_the_conversation(mailbox: Mailbox) -> None:
+    key = asked(mailbox)
+    outbox = outbox_of(mailbox)
+    outbox.queue(key, SIGNED)
+    outbox.run_due()
+    ours = mailbox.smtp.outbox.received[0][2]["Message-ID"]
+    mailbox.desk.resolve(key, *_answered())
+    # A client that sends only In-Reply-To, naming our reply (found in Sent).
+    mailbox.deliver(
+        patron_mail("Thanks! And Saturday?", message_id="<again@example.org>", In_Reply_To=ours)
+    )
+    result = mailbox.poll()
+    assert (result.added, result.joined) == (0, 1)
+    conversation = mailbox.desk.get(key)
+    assert conversation is not None and len(conversation.messages) == 2
+    assert conversation.status.value == "new"  # reopened by the follow-up
+
+
+def test_line_breaks_in_the_patrons_subject_cannot_add_headers_to_the_reply(
+    mailbox: Mailbox,
+) -> None:
+    raw = (
+        b"From: =?utf-8?q?Eve=0D=0ABcc=3A_all=40example=2Eorg?= <eve@example.org>\r\n"
+        b"Subject: =?utf-8?q?Hours=0D=0ABcc=3A_victim=40example=2Eorg=0D=0A=0D=0Abody?=\r\n"
+        b"Reply-To: eve@example.org, victim@example.org\r\n"
+        b"Message-ID: <inject2@example.org>\r\n\r\nWhen do you open?\r\n"
+    )
+    mailbox.deliver(raw)
+    mailbox.poll()
+    outbox = outbox_of(mailbox)
+    outbox.queue("mail:inject2@example.org", "At ten.")
+    [result] = outbox.run_due()
+    assert result.status is ReplyStatus.SENT
+    [(_, rcpt, mail)] = mailbox.smtp.outbox.received
+    assert rcpt == ["eve@example.org"]
+    assert mail["Bcc"] is None and mail["Cc"] is None
+    assert mail["Subject"] == "Re: Hours Bcc: victim@example.org body"
+    assert mail.get_content().strip() == "At ten."
+
+
+def test_smtp_down_then_back_sends_the_reply_once(mailbox: Mailbox) -> None:
+    key = asked(mailbox)
+    outbox = outbox_of(mailbox)
+    _, reply = outbox.queue(key, SIGNED)
+    mailbox.smtp.stop()
+    [down] = outbox.run_due()
+    assert down.status is ReplyStatus.PENDING
+    assert f"SMTP server 127.0.0.1:{mailbox.smtp.port} unreachable" in down.detail
+    waiting = mailbox.desk.get(key).reply(reply.id)  # type: ignore[union-attr]
+    assert waiting is not None and waiting.last_error is not None
+    mailbox.smtp.outbox.refuse_with = "451 4.3.0 Try again later"
+    mailbox.smtp.start()
+    [refused] = outbox.run_due()
+    assert refused.status is ReplyStatus.PENDING and "451" in refused.detail
+    mailbox.smtp.outbox.refuse_with = None
+    [back] = outbox.run_due()
+    assert back.status is ReplyStatus.SENT
+    assert outbox.run_due() == []
+    assert len(mailbox.smtp.outbox.received) == 1
+    assert len(mailbox.dovecot.messages(mailbox.address, "Sent")) == 1
+
+
+def test_a_crash_between_smtp_and_recording_the_send_does_not_send_twice(
+    mailbox: Mailbox,
+) -> None:
+    key = asked(mailbox)
+    outbox = outbox_of(mailbox, stale_after=timedelta(0))
+    _, reply = outbox.queue(key, SIGNED)
+    # What the outbox does up to the crash: take the reply, hand it to SMTP...
+    now = mailbox.now()
+    taken = mailbox.desk.store.update(
+        key, lambda c: replying.take_for_sending(c, reply.id, now, "crashed:1")
+    )
+    mailbox.channel.send(taken, taken.reply(reply.id), now)  # type: ignore[arg-type]
+    # ...and the process dies before it records "sent". The next askdesk looks it up.
+    restarted = outbox_of(mailbox.reopened(), stale_after=timedelta(0))
+    [settled] = restarted.run_due()
+    assert settled.status is ReplyStatus.SENT and settled.detail == "found on the platform"
+    assert len(mailbox.smtp.outbox.received) == 1
+
+
+def test_a_crash_before_smtp_sends_it_after_looking_in_sent(mailbox: Mailbox) -> None:
+    key = asked(mailbox)
+    outbox = outbox_of(mailbox, stale_after=timedelta(0))
+    _, reply = outbox.queue(key, SIGNED)
+    now = mailbox.now()
+    mailbox.desk.store.update(
+        key, lambda c: replying.take_for_sending(c, reply.id, now, "crashed:1")
+    )
+    restarted = outbox_of(mailbox.reopened(), stale_after=timedelta(0))
+    results = restarted.run_due()
+    assert [r.status for r in results] == [ReplyStatus.PENDING, ReplyStatus.SENT]
+    assert len(mailbox.smtp.outbox.received) == 1
+
+
+def _answered() -> tuple[object, ...]:
+    from askdesk.model import Outcome, QuestionType
+
+    return (Outcome.ANSWERED, QuestionType.READY_REFERENCE, 2)
