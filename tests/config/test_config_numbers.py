@@ -24,6 +24,10 @@ BAD = ["nan", "inf", "-inf", "-1", "1e300"]
 CHANNEL_HEAD = {
     "demo": 'type = "demo"\nname = "practice"\n',
     "drop": 'type = "drop"\nname = "webform"\npath = "/srv/drop"\n',
+    "email": (
+        'type = "email"\nname = "mail"\naddress = "ask@library.example.org"\n'
+        'imap_host = "imap.library.example.org"\nsmtp_host = "smtp.library.example.org"\n'
+    ),
     "facebook": 'type = "facebook"\nname = "fb"\npage_id = "104523987654321"\n',
     "mastodon": 'type = "mastodon"\nname = "m"\ninstance = "https://mastodon.social"\n',
     "twitter": 'type = "twitter"\nname = "x"\n',
