@@ -84,7 +84,10 @@ def reply_settings(config: Config, channels: Mapping[str, Channel]) -> ReplySett
         privacy_patterns=config.privacy_patterns,
         mastodon_limit=config.mastodon_limit,
         sms_max_segments=config.sms_max_segments,
-        platforms={c.name: c.type for c in config.effective_channels()},
+        platforms={
+            **{c.name: c.type for c in config.effective_channels()},
+            **{name: channel.type for name, channel in channels.items()},
+        },
         private_routes=frozenset(
             name for name, sender in senders(channels).items() if sender.can_send_private
         ),

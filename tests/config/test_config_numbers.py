@@ -30,6 +30,7 @@ CHANNEL_HEAD = {
     ),
     "facebook": 'type = "facebook"\nname = "fb"\npage_id = "104523987654321"\n',
     "mastodon": 'type = "mastodon"\nname = "m"\ninstance = "https://mastodon.social"\n',
+    "sms": 'type = "sms"\nname = "text"\nnumber = "+15555550100"\n',
     "twitter": 'type = "twitter"\nname = "x"\n',
     "xmpp": 'type = "xmpp"\nname = "chat"\njid = "ask@library.example.org"\n',
 }

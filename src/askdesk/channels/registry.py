@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from askdesk.channels import demo, drop, email, facebook, mastodon, twitter, xmpp
+from askdesk.channels import demo, drop, email, facebook, mastodon, sms, twitter, xmpp
 from askdesk.channels.base import Adapter, Channel
 from askdesk.channels.options import read_options
 from askdesk.config import ChannelConfig
@@ -23,6 +23,7 @@ ADAPTERS: Mapping[str, Adapter] = {
         email.ADAPTER,
         facebook.ADAPTER,
         mastodon.ADAPTER,
+        sms.ADAPTER,
         twitter.ADAPTER,
         xmpp.ADAPTER,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from askdesk.desk.views import listed_author
 from askdesk.model import Conversation
 
 
@@ -16,7 +17,7 @@ def conversation_record(c: Conversation, *, full: bool = False) -> dict[str, Any
         "message_key": latest.key,
         "channel": c.channel,
         "kind": c.kind.value,
-        "author": latest.author,
+        "author": latest.author if full else listed_author(c),
         "text": latest.text,
         "status": c.status.value,
         "holder": c.holder,

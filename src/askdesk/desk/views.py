@@ -6,8 +6,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from askdesk.channels.sms import masked
 from askdesk.desk.text import one_line
-from askdesk.model import Conversation, ReplyStatus, Status
+from askdesk.model import Conversation, Kind, ReplyStatus, Status
 
 
 def format_age(delta: timedelta) -> str:
@@ -65,7 +66,7 @@ def row_for(
         status=conversation.status,
         channel=one_line(channel, 60),
         kind=conversation.kind.value,
-        author=one_line(conversation.author, 40),
+        author=one_line(listed_author(conversation), 40),
         preview=one_line(latest.preview),
         age=format_age(now - age_from),
         holder=one_line(conversation.holder or "", 60),
@@ -131,3 +132,13 @@ def _reply_state(conversation: Conversation) -> str:
     if any(r.status in stuck for r in conversation.replies):
         return "failed"
     return "pending" if conversation.open_replies else ""
+
+
+def listed_author(conversation: Conversation) -> str:
+    """Who wrote, as a list shows it: a texter's number partly masked (``+1 555-•••-4321``).
+
+    The conversation itself shows the number whole: staff need it there, and only there.
+    """
+    if conversation.kind is Kind.SMS:
+        return masked(conversation.author)
+    return conversation.author

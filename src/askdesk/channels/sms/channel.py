@@ -1,0 +1,158 @@
+"""The sms channel: texts to the library's number in, replies out, opt-outs kept.
+
+One conversation per number at a time, cut by ``session_gap_minutes`` as a
+chat is. ``STOP`` (and the other opt-out words) and ``START`` are recorded
+on the number's conversation, not asked as questions, and a reply to a
+number that opted out is refused before it is sent. The provider (Twilio)
+does the HTTP; ``ADAPTER`` at the end is what the registry lists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from askdesk.channels.base import Adapter, Fetched, Problem, Receipt, ReplyWindow
+from askdesk.channels.credentials import credential_options, load_secrets
+from askdesk.channels.options import Number, Options, Text, poll_seconds
+from askdesk.channels.sms.numbers import e164, masked
+from askdesk.channels.sms.payloads import Cursor
+from askdesk.channels.sms.provider import SmsProvider
+from askdesk.channels.sms.twilio import OptedOut, TwilioCredentials, TwilioProvider
+from askdesk.config import NumberRange
+from askdesk.errors import ConfigError, RefusedByPlatform
+from askdesk.model import Conversation, Reply
+
+DEFAULT_PREFIX = "ASKDESK_TWILIO_"
+NAMES = ("ACCOUNT_SID", "AUTH_TOKEN", "API_KEY_SID", "API_KEY_SECRET")
+SLACK = timedelta(minutes=5)
+"""How far before the newest text seen the next poll reads again (clock skew; deduped)."""
+BACKFILL = timedelta(hours=24)
+"""How far back the first run reads."""
+
+
+def opted_out(number: str, at: datetime) -> str:
+    """Why no reply can go: the words the composer, ``askdesk reply`` and the send say."""
+    return (
+        f"{masked(number)} texted STOP at {at:%Y-%m-%d %H:%M} UTC: no text can go to them "
+        "until they text START"
+    )
+
+
+class SmsChannel:
+    """Texts to ``number`` through ``provider``; replies from it, at most ``max_segments`` long."""
+
+    type: str = "sms"
+    can_send_private = True
+
+    def __init__(
+        self,
+        name: str,
+        provider: SmsProvider,
+        *,
+        number: str,
+        max_segments: int = 3,
+        session_gap_minutes: float = 60,
+        poll_seconds: float = 30,
+    ) -> None:
+        if e164(number) is None:
+            raise ConfigError(f"channel {name!r}: number should be E.164, like +15555550100")
+        self.name = name
+        self.number = number
+        self.max_segments = max_segments
+        self.session_gap = timedelta(minutes=session_gap_minutes)
+        self.poll_seconds = float(poll_seconds)
+        self._provider = provider
+
+    def fetch(self, cursor: str | None, now: datetime) -> Fetched:
+        problems: list[Problem] = []
+        state = Cursor.read(cursor, now, BACKFILL, problems)
+        since = state.since - SLACK if state.since else state.start
+        messages = self._provider.received(self.number, since, now, self.name, problems)
+        newest = max((m.received_at for m in messages), default=None)
+        if newest is not None and not any(p.where == "texts" for p in problems):
+            state.since = max(state.since or newest, newest)
+        messages.sort(key=lambda m: m.received_at)
+        return Fetched(messages=messages, cursor=state.dump(), problems=problems)
+
+    def reply_window(self, conversation: Conversation, now: datetime) -> ReplyWindow:
+        """Closed while the number's last word on the matter was an opt-out."""
+        del now
+        stopped = conversation.opted_out_at
+        if stopped is not None:
+            return ReplyWindow(refusal=opted_out(conversation.latest.author, stopped))
+        return ReplyWindow()
+
+    def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
+        """``To`` the patron's number, ``From`` the library's."""
+        window = self.reply_window(conversation, now)
+        if window.refusal:
+            raise RefusedByPlatform(window.refusal)
+        to = e164(conversation.latest.author)
+        if to is None:
+            raise RefusedByPlatform(f"{conversation.key} has no phone number to text back")
+        try:
+            sent = self._provider.send(to, self.number, reply.text, now)
+        except OptedOut:
+            raise  # its words say the same as ours, without a time Twilio does not give
+        return Receipt(remote_id=sent.remote_id)
+
+
+def _build(name: str, options: Options) -> SmsChannel:
+    """Credentials are read now, so a missing one shows when the desk starts."""
+    secrets = load_secrets(options, NAMES)
+    account = secrets.get("ACCOUNT_SID")
+    key_sid, key_secret = secrets.get("API_KEY_SID"), secrets.get("API_KEY_SECRET")
+    token = secrets.get("AUTH_TOKEN")
+    if account is None or not (token or (key_sid and key_secret)):
+        raise ConfigError(
+            f"channel {name!r} needs {secrets.variable('ACCOUNT_SID')} and "
+            f"{secrets.variable('AUTH_TOKEN')} (or {secrets.variable('API_KEY_SID')} and "
+            f"{secrets.variable('API_KEY_SECRET')}) in {secrets.source}"
+        )
+    username, password = (key_sid, key_secret) if key_sid and key_secret else (account, token)
+    assert password is not None and username is not None  # checked above
+    provider = TwilioProvider(
+        options.text("api_base"), TwilioCredentials(account, username, password), secrets.prefix
+    )
+    return SmsChannel(
+        name,
+        provider,
+        number=options.text("number"),
+        max_segments=int(options.number("max_segments")),
+        session_gap_minutes=options.number("session_gap_minutes"),
+        poll_seconds=options.number("poll_seconds"),
+    )
+
+
+ADAPTER = Adapter(
+    type="sms",
+    options=(
+        Text(
+            "number",
+            'the library\'s number in E.164 form (a string such as "+15555550100")',
+            required=True,
+            pattern=r"\+[1-9][0-9]{6,14}",
+        ),
+        Text(
+            "api_base",
+            'the Twilio API\'s address (a string such as "https://api.twilio.com")',
+            default="https://api.twilio.com",
+            pattern=r"https?://[^\s/?#]+(/[^\s?#]*)?",
+        ),
+        Number(
+            "max_segments",
+            "the most SMS segments one reply may take (1 to 10)",
+            default=3,
+            allowed=NumberRange(1, 10, "segments"),
+        ),
+        Number(
+            "session_gap_minutes",
+            "minutes after a resolve within which a text reopens the conversation (a number > 0)",
+            default=60,
+            allowed=NumberRange(0, 7 * 24 * 60, "minutes", low_allowed=False),
+        ),
+        *credential_options(DEFAULT_PREFIX),
+        poll_seconds(default=30),
+    ),
+    build=_build,
+)

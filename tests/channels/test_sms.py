@@ -1,0 +1,296 @@
+"""SMS through Twilio: the channel's real HTTP client against recorded 2010-04-01 answers.
+
+A stand-in server on loopback (``tests/channels/standin.py``) answers with
+responses in the published shapes of Twilio's Messages list, create and
+fetch, and its error objects; ``api_base`` points the channel at it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from askdesk.channels.registry import build_channel
+from askdesk.channels.sms import SmsChannel
+from askdesk.cli import main
+from askdesk.cli_replies import reply_settings
+from askdesk.clock import FixedClock
+from askdesk.config import ChannelConfig, load_config
+from askdesk.desk import Desk
+from askdesk.desk.outbox import Outbox
+from askdesk.desk.sync import Poller
+from askdesk.desk.views import listed_author
+from askdesk.errors import ConfigError, CredentialsRejected, RateLimited
+from askdesk.model import Kind, Outcome, QuestionType, Reply, ReplyStatus, Role, Status
+from tests.channels.standin import Answer, StandIn, serving
+from tests.conftest import NOW
+
+RECORDED = Path(__file__).parent / "recorded" / "twilio"
+ACCOUNT = "AC5ef8732a3c49700934481addd5ce1659"
+AUTH_TOKEN = "twilio-auth-token-for-tests-0123"
+LIBRARY, ROSA = "+15555550100", "+15555554321"
+MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+
+
+def sid(n: int, prefix: str = "SM") -> str:
+    return f"{prefix}{n:032x}"
+
+
+@cache
+def recorded(name: str) -> Any:
+    return json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASKDESK_TWILIO_ACCOUNT_SID", ACCOUNT)
+    monkeypatch.setenv("ASKDESK_TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+
+
+@pytest.fixture
+def twilio() -> Iterator[StandIn]:
+    with serving(StandIn()) as standin:
+        standin.on("GET", MESSAGES, Answer(200, recorded("messages_minutes_apart")))
+        standin.on("POST", MESSAGES, Answer(201, recorded("create_queued")))
+        yield standin
+
+
+def channel(twilio: StandIn, **options: object) -> SmsChannel:
+    table = {"number": LIBRARY, "api_base": twilio.url, **options}
+    built = build_channel(ChannelConfig(type="sms", name="text", options=table))
+    assert isinstance(built, SmsChannel)
+    return built
+
+
+def poll(desk: Desk, adapter: SmsChannel) -> None:
+    result = Poller(desk, [adapter]).poll(adapter)
+    assert result.error is None, result.error
+
+
+def only(desk: Desk) -> Any:
+    (conversation,) = [c for c in desk.live() if c.channel == "text"]
+    return conversation
+
+
+def send(desk: Desk, adapter: SmsChannel, key: str, text: str) -> Reply:
+    outbox = Outbox(desk, {adapter.name: adapter})
+    _, reply = outbox.queue(key, text)
+    outbox.send(key, reply.id)
+    conversation = desk.get(key)
+    assert conversation is not None
+    found = conversation.reply(reply.id)
+    assert found is not None
+    return found
+
+
+# -- in ------------------------------------------------------------------------------------
+
+
+def test_texts_minutes_apart_are_one_conversation_keyed_without_the_number(
+    twilio: StandIn, desk: Desk
+) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    rosa = only(desk)
+    assert [m.remote_id for m in rosa.messages] == [sid(1), sid(3)]  # not the library's own
+    assert rosa.kind is Kind.SMS and rosa.author == ROSA  # whole in the conversation
+    assert rosa.messages[1].text == "It's for my daughter, she's 9"
+    assert ROSA not in rosa.key and "5554321" not in rosa.key
+    assert rosa.key == rosa.messages[0].conversation_key
+    assert listed_author(rosa) == "+1 555-•••-4321"  # what lists show
+    (asked,) = twilio.requests("GET", MESSAGES)
+    assert asked.query == {"To": LIBRARY, "DateSent>": "2026-11-22", "PageSize": "100"}
+    assert asked.headers["Authorization"].startswith("Basic ")
+
+
+def test_a_text_a_day_after_the_resolve_starts_a_new_conversation(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    first = only(desk)
+    desk.resolve(first.key, Outcome.ANSWERED, QuestionType.READERS_ADVISORY, 2)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_next_day")))
+    clock.advance(days=1, hours=2)
+    poll(desk, adapter)
+    conversations = sorted(
+        (c for c in desk.live() if c.channel == "text"), key=lambda c: c.first.received_at
+    )
+    assert [c.key for c in conversations][0] == first.key
+    assert conversations[0].status is Status.RESOLVED
+    assert [m.remote_id for m in conversations[1].messages] == [sid(4)]
+    assert conversations[1].status is Status.NEW
+
+
+def test_stop_is_recorded_and_a_reply_is_refused_before_it_is_sent(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    key = only(desk).key
+    desk.resolve(key, Outcome.ANSWERED, QuestionType.READERS_ADVISORY, 2)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_stop")))
+    clock.advance(minutes=1)
+    poll(desk, adapter)
+    rosa = only(desk)
+    assert rosa.status is Status.RESOLVED  # STOP is not a question: nothing reopens
+    assert rosa.messages[-1].role is Role.OPT_OUT
+    assert rosa.events[-1].action == "opt-out"
+    settings = reply_settings(load_config(None, env={}), {adapter.name: adapter})
+    said = "+1 555-•••-4321 texted STOP at 2026-11-23 13:58 UTC: no text can go to them until they text START"
+    assert settings.refusal("One more thing", rosa, False, clock.now()) == said
+    desk.reopen(key)
+    reply = send(desk, adapter, key, "One more thing")
+    assert (reply.status, reply.last_error) == (ReplyStatus.FAILED, said)
+    assert twilio.requests("POST", MESSAGES) == []
+
+
+def test_start_lets_replies_go_again_to_the_number(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel(twilio)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_minutes_apart")))
+    poll(desk, adapter)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_stop")))
+    clock.advance(minutes=1)
+    poll(desk, adapter)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_start")))
+    clock.advance(hours=1, minutes=15)
+    poll(desk, adapter)
+    rosa = only(desk)
+    assert [m.role for m in rosa.messages][-2:] == [Role.OPT_OUT, Role.OPT_IN]
+    assert rosa.opted_out_at is None
+    reply = send(desk, adapter, rosa.key, "Welcome back! Volcano books are at 551.21.")
+    assert reply.status is ReplyStatus.SENT and reply.remote_id == sid(0x99)
+    (sent,) = twilio.requests("POST", MESSAGES)
+    assert sent.form() == {
+        "To": ROSA,
+        "From": LIBRARY,
+        "Body": "Welcome back! Volcano books are at 551.21.",
+    }
+
+
+def test_twilio_21610_says_the_patron_opted_out(twilio: StandIn, desk: Desk) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    twilio.on("POST", MESSAGES, Answer(400, recorded("error_21610")))
+    reply = send(desk, adapter, only(desk).key, "Hi")
+    assert reply.status is ReplyStatus.FAILED
+    assert reply.last_error == (
+        "+1 555-•••-4321 has opted out (texted STOP): no text can go to them until they "
+        "text START (Twilio error 21610)"
+    )
+
+
+# -- segments --------------------------------------------------------------------------------
+
+
+def test_an_emoji_reply_is_counted_in_ucs2_segments_against_max_segments(
+    twilio: StandIn, desk: Desk
+) -> None:
+    adapter = channel(twilio, max_segments=2)
+    poll(desk, adapter)
+    settings = reply_settings(load_config(None, env={}), {adapter.name: adapter})
+    rosa = only(desk)
+    counted = settings.measure("Volcano books are at 551.21 🌋 See you soon!", rosa)
+    assert counted.label() == "1 segment (SMS, 44/70 characters, Unicode)"
+    assert settings.measure("a" * 160, rosa).label() == "1 segment (SMS, 160/160 characters)"
+    long = "Volcanoes 🌋 " * 12  # 12 UTF-16 units a time: 144, three UCS-2 segments of 67
+    assert settings.refusal(long, rosa, False, NOW) == (
+        "too long for sms: 3 segments, limit 2 (SMS, 67 characters each, Unicode); "
+        "shorten it before sending"
+    )
+
+
+# -- errors and odd input --------------------------------------------------------------------
+
+
+def test_401_names_the_credentials_to_check(twilio: StandIn) -> None:
+    twilio.on("GET", MESSAGES, Answer(401, recorded("error_401")))
+    with pytest.raises(CredentialsRejected) as caught:
+        channel(twilio).fetch(None, NOW)
+    said = str(caught.value)
+    assert said.startswith("Twilio rejected the credentials (401) while reading texts")
+    assert "ASKDESK_TWILIO_AUTH_TOKEN" in said and AUTH_TOKEN not in said
+
+
+def test_429_waits_as_long_as_twilio_asks(twilio: StandIn, desk: Desk) -> None:
+    twilio.on("GET", MESSAGES, Answer(429, recorded("error_429"), {"Retry-After": "120"}))
+    adapter = channel(twilio)
+    with pytest.raises(RateLimited) as caught:
+        adapter.fetch(None, NOW)
+    assert caught.value.reset_at == NOW + timedelta(seconds=120)
+    poller = Poller(desk, [adapter])
+    assert poller.poll(adapter).error == (
+        "Twilio says too many requests (429) while reading texts; askdesk waits until 14:02:00 UTC"
+    )
+    assert poller.health["text"].next_poll == NOW + timedelta(seconds=120)
+
+
+def test_odd_texts_arrive_inert_or_are_skipped_with_their_reason(twilio: StandIn) -> None:
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_odd")))
+    media = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid(12, 'MM')}/Media.json"
+    twilio.on("GET", media, Answer(200, recorded("media_list")))
+    fetched = channel(twilio).fetch(None, NOW)
+    texts = {m.remote_id: m.text for m in fetched.messages}
+    assert texts == {
+        sid(15): "[red]fine waived?[/red] \x1b[2J",  # literally; the screen makes it inert
+        sid(12, "MM"): (
+            f"[MMS media: image/jpeg {twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/"
+            f"{sid(12, 'MM')}/Media/ME{'0' * 30}0c]"
+        ),
+    }
+    assert [str(p) for p in fetched.problems] == [
+        f"text {sid(14)}: its sender is not an E.164 number; skipped",
+        f"text {sid(13)}: date_sent 'sometime on Monday' is not a time; skipped",
+        f"text {sid(11)}: it has no text and no media; skipped",
+    ]
+
+
+def test_a_number_that_is_not_e164_is_refused_in_the_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="number should be the library's number in E.164"):
+        build_channel(ChannelConfig(type="sms", name="t", options={"number": "555-0100"}))
+
+
+def test_missing_credentials_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASKDESK_TWILIO_AUTH_TOKEN")
+    with pytest.raises(ConfigError, match="needs ASKDESK_TWILIO_ACCOUNT_SID and ASKDESK_TWILIO_AUTH"):
+        build_channel(ChannelConfig(type="sms", name="t", options={"number": LIBRARY}))
+
+
+# -- personal data ---------------------------------------------------------------------------
+
+
+def test_numbers_appear_in_no_export_statistic_or_purge_output(
+    twilio: StandIn, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    key = only(desk).key
+    desk.resolve(key, Outcome.ANSWERED, QuestionType.READERS_ADVISORY, 2)
+    config = tmp_path / "config.toml"
+    config.write_text("[retention]\nanonymize_after_days = 1\n", encoding="utf-8")
+    common = ["--config", str(config), "--store", str(desk.store.location), "--as", "ana"]
+    outputs = []
+    for command in (
+        ["stats", "--format", "json", "--since", "2026-11-01"],
+        ["export", "--format", "json", "--since", "2026-11-01"],
+        ["export", "--since", "2026-11-01"],
+        ["list", "--status", "all", "--format", "json"],
+        ["purge", "--dry-run"],
+        ["purge"],
+    ):
+        assert main([*command, *common]) == 0, command
+        outputs.append(capsys.readouterr().out)
+    assert '"sms"' in outputs[0]  # kind sms in by_kind
+    for out in outputs:
+        assert "5554321" not in out and "555-4321" not in out
+    assert "+1 555-•••-4321" in outputs[3]  # the list, masked
+    scrubbed = only(desk)
+    assert {m.author for m in scrubbed.messages} != {ROSA}
