@@ -122,7 +122,7 @@ def test_a_text_a_day_after_the_resolve_starts_a_new_conversation(
     conversations = sorted(
         (c for c in desk.live() if c.channel == "text"), key=lambda c: c.first.received_at
     )
-    assert [c.key for c in conversations][0] == first.key
+    assert conversations[0].key == first.key
     assert conversations[0].status is Status.RESOLVED
     assert [m.remote_id for m in conversations[1].messages] == [sid(4)]
     assert conversations[1].status is Status.NEW
@@ -143,7 +143,10 @@ def test_stop_is_recorded_and_a_reply_is_refused_before_it_is_sent(
     assert rosa.messages[-1].role is Role.OPT_OUT
     assert rosa.events[-1].action == "opt-out"
     settings = reply_settings(load_config(None, env={}), {adapter.name: adapter})
-    said = "+1 555-•••-4321 texted STOP at 2026-11-23 13:58 UTC: no text can go to them until they text START"
+    said = (
+        "+1 555-•••-4321 texted STOP at 2026-11-23 13:58 UTC: no text can go to them "
+        "until they text START"
+    )
     assert settings.refusal("One more thing", rosa, False, clock.now()) == said
     desk.reopen(key)
     reply = send(desk, adapter, key, "One more thing")
@@ -253,14 +256,16 @@ def test_odd_texts_arrive_inert_or_are_skipped_with_their_reason(twilio: StandIn
     ]
 
 
-def test_a_number_that_is_not_e164_is_refused_in_the_config(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="number should be the library's number in E.164"):
+def test_a_number_that_is_not_e164_is_refused_in_the_config() -> None:
+    with pytest.raises(ConfigError, match=r"number should be the library's number in E\.164"):
         build_channel(ChannelConfig(type="sms", name="t", options={"number": "555-0100"}))
 
 
 def test_missing_credentials_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ASKDESK_TWILIO_AUTH_TOKEN")
-    with pytest.raises(ConfigError, match="needs ASKDESK_TWILIO_ACCOUNT_SID and ASKDESK_TWILIO_AUTH"):
+    with pytest.raises(
+        ConfigError, match="needs ASKDESK_TWILIO_ACCOUNT_SID and ASKDESK_TWILIO_AUTH"
+    ):
         build_channel(ChannelConfig(type="sms", name="t", options={"number": LIBRARY}))
 
 
@@ -294,3 +299,24 @@ def test_numbers_appear_in_no_export_statistic_or_purge_output(
     assert "+1 555-•••-4321" in outputs[3]  # the list, masked
     scrubbed = only(desk)
     assert {m.author for m in scrubbed.messages} != {ROSA}
+
+
+def test_a_replys_delivery_is_asked_after_and_kept_on_the_reply(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    key = only(desk).key
+    reply = send(desk, adapter, key, "Volcano books are at 551.21")
+    fetch = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid(0x99)}.json"
+    twilio.on("GET", fetch, Answer(200, recorded("fetch_delivered")))
+    clock.advance(minutes=1)
+    poll(desk, adapter)
+    conversation = desk.get(key)
+    assert conversation is not None
+    kept = conversation.reply(reply.id)
+    assert kept is not None and kept.delivery == "delivered"
+    assert conversation.events[-1].action == "delivery"
+    clock.advance(minutes=1)
+    poll(desk, adapter)
+    assert len(twilio.requests("GET", fetch)) == 1  # delivered is final: not asked again

@@ -25,6 +25,7 @@ from askdesk.channels.base import (
     ReportsRateLimit,
     Sender,
     SentLookup,
+    TracksDelivery,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "ReportsRateLimit",
     "Sender",
     "SentLookup",
+    "TracksDelivery",
 ]

@@ -169,6 +169,15 @@ class CountsSegments(Protocol):
 
 
 @runtime_checkable
+class TracksDelivery(Protocol):
+    """A channel whose platform says whether a sent reply reached the patron (SMS)."""
+
+    def delivery(self, remote_id: str, now: datetime) -> str | None:
+        """Where the reply sent as ``remote_id`` has got to, in the platform's word."""
+        ...
+
+
+@runtime_checkable
 class PlacesSessions(Protocol):
     """A polled channel with one conversation per patron at a time, cut by ``session_gap``.
 

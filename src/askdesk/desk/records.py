@@ -113,6 +113,14 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
             return "cancelled a reply"
         case "patron-left":
             return "patron left"
+        case "sent-elsewhere":
+            return "sent a message outside askdesk"
+        case "opt-out":
+            return "opted out of texts (STOP): replies are refused"
+        case "opt-in":
+            return "opted back in to texts (START)"
+        case "delivery":
+            return f"reply {str(details.get('reply', ''))[:8]}: {details.get('delivery')}"
         case "anonymize":
             return "patron details removed (retention)"
         case _:

@@ -15,17 +15,24 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from askdesk.channels import PlacesSessions, PolledChannel, Problem, ReportsRateLimit
+from askdesk.channels import (
+    PlacesSessions,
+    PolledChannel,
+    Problem,
+    ReportsRateLimit,
+    TracksDelivery,
+)
 from askdesk.desk import sessions
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, RateLimited
-from askdesk.model import Status
+from askdesk.model import Conversation, ReplyStatus, Status
+from askdesk.model.replying import record_delivery
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +41,10 @@ LEASE_TTL = timedelta(seconds=45)
 HEALTH_EVERY = timedelta(seconds=30)
 """How often an unchanged, healthy state is written to the store."""
 STILL_FETCHING = "its previous fetch is still running"
+DELIVERY_WATCH = timedelta(hours=1)
+"""How long after it was sent a reply's delivery is asked after (SMS: delivered or not)."""
+DELIVERY_CHECKS = 20
+"""The most replies asked after in one poll, so a busy hour does not use up the rate limit."""
 
 FLOOD_HOLD = 500
 """A channel with more waiting at its source is not read while this many of its
@@ -221,6 +232,8 @@ class Poller:
         health.waiting = fetched.waiting
         health.set_aside += len(fetched.notices)
         self._backlog_known.add(channel.name)
+        if isinstance(channel, TracksDelivery):
+            self._check_deliveries(channel, now)
         self._note_rate_limit(channel, health)
         self._save(health, now)
         return PollResult(
@@ -231,6 +244,30 @@ class Poller:
             problems=fetched.problems,
             waiting=fetched.waiting,
         )
+
+    def _check_deliveries(self, channel: TracksDelivery, now: datetime) -> None:
+        """Ask after replies sent within ``DELIVERY_WATCH`` whose delivery is not settled."""
+        name = getattr(channel, "name", "")
+        watched = [
+            (c.key, r.id, r.remote_id)
+            for c in self.desk.live()
+            if c.channel == name
+            for r in c.replies
+            if r.status is ReplyStatus.SENT
+            and r.remote_id
+            and r.sent_at is not None
+            and now - r.sent_at <= DELIVERY_WATCH
+            and not r.delivery_settled
+        ]
+        for key, reply_id, remote_id in watched[:DELIVERY_CHECKS]:
+            try:
+                delivery = channel.delivery(remote_id, now)
+                if delivery is not None:
+                    self.desk.store.update(key, _delivered(reply_id, now, delivery))
+            except AskdeskError:
+                # The next poll asks again; the reply itself went out.
+                log.warning("could not check the delivery of a reply on %s", key, exc_info=True)
+                return
 
     def _held_back(self, channel: PolledChannel, health: ChannelHealth) -> str | None:
         """Why a flooding channel is not read now: the desk holds enough of it already."""
@@ -304,3 +341,14 @@ class Poller:
                 self.desk.store.release_lease(channel.name, self.holder)
             except AskdeskError:
                 log.warning("could not release the lease on %s", channel.name, exc_info=True)
+
+
+def _delivered(
+    reply_id: str, at: datetime, delivery: str
+) -> Callable[[Conversation], Conversation]:
+    """The store change that records a reply's ``delivery``."""
+
+    def change(conversation: Conversation) -> Conversation:
+        return record_delivery(conversation, reply_id, at, delivery)
+
+    return change

@@ -25,6 +25,9 @@ class ReplyStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+SETTLED_DELIVERY = frozenset({"delivered", "undelivered", "failed"})
+"""Delivery statuses that do not change any more."""
+
 OPEN_REPLY_STATUSES = frozenset(
     {ReplyStatus.PENDING, ReplyStatus.SENDING, ReplyStatus.FAILED, ReplyStatus.UNCERTAIN}
 )
@@ -47,6 +50,14 @@ class Reply:
     sending_by: str | None = None
     remote_id: str | None = None
     sent_at: datetime | None = None
+    delivery: str | None = None
+    """The platform's latest word on a sent reply's way to the patron (an SMS's queued,
+    sent, delivered, undelivered or failed); ``None`` where the platform says nothing."""
+
+    @property
+    def delivery_settled(self) -> bool:
+        """Whether the platform will say no more about it."""
+        return self.delivery in SETTLED_DELIVERY
 
     @property
     def open(self) -> bool:

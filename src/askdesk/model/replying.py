@@ -46,6 +46,8 @@ def changes_since(c: Conversation, version: int, own: str | None = None) -> list
     for e in c.events[version:]:
         if own is not None and e.action == "reply" and e.staff == own:
             continue
+        if e.action == "delivery":
+            continue  # news of a reply already sent changes nothing staff decide on
         who = "the patron" if e.staff == PATRON else e.staff
         match e.action:
             case "follow-up" | "reopen" if e.staff == PATRON:
@@ -60,6 +62,12 @@ def changes_since(c: Conversation, version: int, own: str | None = None) -> list
                 described.append(f"{who} took it over from {e.details.get('from')}")
             case "resolve":
                 described.append(f"{who} resolved it")
+            case "sent-elsewhere":
+                described.append(f"{who} sent a message outside askdesk")
+            case "opt-out":
+                described.append("the patron opted out of texts (STOP)")
+            case "opt-in":
+                described.append("the patron opted back in to texts (START)")
             case "claim" | "release" | "note" | "flag" | "unflag" | "reopen":
                 described.append(f"{who} {_PAST[e.action]}")
             case _:
@@ -199,6 +207,18 @@ def record_sent(c: Conversation, reply_id: str, at: datetime, remote_id: str) ->
             templates=list(reply.templates),
             private=reply.private,
         ),
+    )
+
+
+def record_delivery(c: Conversation, reply_id: str, at: datetime, delivery: str) -> Conversation:
+    """The platform's new word on where a sent reply has got to (delivered, undelivered…)."""
+    reply = _find(c, reply_id, ReplyStatus.SENT)
+    if reply.delivery == delivery:
+        return c
+    return replace(
+        c,
+        replies=_swap(c, replace(reply, delivery=delivery)),
+        events=_event(c, at, reply.staff, "delivery", reply=reply.id, delivery=delivery),
     )
 
 

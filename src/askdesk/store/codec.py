@@ -71,6 +71,7 @@ def reply_to_dict(r: Reply) -> dict[str, Any]:
         "sending_by": r.sending_by,
         "remote_id": r.remote_id,
         "sent_at": _iso(r.sent_at),
+        **({"delivery": r.delivery} if r.delivery is not None else {}),
     }
 
 
@@ -90,6 +91,7 @@ def reply_from_dict(d: dict[str, Any]) -> Reply:
         sending_by=d.get("sending_by"),
         remote_id=d.get("remote_id"),
         sent_at=_maybe_time(d.get("sent_at")),
+        delivery=d.get("delivery"),
     )
 
 

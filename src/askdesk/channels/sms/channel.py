@@ -96,6 +96,10 @@ class SmsChannel:
             raise  # its words say the same as ours, without a time Twilio does not give
         return Receipt(remote_id=sent.remote_id)
 
+    def delivery(self, remote_id: str, now: datetime) -> str | None:
+        """Twilio's status of a text sent: queued, sent, delivered, undelivered or failed."""
+        return self._provider.delivery(remote_id, now)
+
 
 def _build(name: str, options: Options) -> SmsChannel:
     """Credentials are read now, so a missing one shows when the desk starts."""

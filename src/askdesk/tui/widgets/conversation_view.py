@@ -16,10 +16,18 @@ from textual.widgets import Static
 from askdesk.desk.records import describe_event
 from askdesk.desk.text import inert, inert_text
 from askdesk.desk.views import format_ago
-from askdesk.model import Conversation
+from askdesk.model import Conversation, Role
 
 MAX_SHOWN_CHARS = 20_000
 """Longer texts are cut on screen (the store keeps them whole)."""
+
+
+_ROLE_WORDS = {
+    Role.SENT_ELSEWHERE: "· sent outside askdesk",
+    Role.OPT_OUT: "· opted out: no texts until START",
+    Role.OPT_IN: "· opted back in",
+}
+"""What a message that is not a question is, beside its author."""
 
 
 def _shown(text: str) -> Text:
@@ -73,6 +81,9 @@ class ConversationView(VerticalScroll):
                 f" · {format_ago(now - m.received_at)}"
                 f" · {m.kind.value} · {inert(m.key, keep_newlines=False)}",
             )
+            aside = _ROLE_WORDS.get(m.role)
+            if aside:
+                meta.append(f"  {aside}", style="bold")
             if m.url:
                 meta.append(f"\n{inert(m.url, keep_newlines=False)}", style="dim")
             parts.append(Static(meta, classes="message-meta"))
@@ -95,6 +106,8 @@ class ConversationView(VerticalScroll):
                 when = r.sent_at or r.created_at
                 via = f" from {', '.join(r.templates)}" if r.templates else ""
                 route = " · private" if r.private else ""
+                if r.delivery:
+                    route += f" · {r.delivery}"
                 head = Text.assemble(
                     (f"{r.status.value.upper()}", "bold"),
                     inert(
