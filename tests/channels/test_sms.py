@@ -142,6 +142,8 @@ def test_stop_is_recorded_and_a_reply_is_refused_before_it_is_sent(
     assert rosa.status is Status.RESOLVED  # STOP is not a question: nothing reopens
     assert rosa.messages[-1].role is Role.OPT_OUT
     assert rosa.events[-1].action == "opt-out"
+    # Lists preview (and the composer answers) the last question, not the STOP beside it.
+    assert rosa.latest.text == "It's for my daughter, she's 9"
     settings = reply_settings(load_config(None, env={}), {adapter.name: adapter})
     said = (
         "+1 555-•••-4321 texted STOP at 2026-11-23 13:58 UTC: no text can go to them "

@@ -47,9 +47,13 @@ class Conversation:
 
     @property
     def latest(self) -> Message:
-        """The patron's latest message: what a reply answers (not the library's own)."""
+        """The patron's latest question: what a reply answers and a list previews.
+
+        Not the library's own message sent elsewhere, nor an opt-out: those are
+        records beside the questions (``opted_out_at`` reads the opt-outs).
+        """
         for message in reversed(self.messages):
-            if message.from_patron:
+            if message.role is Role.QUESTION:
                 return message
         return self.messages[-1]
 
