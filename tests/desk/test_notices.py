@@ -21,7 +21,7 @@ def test_a_notice_is_noted_once_and_changes_no_status(
     desk.resolve("web:1", Outcome.ANSWERED, QuestionType.POLICY, 1)
     away = Notice("ooo-1", "auto-reply", NOW, conversation="1")
     nowhere = Notice("ooo-2", "bounce", NOW, conversation="unknown")
-    assert desk.record_notices("web", [away, nowhere, away]) == 2
+    assert desk.record_notices("web", [away, nowhere, away]) == [nowhere]
     conversation = desk.get("web:1")
     assert conversation is not None and conversation.status is Status.RESOLVED
     notices = [e for e in conversation.events if e.action == "notice"]

@@ -174,3 +174,21 @@ def test_mail_from_the_library_itself_is_never_a_question(mailbox: Mailbox) -> N
     mailbox.deliver(patron_mail("Test", sender=f"Desk <{mailbox.address}>", message_id="<o@l>"))
     assert mailbox.poll().added == 0
     assert mailbox.desk.live() == []
+
+
+def test_an_auto_reply_fetched_with_its_question_is_noted_on_it(mailbox: Mailbox) -> None:
+    mailbox.deliver(patron_mail("Question", message_id="<same1@example.org>"))
+    mailbox.deliver(
+        patron_mail(
+            "Away this week.",
+            message_id="<same2@example.org>",
+            In_Reply_To="<same1@example.org>",
+            X_Autoreply="yes",
+        )
+    )
+    assert mailbox.poll().added == 1
+    conversation = mailbox.desk.get("mail:same1@example.org")
+    assert conversation is not None
+    assert [e.details["id"] for e in conversation.events if e.action == "notice"] == [
+        "same2@example.org"
+    ]

@@ -207,11 +207,13 @@ class Poller:
             fetched = channel.fetch(store.cursor(channel.name), now)
             # Before the cursor moves on: a crash in between fetches them again,
             # and recording one twice is a no-op.
-            self.desk.record_notices(channel.name, fetched.notices)
+            unplaced = self.desk.record_notices(channel.name, fetched.notices)
             messages = fetched.messages
             if isinstance(channel, PlacesSessions):
                 messages = sessions.place(messages, self.desk.live(), channel.session_gap)
             result = self.desk.ingest(messages, cursor=(channel.name, fetched.cursor))
+            if unplaced:  # some may answer a question that came in this same fetch
+                self.desk.record_notices(channel.name, unplaced)
         except RateLimited as error:
             if error.reset_at is not None:
                 health.next_poll = max(health.next_poll, error.reset_at)

@@ -199,23 +199,21 @@ class Desk:
     ) -> IngestResult:
         return self.store.ingest(messages, self.clock.now(), cursor)
 
-    def record_notices(self, channel: str, notices: Sequence[Notice]) -> int:
+    def record_notices(self, channel: str, notices: Sequence[Notice]) -> list[Notice]:
         """Note each automatic answer in the history of the conversation it answers.
 
-        None of them is a question: no status changes. Returns how many found
-        their conversation; the others (answering nothing askdesk knows) are
-        only counted by the caller.
+        None of them is a question: no status changes. Returns those whose
+        conversation is not (yet) in the store: the caller tries them again
+        once the messages of the same fetch are in, and counts them.
         """
-        recorded = 0
+        unplaced = []
         for notice in notices:
-            if notice.conversation is None:
-                continue
-            key = key_for(channel, notice.conversation)
-            if self.store.get(key) is None:
+            key = key_for(channel, notice.conversation) if notice.conversation else None
+            if key is None or self.store.get(key) is None:
+                unplaced.append(notice)
                 continue
             self.store.update(key, _recording(notice))
-            recorded += 1
-        return recorded
+        return unplaced
 
     def archive_cutoff(self) -> datetime:
         """Conversations resolved before this leave the desk for the archive."""
