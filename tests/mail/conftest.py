@@ -37,9 +37,11 @@ def smtp(dovecot: Dovecot) -> Iterator[Smtp]:
 
 
 @pytest.fixture
-def mailbox(dovecot: Dovecot, smtp: Smtp, tmp_path: Path, mail_env: None) -> Mailbox:
+def mailbox(dovecot: Dovecot, smtp: Smtp, tmp_path: Path, mail_env: None) -> Iterator[Mailbox]:
     """The library's mailbox on Dovecot (its own account), its SMTP server, a desk on a store."""
     address = dovecot.add_user()
     smtp.address = address
     smtp.start()
-    return Mailbox(dovecot, smtp, address, tmp_path / "askdesk.json")
+    mailbox = Mailbox(dovecot, smtp, address, tmp_path / "askdesk.json")
+    yield mailbox
+    mailbox.close()

@@ -48,6 +48,7 @@ class Mailbox:
     store_path: Path
 
     def __post_init__(self) -> None:
+        self.built: list[EmailChannel] = []
         self.desk = Desk(TinyDBStore(self.store_path), "ana", SystemClock())
         self.channel = self.build()
         self.poller = Poller(self.desk, [self.channel])
@@ -69,7 +70,13 @@ class Mailbox:
             ChannelConfig(type="email", name="mail", options=self.options(**extra))
         )
         assert isinstance(channel, EmailChannel)
+        self.built.append(channel)
         return channel
+
+    def close(self) -> None:
+        """Every channel built here stops listening (IMAP IDLE) at the end of the test."""
+        for channel in self.built:
+            channel.stop_watching()
 
     def deliver(self, mail: EmailMessage | bytes, folder: str = "INBOX") -> None:
         """A patron's mail arrives (IMAP APPEND, as a delivery agent files it)."""
@@ -77,7 +84,9 @@ class Mailbox:
 
     def reopened(self) -> Mailbox:
         """The same mailbox and store as a new askdesk process sees them (after a crash)."""
-        return Mailbox(self.dovecot, self.smtp, self.address, self.store_path)
+        again = Mailbox(self.dovecot, self.smtp, self.address, self.store_path)
+        self.built.extend(again.built)
+        return again
 
     def now(self) -> datetime:
         return self.desk.clock.now()

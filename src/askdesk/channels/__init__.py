@@ -26,6 +26,7 @@ from askdesk.channels.base import (
     Sender,
     SentLookup,
     TracksDelivery,
+    WakesEarly,
 )
 
 __all__ = [
@@ -50,4 +51,5 @@ __all__ = [
     "Sender",
     "SentLookup",
     "TracksDelivery",
+    "WakesEarly",
 ]

@@ -122,6 +122,20 @@ class SentLookup(Protocol):
 
 
 @runtime_checkable
+class WakesEarly(Protocol):
+    """A polled channel that hears of new messages as they arrive (IMAP IDLE).
+
+    The poller polls it as soon as ``woken()`` says so, not only every
+    ``poll_seconds``. ``stop_watching`` ends the listening when this process
+    no longer polls the channel (its lease went to another, the desk quits).
+    """
+
+    def woken(self) -> bool: ...
+
+    def stop_watching(self) -> None: ...
+
+
+@runtime_checkable
 class ReportsRateLimit(Protocol):
     """A channel that knows its quota, shown on its health line."""
 

@@ -27,6 +27,7 @@ from askdesk.channels import (
     Problem,
     ReportsRateLimit,
     TracksDelivery,
+    WakesEarly,
 )
 from askdesk.desk import sessions
 from askdesk.desk.triage import Desk
@@ -175,6 +176,8 @@ class Poller:
 
     def _due(self, channel: PolledChannel, now: datetime) -> bool:
         next_poll = self.health[channel.name].next_poll
+        if isinstance(channel, WakesEarly) and channel.woken():
+            return True  # the server said something arrived: no need to wait for the interval
         return next_poll is None or next_poll <= now
 
     def poll(self, channel: PolledChannel) -> PollResult:
@@ -192,6 +195,8 @@ class Poller:
         health.next_poll = now + timedelta(seconds=channel.poll_seconds)
         holder = store.acquire_lease(channel.name, self.holder, now, self.lease_ttl)
         if holder != self.holder:
+            if isinstance(channel, WakesEarly):
+                channel.stop_watching()  # the holder listens; a wake-up here would be wasted
             # Another askdesk polls this channel; show its view of the channel.
             record = store.channel_records().get(channel.name, {}).get("health") or {}
             shown = ChannelHealth.from_record(channel.name, channel.type, record)
@@ -339,6 +344,8 @@ class Poller:
     def release(self) -> None:
         """Give up this process's leases at once (on quit), so another can take over."""
         for channel in self.channels:
+            if isinstance(channel, WakesEarly):
+                channel.stop_watching()
             try:
                 self.desk.store.release_lease(channel.name, self.holder)
             except AskdeskError:

@@ -1,10 +1,12 @@
 """The email channel: the library's question mailbox, read over IMAP and answered over SMTP.
 
 Polled: each fetch reads the folder's mails above the cursor (UIDVALIDITY
-and the last UID read). A changed UIDVALIDITY reads the folder again from
-the start; nothing doubles, because a mail's key is its Message-ID. Mails
-are marked ``\\Seen`` only at the next fetch, once the store hands back the
-cursor saved with them: what the desk has not kept stays unread in webmail.
+and the last UID read); where the server offers IMAP IDLE, it says when mail
+arrives and the poller fetches at once (``watch.py``). A changed UIDVALIDITY
+reads the folder again from the start; nothing doubles, because a mail's key
+is its Message-ID. Mails are marked ``\\Seen`` only at the next fetch, once
+the store hands back the cursor saved with them: what the desk has not kept
+stays unread in webmail.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from askdesk.channels.email.connection import Imap, Server, send_smtp, tls_conte
 from askdesk.channels.email.outgoing import Outgoing, our_message_id, reply_mail
 from askdesk.channels.email.parsing import Mail, Nature, human_size, parse_mail
 from askdesk.channels.email.threads import Threads
+from askdesk.channels.email.watch import Watcher
 from askdesk.channels.options import FilePath, Number, Options, Text, poll_seconds
 from askdesk.channels.redaction import guard_logs
 from askdesk.config import NumberRange
@@ -81,6 +84,7 @@ class EmailChannel:
         self._pending: _Pending | None = None
         self._lock = threading.Lock()
         """Guards ``_sent_folder``, learnt by whichever of fetch and send asks first."""
+        self._watcher = Watcher(imap, lambda: tls_context(ca_file), folder)
 
     def __repr__(self) -> str:
         return f"EmailChannel({self.name!r}, {self.address!r})"
@@ -98,7 +102,21 @@ class EmailChannel:
 
     # -- in ------------------------------------------------------------------------------
 
+    def woken(self) -> bool:
+        """Whether the server said new mail arrived since the last fetch (IMAP IDLE)."""
+        return self._watcher.arrived.is_set()
+
+    @property
+    def watching(self) -> bool:
+        """Whether a connection waits in IDLE for new mail right now."""
+        return self._watcher.idling.is_set()
+
+    def stop_watching(self) -> None:
+        self._watcher.stop()
+
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
+        # Cleared before reading: mail that comes while this fetch runs wakes the next one.
+        self._watcher.arrived.clear()
         saved = _CURSOR.fullmatch(cursor or "")
         validity, last_uid = (int(saved[1]), int(saved[2])) if saved else (None, 0)
         with self._session() as imap:
@@ -125,6 +143,7 @@ class EmailChannel:
                 messages.append(self._message(mail, arrived or now, thread))
         new_cursor = f"{current}:{batch[-1]}" if batch else f"{current}:{last_uid}"
         self._pending = _Pending(new_cursor, taken)
+        self._watcher.start()  # from now on the server says when mail arrives, if it can
         return Fetched(messages, new_cursor, problems, len(uids) - len(batch), notices)
 
     def _mark_stored_seen(self, imap: Imap, cursor: str | None) -> None:
