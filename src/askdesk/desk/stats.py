@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cached_property
 from typing import Any
 
 from askdesk.config import NO_ANSWER, StatsField
@@ -78,6 +79,14 @@ def _dimension(name: str, tz: tzinfo) -> Callable[[Transaction], str]:
     raise ValueError(f"cannot group transactions by {name!r}")
 
 
+_BY_RESOLVE_TIME: dict[str, Callable[[datetime], str]] = {
+    "day": lambda local: local.date().isoformat(),
+    "hour": lambda local: str(local.hour),
+    "weekday": lambda local: WEEKDAYS[local.weekday()],
+}
+"""The dimensions read from the local resolve time, as ``_dimension`` gives them."""
+
+
 @dataclass(frozen=True, slots=True)
 class Group:
     """One row of a breakdown: a value of a dimension and its transactions."""
@@ -119,9 +128,31 @@ class Stats:
         key = _dimension(dimension, self.tz)
         return sorted({key(t) for t in self.transactions})
 
+    @cached_property
+    def _resolved_local(self) -> list[datetime]:
+        """Each transaction's resolve time in ``tz``, converted once: converting it again
+        for every breakdown by day, hour and weekday was most of what a year's figures cost."""
+        return [t.resolved_at.astimezone(self.tz) for t in self.transactions]
+
+    @cached_property
+    def _key_lists(self) -> dict[str, list[str]]:
+        return {}
+
+    def _keys(self, dimension: str) -> list[str]:
+        """Each transaction's value of ``dimension``, in order, worked out once per dimension."""
+        keys = self._key_lists.get(dimension)
+        if keys is None:
+            by_time = _BY_RESOLVE_TIME.get(dimension)
+            if by_time is not None:
+                keys = list(map(by_time, self._resolved_local))
+            else:
+                keys = list(map(_dimension(dimension, self.tz), self.transactions))
+            self._key_lists[dimension] = keys
+        return keys
+
     def days(self) -> list[date]:
         """Every local day of the range; an open start begins at the first transaction."""
-        seen = [local_day(t.resolved_at, self.tz) for t in self.transactions]
+        seen = (at.date() for at in self._resolved_local)
         first = local_day(self.since, self.tz) if self.since else min(seen, default=None)
         end = self.until - timedelta(microseconds=1) if self.until else self.as_of
         last = local_day(end, self.tz)
@@ -130,11 +161,11 @@ class Stats:
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     def count_by(self, dimension: str) -> dict[str, int]:
-        counts = Counter(map(_dimension(dimension, self.tz), self.transactions))
+        counts = Counter(self._keys(dimension))
         return {value: counts.get(value, 0) for value in self.values(dimension)}
 
     def groups(self, dimension: str) -> list[Group]:
-        return self._groups(_dimension(dimension, self.tz), self.values(dimension))
+        return self._groups(self._keys(dimension), self.values(dimension))
 
     def field_values(self, field: StatsField) -> list[str]:
         """Its choices, then any other answer recorded before the choices changed, then
@@ -144,15 +175,17 @@ class Stats:
 
     def field_groups(self, field: StatsField) -> list[Group]:
         """A breakdown by one of the library's own fields, zeros included."""
-        return self._groups(lambda t: t.fields.get(field.name, NO_ANSWER), self.field_values(field))
+        keys = [t.fields.get(field.name, NO_ANSWER) for t in self.transactions]
+        return self._groups(keys, self.field_values(field))
 
     def count_by_field(self, field: StatsField) -> dict[str, int]:
         return {g.value: g.transactions for g in self.field_groups(field)}
 
-    def _groups(self, key: Callable[[Transaction], str], values: list[str]) -> list[Group]:
+    def _groups(self, keys: Iterable[str], values: list[str]) -> list[Group]:
+        """``keys``: each transaction's value, in order."""
         members: dict[str, list[Transaction]] = {v: [] for v in values}
-        for t in self.transactions:
-            members.setdefault(key(t), []).append(t)
+        for key, t in zip(keys, self.transactions, strict=True):
+            members.setdefault(key, []).append(t)
         total = len(self.transactions)
         return [
             Group(
