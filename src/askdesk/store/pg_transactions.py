@@ -93,15 +93,19 @@ def refresh_batch(conn: Connection, after: int) -> list[int]:
 def read(
     conn: Connection, resolved_since: datetime | None, resolved_until: datetime | None
 ) -> Iterator[Transaction]:
-    """The transactions resolved in ``[resolved_since, resolved_until)``, oldest first,
-    streamed from a server-side cursor."""
+    """The transactions resolved in ``[resolved_since, resolved_until)``, in no set order
+    (the statistics sort them), streamed from a server-side cursor.
+
+    Unordered, a long range is one sequential scan of the table: in resolve
+    order it was an index scan touching a table page per row, three times the
+    server's time for 100,000 transactions.
+    """
     with conn.cursor(name="askdesk_transactions") as cursor:
         cursor.itersize = 5000
         cursor.execute(
             "SELECT fields FROM transactions "
             "WHERE resolved_at >= coalesce(%s, '-infinity'::timestamptz) "
-            "AND resolved_at < coalesce(%s, 'infinity'::timestamptz) "
-            "ORDER BY resolved_at, conversation, ordinal",
+            "AND resolved_at < coalesce(%s, 'infinity'::timestamptz)",
             (resolved_since, resolved_until),
         )
         for (fields,) in cursor:
