@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -128,9 +129,11 @@ def repaints(url: str) -> list[float]:
     return samples[2:]
 
 
-def stats_command(store: str) -> float:
-    """Seconds for ``askdesk stats`` over everything, from exec to exit."""
+def stats_command(store: str) -> tuple[float, float]:
+    """Seconds for ``askdesk stats`` over everything, from exec to exit, and the CPU
+    seconds the command used (user + system), which a busy machine stretches less."""
     askdesk = Path(sys.executable).with_name("askdesk")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [str(askdesk), "stats", "--since", "2000-01-01", "--format", "json", "--store", store],
@@ -140,9 +143,11 @@ def stats_command(store: str) -> float:
         env={**os.environ, "ASKDESK_AS": "bench"},
     )
     took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"askdesk stats failed: {done.stderr.strip()}")
-    return took
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return took, cpu
 
 
 def main() -> None:
@@ -177,8 +182,10 @@ def main() -> None:
             "copy_s": copy_s,
             "server": {"fsync": "on", "synchronous_commit": "on"},
         }
-        result["stats_postgres_s"] = [stats_command(url) for _ in range(args.stats_reps)]
-        result["stats_tinydb_s"] = [stats_command(str(hot)) for _ in range(args.stats_reps)]
+        for name, store_at in (("postgres", url), ("tinydb", str(hot))):
+            runs = [stats_command(store_at) for _ in range(args.stats_reps)]
+            result[f"stats_{name}_s"] = [wall for wall, _ in runs]
+            result[f"stats_{name}_cpu_s"] = [cpu for _, cpu in runs]
         result["claims"] = claims(store, sqlite_path, args.count)
         store.close()
         source.close()

@@ -224,6 +224,8 @@ def measure_postgres(size: int, claims: int) -> dict[str, Any]:
         "pg_colleague_claim_max_ms": round(max(repaint), 1),
         "pg_stats_s": round(median(result["stats_postgres_s"]), 2),
         "pg_stats_tinydb_s": round(median(result["stats_tinydb_s"]), 2),
+        "pg_stats_cpu_s": round(median(result["stats_postgres_cpu_s"]), 2),
+        "pg_stats_tinydb_cpu_s": round(median(result["stats_tinydb_cpu_s"]), 2),
     }
 
 
@@ -434,6 +436,7 @@ def postgres_table(pg: dict[str, Any], verdict: dict[str, Any], width: int) -> s
     )
     row("askdesk stats, everything s", f"{pg['pg_stats_s']}", "pg_stats_s")
     row("  the same on TinyDB s", f"{pg['pg_stats_tinydb_s']}")
+    row("  CPU s, PostgreSQL / TinyDB", f"{pg['pg_stats_cpu_s']} / {pg['pg_stats_tinydb_cpu_s']}")
     return "\n".join(lines)
 
 
