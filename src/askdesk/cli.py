@@ -435,6 +435,7 @@ def _run_app(config: Config) -> int:
         refresh_seconds=config.refresh_seconds,
         tz=config.zone(),
         retention=retention_policy(config),
+        stats_fields=config.stats_fields,
     )
     try:
         app.run()

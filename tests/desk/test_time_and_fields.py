@@ -62,7 +62,7 @@ def store(tmp_path: Path) -> TinyDBStore:
     ana, bo = Desk(store, "ana", clock), Desk(store, "bo", clock)
     ana.ingest([message(c, n) for n, c in enumerate("ABCD")])
     answered, policy = Outcome.ANSWERED, QuestionType.POLICY
-    clock.at = START + timedelta(minutes=20)
+    clock.advance(minutes=20)
     ana.resolve(
         "web:A",
         answered,
@@ -81,7 +81,7 @@ def store(tmp_path: Path) -> TinyDBStore:
         time_spent_min=30,
         fields={"patron_type": "adult", "branch": "annex"},
     )
-    clock.at = START + timedelta(minutes=40)
+    clock.advance(minutes=20)
     bo.reopen("web:B")
     bo.resolve("web:B", answered, policy, 2, time_spent_min=2, fields={"patron_type": "teen"})
     return store

@@ -10,6 +10,7 @@ from tuikit import settle, type_text
 
 from askdesk.channels.drop import DropFolderChannel
 from askdesk.clock import FixedClock
+from askdesk.config import StatsField
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.outbox import Outbox
@@ -18,6 +19,8 @@ from askdesk.model import ReplyStatus
 from askdesk.tui.app import AskdeskApp
 from askdesk.tui.keys import bindings, check_keymap
 from askdesk.tui.screens.composer import ComposerScreen
+from askdesk.tui.screens.prompts import ResolveDialog
+from askdesk.tui.widgets.choice_row import ChoiceRow
 
 
 def test_every_binding_id_is_rebindable() -> None:
@@ -67,6 +70,25 @@ async def test_a_remapped_composer_key_sends(
     conversation = desk.get("web:1")
     assert conversation is not None
     assert [r.status for r in conversation.replies] == [ReplyStatus.SENT]
+
+
+async def test_a_remapped_field_key_moves_the_choice(
+    desk: Desk, clock: FixedClock, make_message
+) -> None:  # type: ignore[no-untyped-def]  # fixture factory
+    """``[keys] field_next = "f6"``: on a field of the resolve dialog, f6 picks the next choice."""
+    keymap = {"field_next": "f6"}
+    check_keymap(keymap, None)
+    desk.ingest([make_message("1", "Are you open on Monday?")])
+    fields = (StatsField("branch", ("main", "east")),)
+    app = AskdeskApp(desk, clock=clock, refresh_seconds=3600, keymap=keymap, stats_fields=fields)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ResolveDialog)
+        branch = app.screen.query_one(ChoiceRow)
+        app.screen.set_focus(branch)
+        await pilot.press("f6", "f6")
+        assert branch.value == "east"
 
 
 def test_the_example_config_names_every_id() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_snapshots import NOW, seed
+from test_snapshots import EXAMPLE_FIELDS, NOW, seed
 from tuikit import screen_lines, settle, type_text
 
 from askdesk.channels.drop import DropFolderChannel
@@ -24,6 +24,7 @@ from askdesk.tui.app import AskdeskApp
 from askdesk.tui.screens.channels import ChannelsScreen
 from askdesk.tui.screens.composer import ComposerScreen
 from askdesk.tui.screens.handover import HandoverScreen
+from askdesk.tui.screens.prompts import ResolveDialog
 from askdesk.tui.screens.stats import StatsScreen
 
 SMALL = (80, 24)
@@ -48,6 +49,7 @@ def app(tmp_path: Path) -> AskdeskApp:
         ),
         library="Anytown Public Library",
         refresh_seconds=3600,
+        stats_fields=EXAMPLE_FIELDS,
     )
     app.animation_level = "none"
     return app
@@ -69,6 +71,26 @@ async def test_the_composer_keeps_its_counter_and_route_in_view(app: AskdeskApp)
         shown = "\n".join(lines(app))
         assert "characters · " in shown and "reply" in shown
         assert "esc  Close" in shown
+
+
+async def test_the_resolve_dialog_shows_minutes_and_fields_whole(app: AskdeskApp) -> None:
+    """With the example config's two fields every line of the dialog is in view:
+    the last READ level, minutes spent, each field with all its choices, the hint."""
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("2", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, ResolveDialog)
+        shown = "\n".join(lines(app))
+        for words in (
+            "6  in-depth",
+            "Minutes spent",
+            "patron type*",
+            "5 other",
+            "branch",
+            "4 online",
+            "esc: cancel",
+        ):
+            assert words in shown, words
 
 
 async def test_the_words_get_what_empty_columns_do_not_need(app: AskdeskApp) -> None:

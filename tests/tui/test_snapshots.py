@@ -17,6 +17,7 @@ import pytest
 from tuikit import settle
 
 from askdesk.clock import FixedClock
+from askdesk.config import load_config
 from askdesk.desk import Desk
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.outbox import Outbox
@@ -155,7 +156,8 @@ def test_detail(snap_compare, app: AskdeskApp) -> None:
 def test_resolve_dialog(snap_compare, app: AskdeskApp) -> None:
     """The resolve dialog over the Claimed pane for webform:118: question types
     (directional highlighted and focused), READ levels 1-6 with their meanings,
-    outcomes (answered), and the hint line.
+    outcomes (answered), "Minutes spent" empty (never opened here; no fields
+    configured), and the hint line.
     """
     assert snap_compare(app, press=["2", "d"], terminal_size=SIZE)
 
@@ -172,11 +174,15 @@ def test_help(snap_compare, app: AskdeskApp) -> None:
 # -- 80x24, the terminal many staff have ------------------------------------------------
 
 SMALL = (80, 24)
+EXAMPLE_FIELDS = load_config(
+    Path(__file__).resolve().parents[2] / "config.example.toml", staff="ana"
+).stats_fields
 
 
 @pytest.fixture
 def answering_app(tmp_path: Path) -> AskdeskApp:
-    """The same desk with an outbox and the starter templates, so replies can be written."""
+    """The same desk with an outbox and the starter templates, so replies can be written,
+    and the example config's ``[[stats.fields]]`` (patron type, branch)."""
     path = tmp_path / "desk.json"
     seed(path)
     desk = Desk(TinyDBStore(path), "ana", FixedClock(NOW))
@@ -191,6 +197,7 @@ def answering_app(tmp_path: Path) -> AskdeskApp:
         ),
         library="Anytown Public Library",
         refresh_seconds=3600,
+        stats_fields=EXAMPLE_FIELDS,
     )
 
 
@@ -212,16 +219,20 @@ def test_composer_80x24(snap_compare, answering_app: AskdeskApp) -> None:
 
 
 def test_resolve_dialog_80x24(snap_compare, answering_app: AskdeskApp) -> None:
-    """The resolve dialog at 80x24: the three columns side by side, each READ
-    level one line cut with an ellipsis, the hint under them.
+    """The resolve dialog at 80x24 with the example config's two fields: the
+    three columns side by side, each READ level one line cut with an ellipsis;
+    under them "Minutes spent" (empty: never opened here) with its note, then
+    "patron type*" (required) and "branch" with their numbered choices; the hint
+    last, all inside the dialog.
     """
     assert snap_compare(answering_app, press=["2", "d"], terminal_size=SMALL)
 
 
 def test_statistics_80x24(snap_compare, answering_app: AskdeskApp) -> None:
-    """Statistics at 80x24 for the last 30 days: the figures, then the
-    breakdowns two a row with whole labels (Channel, Question type, READ,
-    Outcome, Staff), then the first chart at full width; the rest scrolls.
+    """Statistics at 80x24 for the last 30 days: the figures (time spent
+    among them), then the breakdowns two a row with whole labels (Channel,
+    Question type, READ, Outcome, Staff, then the example config's Patron type
+    and Branch), then the first chart at full width; the rest scrolls.
     """
     assert snap_compare(answering_app, press=["s"], terminal_size=SMALL)
 

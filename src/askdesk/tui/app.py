@@ -7,7 +7,7 @@ messages; only handlers here change what the screens show.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, tzinfo
 
@@ -18,6 +18,7 @@ from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
 from askdesk.clock import Clock
+from askdesk.config import StatsField
 from askdesk.desk import Desk
 from askdesk.desk.answering import ReplyNotSent, send_then_resolve
 from askdesk.desk.compose import ReplySettings
@@ -28,7 +29,8 @@ from askdesk.desk.retention import RetentionPolicy, purge
 from askdesk.desk.sync import ChannelHealth, Poller, worker_id
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert
-from askdesk.desk.triage import Step, handing_to, resolving, unchanged_since
+from askdesk.desk.time_spent import TimeOnConversations
+from askdesk.desk.triage import Step, handing_to, unchanged_since
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus, Resolution
 from askdesk.tui.collector import IdleCollector
@@ -94,6 +96,7 @@ class AskdeskApp(App[None]):
         retention: RetentionPolicy | None = None,
         outbox: Outbox | None = None,
         reply_settings: ReplySettings | None = None,
+        stats_fields: Sequence[StatsField] = (),
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -113,6 +116,10 @@ class AskdeskApp(App[None]):
         self.outbox = outbox
         """Sends replies; ``None`` when the desk is only looked at (tests, read-only)."""
         self.reply_settings = reply_settings or ReplySettings(library=library)
+        self.stats_fields = tuple(stats_fields)
+        """The library's own ``[[stats.fields]]``, asked for when resolving."""
+        self.time_spent = TimeOnConversations()
+        """How long each conversation has been open here: what "minutes spent" proposes."""
         self.conversations: dict[str, Conversation] = {}
         self.store_problem: str | None = None
         """Shown in the status bar while the store (a database server) cannot be reached."""
@@ -182,6 +189,7 @@ class AskdeskApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self._collector.key_pressed()
+            self.time_spent.key_pressed(self.clock.now())
         await super().on_event(event)
 
     # -- workers: I/O off the event loop ------------------------------------------
@@ -298,7 +306,7 @@ class AskdeskApp(App[None]):
         """Resolve once the outbox reports the reply sent; a reply that did not go out
         leaves the conversation claimed."""
         assert self.outbox is not None
-        step = resolving(choice.outcome, choice.question_type, choice.read)
+        step = choice.step()
         done = f"answered and resolved ({choice.question_type}, READ {choice.read})"
         try:
             conversation = send_then_resolve(self.outbox, key, reply_id, step, version)
@@ -439,6 +447,7 @@ class AskdeskApp(App[None]):
         defaults = draft.template_defaults
 
         def resolved(choice: ResolveChoice) -> None:
+            self.time_spent.forget(c.key)
             self.resolve_after_send(c.key, message.reply_id, c.version, choice)
 
         self.push_screen(
@@ -446,10 +455,17 @@ class AskdeskApp(App[None]):
                 c.key,
                 question_type=defaults.question_type if defaults else None,
                 read=defaults.read if defaults else None,
+                minutes=self.minutes_spent(c.key),
+                fields=self.stats_fields,
+                proposed=defaults.fields if defaults else None,
                 on_choice=resolved,
                 after_send=True,
             )
         )
+
+    def minutes_spent(self, key: str) -> int | None:
+        """What the resolve dialog proposes: the minutes ``key`` was open here (``None``: never)."""
+        return self.time_spent.minutes(key, self.clock.now()) or None
 
     @on(SendAndResolveSettled)
     def _send_and_resolve_settled(self, message: SendAndResolveSettled) -> None:

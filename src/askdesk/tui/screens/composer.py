@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
@@ -28,6 +29,9 @@ from askdesk.model import Conversation, Kind
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.templates import TemplatePicker
 from askdesk.tui.widgets.footer import KeysFooter
+
+if TYPE_CHECKING:
+    from askdesk.tui.app import AskdeskApp
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,19 @@ class ComposerScreen(ModalScreen[Draft | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        # Writing a reply is time spent on the conversation (``desk.time_spent``).
+        app = cast("AskdeskApp", self.app)
+        app.time_spent.opened(self.conversation.key, app.clock.now())
         if self._initial_text:
             self.query_one(TextArea).load_text(inert(self._initial_text))
         if self._first is not None:
             self._add(self._first)
         self.query_one(TextArea).focus()
         self._show_meta()
+
+    def on_unmount(self) -> None:
+        app = cast("AskdeskApp", self.app)
+        app.time_spent.closed(self.conversation.key, app.clock.now())
 
     @property
     def text(self) -> str:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from askdesk.desk.templates import Template
-from askdesk.desk.triage import flagging, noting, resolving, unchanged_since
+from askdesk.desk.triage import flagging, noting, unchanged_since
 from askdesk.model import Conversation, Status, transitions
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog, TextPrompt
@@ -204,18 +204,20 @@ class ConversationScreen(Screen[None]):
         c = self.current()
         if c is None:
             return
-        key, seen = c.key, c.version
+        key, seen, app = c.key, c.version, self.desk_app
 
         def resolved(choice: ResolveChoice) -> None:
-            self.desk_app.act(
-                key,
-                unchanged_since(
-                    seen, resolving(choice.outcome, choice.question_type, choice.read), "resolved"
-                ),
-                f"resolved ({choice.outcome}, {choice.question_type}, READ {choice.read})",
-            )
+            app.time_spent.forget(key)  # a later question in it starts from nothing
+            app.act(key, unchanged_since(seen, choice.step(), "resolved"), f"resolved ({choice})")
 
-        self.app.push_screen(ResolveDialog(key, on_choice=resolved))
+        self.app.push_screen(
+            ResolveDialog(
+                key,
+                minutes=app.minutes_spent(key),
+                fields=app.stats_fields,
+                on_choice=resolved,
+            )
+        )
 
     def action_flag(self) -> None:
         c = self.current()

@@ -68,6 +68,11 @@ class DetailScreen(ConversationScreen):
 
     def on_mount(self) -> None:
         self.query_one(ConversationView).focus()
+        # Open here is time spent on it: what the resolve dialog proposes.
+        self.desk_app.time_spent.opened(self.key, self.desk_app.clock.now())
+
+    def on_unmount(self) -> None:
+        self.desk_app.time_spent.closed(self.key, self.desk_app.clock.now())
 
     def refresh_desk(self) -> None:
         conversation = self.current()

@@ -1,9 +1,10 @@
-"""Small dialogs: resolve (outcome, question type, READ level) and one-line prompts."""
+"""Small dialogs: resolve (outcome, question type, READ level, minutes spent, the library's
+own fields) and one-line prompts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from textual import on
@@ -13,13 +14,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from askdesk.config import StatsField
 from askdesk.desk.answering import SEND_WAIT_S
+from askdesk.desk.fields import missing
 from askdesk.desk.text import inert_text
+from askdesk.desk.triage import Step, resolving
 from askdesk.model import Outcome, QuestionType
-from askdesk.model.message import READ_LEVELS
+from askdesk.model.message import MAX_MINUTES_SPENT, READ_LEVELS
+from askdesk.tui.widgets.choice_row import ChoiceRow
 
 ResultT = TypeVar("ResultT")
 
@@ -64,14 +70,37 @@ class ResolveChoice:
     outcome: Outcome
     question_type: QuestionType
     read: int
+    time_spent_min: int | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    def step(self) -> Step:
+        """The resolve this choice asks for."""
+        return resolving(
+            self.outcome,
+            self.question_type,
+            self.read,
+            time_spent_min=self.time_spent_min,
+            fields=self.fields,
+        )
+
+    def __str__(self) -> str:
+        """``answered, policy, READ 2, 12 min`` for the notice that says it is done."""
+        spent = f", {self.time_spent_min} min" if self.time_spent_min is not None else ""
+        return f"{self.outcome}, {self.question_type}, READ {self.read}{spent}"
+
+
+HINT = "enter: next / resolve · 1-6: READ · tab: next box · esc: cancel"
 
 
 class ResolveDialog(Dialog[ResolveChoice | None]):
-    """Type, READ level and outcome, all by keyboard.
+    """Type, READ level, outcome, minutes spent and the library's fields, all by keyboard.
 
     Enter on the question type moves to the READ level; a digit 1-6 picks the
-    level; enter on the READ level (or ctrl+s anywhere) resolves. The outcome
-    defaults to "answered"; tab reaches it.
+    level; enter on the READ level or a field (or ctrl+s anywhere) resolves. The
+    outcome defaults to "answered"; tab reaches it, then the minutes (proposed:
+    how long this staff member had the conversation open) and the fields, where
+    a digit or the first letters choose. A required field left open stops the
+    resolve and takes the focus.
     """
 
     BINDINGS = [
@@ -89,12 +118,20 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         question_type: str | None = None,
         read: int | None = None,
         *,
+        minutes: int | None = None,
+        fields: Sequence[StatsField] = (),
+        proposed: Mapping[str, str] | None = None,
         on_choice: Callable[[ResolveChoice], None] | None = None,
         after_send: bool = False,
     ) -> None:
         super().__init__()
         self.key = key
         self.defaults = {"type": question_type, "read": str(read) if read else None}
+        self.minutes = minutes
+        """What "minutes spent" proposes: how long the conversation was open on this desk."""
+        self.fields = tuple(fields)
+        self.proposed = dict(proposed or {})
+        """Answers a template proposes to the fields."""
         self.on_choice = on_choice
         """Called with the choice before the dialog closes, so that the desk
         shows the resolve in the same frame that the dialog disappears from
@@ -128,10 +165,25 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
                 with Vertical(id="outcome-column"):
                     yield Label("Outcome")
                     yield OptionList(*(Option(o.value, id=o.value) for o in Outcome), id="outcome")
-            yield Label(
-                "enter: next / resolve · 1-6: READ · tab: outcome · esc: cancel",
-                classes="dialog-hint",
-            )
+            with Vertical(id="resolve-record"):
+                with Horizontal(id="minutes-row"):
+                    yield Label("Minutes spent", classes="record-label")
+                    yield Input(
+                        "" if self.minutes is None else str(self.minutes),
+                        type="integer",
+                        restrict=r"[0-9]*",
+                        max_length=4,
+                        id="minutes",
+                    )
+                    yield Label(
+                        "not open here yet: type them, or leave empty"
+                        if self.minutes is None
+                        else "as long as you had it open here: type to correct",
+                        classes="record-note",
+                    )
+                for stats_field in self.fields:
+                    yield ChoiceRow(stats_field, self.proposed.get(stats_field.name))
+            yield Label(HINT, classes="dialog-hint")
 
     def on_mount(self) -> None:
         for option_list in self.query(OptionList):
@@ -158,6 +210,8 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
 
     @on(OptionList.OptionSelected, "#read")
     @on(OptionList.OptionSelected, "#outcome")
+    @on(Input.Submitted, "#minutes")
+    @on(ChoiceRow.Submitted)
     def _done(self) -> None:
         self.action_confirm()
 
@@ -169,13 +223,35 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         # While it waits for the send, the choice is made: nothing to change or cancel.
         return not self.waiting
 
+    def _answers(self) -> dict[str, str]:
+        return {row.field.name: row.value for row in self.query(ChoiceRow) if row.value}
+
+    def _refuse(self, widget: Widget, why: str) -> None:
+        """Not resolved yet: say why in the hint line and put the focus where it is fixed."""
+        self.query_one(".dialog-hint", Label).update(inert_text(why, keep_newlines=False))
+        self.set_focus(widget)
+
     def action_confirm(self) -> None:
         if self.closed or self.waiting:
             return  # a second enter of a burst: resolved (or waiting) already
+        box = self.query_one("#minutes", Input)
+        minutes = int(box.value) if box.value.strip() else None  # empty: not recorded
+        if minutes is not None and minutes > MAX_MINUTES_SPENT:
+            self._refuse(box, f"Minutes spent: at most {MAX_MINUTES_SPENT} (a day)")
+            return
+        answers = self._answers()
+        unanswered = missing(self.fields, answers)
+        if unanswered:
+            first = unanswered[0]
+            row = next(r for r in self.query(ChoiceRow) if r.field is first)
+            self._refuse(row, f"{first.label} is required: press its digit or first letters")
+            return
         choice = ResolveChoice(
             outcome=Outcome(self._chosen("outcome")),
             question_type=QuestionType(self._chosen("type")),
             read=int(self._chosen("read")),
+            time_spent_min=minutes,
+            fields=answers,
         )
         if self.on_choice is not None:
             self.on_choice(choice)
@@ -183,8 +259,8 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
             self.dismiss(choice)
             return
         self.waiting = True
-        for option_list in self.query(OptionList):
-            option_list.disabled = True
+        for widget in self.query("OptionList, Input, ChoiceRow"):
+            widget.disabled = True
         self.query_one(".dialog-hint", Label).update(
             inert_text(
                 f"Sending the reply… {self.key} is resolved once it has gone "

@@ -22,7 +22,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from askdesk.desk.stats import Stats, day_start, format_duration, read
+from askdesk.config import StatsField
+from askdesk.desk.stats import Group, Stats, day_start, format_duration, format_minutes, read
 from askdesk.desk.text import inert_text
 from askdesk.desk.views import format_age
 from askdesk.tui.widgets.footer import KeysFooter
@@ -153,8 +154,12 @@ class StatsScreen(Screen[None]):
         self.query_one("#stats-breakdowns", Static).update(
             RichGroup(*(breakdown_table(stats, d, t) for d, t in BREAKDOWNS))
         )
+        fields = self.desk_app.stats_fields
         self.query_one("#stats-breakdowns-2", Static).update(
-            RichGroup(*(breakdown_table(stats, d, t) for d, t in BREAKDOWNS_2))
+            RichGroup(
+                *(breakdown_table(stats, d, t) for d, t in BREAKDOWNS_2),
+                *(field_table(stats, f) for f in fields),
+            )
         )
         self._draw_charts(stats)
 
@@ -230,6 +235,9 @@ def summary_table(stats: Stats) -> Table:
     table.add_row("To resolve, median", format_duration(resolve["median"]))
     table.add_row("To resolve, 90%", format_duration(resolve["p90"]))
     table.add_row("Flagged for review", str(stats.flagged))
+    spent = stats.time_spent()
+    table.add_row("Time spent, total", format_minutes(spent["total"]))
+    table.add_row("Time spent, median", format_minutes(spent["median"]))
     oldest = stats.backlog_oldest_s
     table.add_row(
         "Open now",
@@ -240,13 +248,20 @@ def summary_table(stats: Stats) -> Table:
 
 
 def breakdown_table(stats: Stats, dimension: str, title: str) -> Table:
+    return _groups_table(stats.groups(dimension), title)
+
+
+def field_table(stats: Stats, field: StatsField) -> Table:
+    """One of the library's own fields, titled as staff read it ("Patron type")."""
+    return _groups_table(stats.field_groups(field), field.label[:1].upper() + field.label[1:])
+
+
+def _groups_table(all_groups: list[Group], title: str) -> Table:
     table = Table(box=None, padding=(0, 1), title_justify="left")
-    table.add_column(title, style="bold")
+    table.add_column(inert_text(title, keep_newlines=False), style="bold")
     table.add_column("n", justify="right")
     table.add_column("%", justify="right")
-    groups = sorted(
-        (g for g in stats.groups(dimension) if g.transactions), key=lambda g: -g.transactions
-    )
+    groups = sorted((g for g in all_groups if g.transactions), key=lambda g: -g.transactions)
     for g in groups:
         table.add_row(
             inert_text(g.value, keep_newlines=False), str(g.transactions), f"{g.share:.0%}"
