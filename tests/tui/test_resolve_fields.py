@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input
 from tuikit import settle, type_text
 
@@ -141,3 +142,17 @@ async def test_a_template_proposes_answers_and_the_composer_counts_as_open(
     [resolution] = stored.resolutions
     assert resolution.fields == {"patron_type": "adult", "branch": "east"}
     assert resolution.time_spent_min == 3
+
+
+async def test_keys_typed_in_one_burst_answer_the_field_focused_at_the_time(
+    app: AskdeskApp,
+) -> None:
+    """ "t", tab, "e" arriving together (a fast typist, a busy desk): teen, then east."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await settle(pilot)
+        dialog(app).set_focus(row(app, "patron_type"))
+        for key, character in (("t", "t"), ("tab", "\t"), ("e", "e")):
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert (row(app, "patron_type").value, row(app, "branch").value) == ("teen", "east")

@@ -176,9 +176,9 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
                         id="minutes",
                     )
                     yield Label(
-                        "not open here yet: type them, or leave empty"
+                        "not open here: type them or leave empty"
                         if self.minutes is None
-                        else "as long as you had it open here: type to correct",
+                        else "time it was open here: type to correct",
                         classes="record-note",
                     )
                 for stats_field in self.fields:

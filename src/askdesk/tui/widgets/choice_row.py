@@ -23,6 +23,11 @@ from askdesk.desk.text import inert
 LABEL_WIDTH = 16
 """The label column, as wide as "Minutes spent" and the usual field names."""
 
+TYPED_KEYS = "abcdefghijklmnopqrstuvwxyz0123456789"
+"""Answered through bindings rather than ``on_key``: a binding acts on the field that has
+the focus when the key is handled, so "t", tab, "e" typed in one burst (or while the
+desk is busy) answer two fields, where ``on_key`` would give all three to the first."""
+
 
 class ChoiceRow(Widget, can_focus=True):
     """A ``[[stats.fields]]`` question: ``value`` is the chosen answer, or ``None``."""
@@ -39,6 +44,8 @@ class ChoiceRow(Widget, can_focus=True):
             tooltip="Leave this field unanswered",
         ),
         Binding("enter", "submit", "Resolve", id="field_submit", show=False),
+        # Typing, not commands: no ids, as the READ digits of the dialog.
+        *(Binding(key, f"type_key({key!r})", show=False) for key in TYPED_KEYS),
     ]
 
     value: reactive[str | None] = reactive(None)
@@ -90,13 +97,17 @@ class ChoiceRow(Widget, can_focus=True):
         return start
 
     def on_key(self, event: events.Key) -> None:
-        # Typing answers the question, as typing fills an Input: a digit picks by
-        # place, letters by first letters. Keys with a name (arrows, enter) are bindings.
-        if not event.is_printable or event.character is None or event.character == " ":
-            return
+        # Any other character typed (a capital, an accented letter) answers too, as
+        # typing fills an Input; ``TYPED_KEYS`` and named keys are bindings.
+        typed = event.character
+        if not event.is_printable or typed is None or typed == " " or typed in TYPED_KEYS:
+            return  # a binding's, or not typing at all
         event.stop()
         event.prevent_default()
-        typed = event.character
+        self.action_type_key(typed)
+
+    def action_type_key(self, typed: str) -> None:
+        """A digit picks by place; letters pick by first letters, narrowing as they go on."""
         if typed.isdigit():
             self._typed = ""
             choice = pick(self.field, typed)
