@@ -538,6 +538,12 @@ async def test_a_read_digit_and_enter_typed_in_one_burst_resolve(
         assert isinstance(app.screen, ResolveDialog)
         for key, char in (("2", "2"), ("enter", "\r")):  # as a terminal delivers them
             app.post_message(events.Key(key, char))
+        # The READ list's choice bubbles up through the dialog's containers, whose
+        # queues ``settle`` does not wait on: wait for the dialog to act on it.
+        for _ in range(100):
+            if not isinstance(app.screen, ResolveDialog):
+                break
+            await pilot.pause()
         await settle(pilot)
         stored = seeded.store.get(OLDEST)
         assert stored.status is Status.RESOLVED
