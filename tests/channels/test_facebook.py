@@ -25,7 +25,7 @@ from askdesk.desk import Desk
 from askdesk.desk.outbox import Outbox
 from askdesk.desk.settings import check_config
 from askdesk.desk.sync import Poller
-from askdesk.errors import ConfigError, CredentialsRejected, RefusedByPlatform
+from askdesk.errors import ConfigError, CredentialsRejected
 from askdesk.model import Reply, ReplyStatus, Role, Status
 from tests.channels.standin import Answer, StandIn, serving
 from tests.conftest import NOW
@@ -225,21 +225,19 @@ def test_human_agent_answers_a_30_hour_old_thread_with_the_tag(graph: StandIn, d
     )
 
 
-def test_metas_own_window_refusal_is_told_in_the_same_words(
-    graph: StandIn, desk: Desk, clock: FixedClock
-) -> None:
+def test_metas_own_window_refusal_is_told_in_the_same_words(graph: StandIn, desk: Desk) -> None:
     adapter = ingest(desk, graph)
     graph.on("POST", f"{V}/{PAGE}/messages", refused("error_10_2018278"))
-    clock.advance(hours=26)  # the desk's clock says the window is over; send anyway
-    adapter_sam = desk.get(f"fb:{SAM_THREAD}")
-    assert adapter_sam is not None
-    with pytest.raises(RefusedByPlatform) as caught:
-        adapter.send(
-            adapter_sam,
-            Reply(id="r1", text="Yes", staff="ana", created_at=NOW),
-            NOW,  # within the desk's idea of the window, refused by Meta all the same
-        )
-    assert str(caught.value) == CLOSED.replace("1 d 6 h", "1 d 6 h")
+    kay = desk.get(f"fb:{KAY_THREAD}")  # within the window by the desk's clock
+    assert kay is not None
+    assert adapter.reply_window(kay, NOW).refusal is None
+    reply = queue_and_send(desk, adapter, kay.key, "Sí")  # Meta refuses all the same
+    assert len(graph.requests("POST", f"{V}/{PAGE}/messages")) == 1
+    assert (reply.status, reply.last_error) == (
+        ReplyStatus.FAILED,
+        "Messenger's 24-hour reply window closed: the patron last wrote 19 min ago "
+        "(2026-11-23 13:40 UTC), so Facebook takes no reply until they write again",
+    )
 
 
 # -- rate limits and tokens ------------------------------------------------------------------
