@@ -160,7 +160,8 @@ def _summary_table(stats: Stats) -> Table:
     table.add_column("figure", style="bold")
     table.add_column("value", justify="right")
     first, resolve = stats.first_response(), stats.resolve_time()
-    table.add_row("Transactions", str(len(stats.transactions)))
+    table.add_row("Reference transactions", str(stats.reference_transactions))
+    table.add_row("Transactions (all)", str(len(stats.transactions)))
     table.add_row(
         "First response (median / 90%)",
         f"{format_duration(first['median'])} / {format_duration(first['p90'])}",

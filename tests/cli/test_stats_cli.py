@@ -52,6 +52,16 @@ def test_stats_json_for_a_range(week: Week, capsys: pytest.CaptureFixture[str]) 
     assert data["backlog"] == {"open": 0, "oldest_s": None, "as_of": data["until"]}
 
 
+def test_stats_json_puts_reference_transactions_first(
+    week: Week, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A's directional question is a transaction but not a reference transaction."""
+    data = stats_json(week, capsys)
+    figures = [k for k in data if k not in ("generated_at", "since", "until", "timezone")]
+    assert figures[:2] == ["reference_transactions", "transactions"]
+    assert (data["reference_transactions"], data["transactions"]) == (4, 5)
+
+
 def test_the_same_range_gives_the_same_json(
     week: Week, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,7 +75,9 @@ def test_the_same_range_gives_the_same_json(
 def test_stats_table_shows_the_figures(week: Week, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(week, capsys, "stats")
     assert code == 0
-    assert "Transactions" in out and "5" in out
+    rows = [line for line in out.splitlines() if "ransactions" in line]
+    assert "Reference transactions" in rows[0] and rows[0].rstrip(" │|").endswith("4")
+    assert "Transactions (all)" in rows[1] and rows[1].rstrip(" │|").endswith("5")
     assert "20m 00s / 1h 00m" in out  # first response median / 90th percentile
     assert "By staff" in out and "By READ level" in out
 
@@ -86,7 +98,7 @@ def test_stats_by_one_dimension(week: Week, capsys: pytest.CaptureFixture[str]) 
     assert rows[1] == ["all", "", "5", "1200", "1200"]
     assert rows[2:] == [
         ["read", "1", "2", "1500", "1500"],
-        ["read", "2", "2", "450", "900"],
+        ["read", "2", "2", "450", "450"],
         ["read", "3", "0", "", ""],
         ["read", "4", "1", "3600", "82800"],
         ["read", "5", "0", "", ""],

@@ -13,9 +13,9 @@
  C      web direct Tue 12:00; ana resolves 12:10 answered/policy/2  600        600
         patron writes again Wed 09:00 (reopen: a new transaction);  1800       1800
         ana resolves Wed 09:30 answered/policy/1
- D      web chat Wed 10:00; ana resolves 10:05 as other/1, reopens  300        1200
+ D      web chat Wed 10:00; ana resolves 10:05 as other/1, reopens  300        300
         10:10 (staff: a correction), resolves 10:20
-        answered/ready-reference/2: one transaction
+        answered/ready-reference/2: one transaction of 10:05
  E      web direct Thu 08:00, still new                             backlog
  F      web direct Thu 09:00, claimed by bo                         backlog
 =====  ==========================================================  =========  ==========

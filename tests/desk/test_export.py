@@ -61,7 +61,7 @@ def test_one_row_per_transaction_in_order_of_resolving(week: Week) -> None:
         ("2026-11-17", "09:00", "drop", "bo"),
         ("2026-11-17", "12:10", "web", "ana"),
         ("2026-11-18", "09:30", "web", "ana"),
-        ("2026-11-18", "10:20", "web", "ana"),
+        ("2026-11-18", "10:05", "web", "ana"),
     ]
     b = rows[1]
     assert b == {

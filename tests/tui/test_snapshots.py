@@ -229,12 +229,21 @@ def test_resolve_dialog_80x24(snap_compare, answering_app: AskdeskApp) -> None:
 
 
 def test_statistics_80x24(snap_compare, answering_app: AskdeskApp) -> None:
-    """Statistics at 80x24 for the last 30 days: the figures (time spent
-    among them), then the breakdowns two a row with whole labels (Channel,
-    Question type, READ, Outcome, Staff, then the example config's Patron type
-    and Branch), then the first chart at full width; the rest scrolls.
+    """Statistics at 80x24 for the last 30 days: the figures, reference
+    transactions first and all transactions under them (time spent among
+    them), then the breakdowns two a row with whole labels (Channel, Question
+    type, READ, Outcome, Staff, then the example config's Patron type and
+    Branch), then the first chart at full width; the rest scrolls.
     """
     assert snap_compare(answering_app, press=["s"], terminal_size=SMALL)
+
+
+def test_statistics_120x36(snap_compare, answering_app: AskdeskApp) -> None:
+    """Statistics at 120x36 for the last 30 days: the figures (reference
+    transactions first, then all transactions) beside the breakdowns, and
+    the charts two a row under them.
+    """
+    assert snap_compare(answering_app, press=["s"], terminal_size=(120, 36))
 
 
 def test_handover_80x24(snap_compare, answering_app: AskdeskApp) -> None:

@@ -16,8 +16,11 @@ from askdesk.desk.stats import WEEKDAYS
 from askdesk.model.transactions import Transaction
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("date", "the day the transaction was resolved, YYYY-MM-DD, in the statistics time zone"),
-    ("time", "the time it was resolved, HH:MM, in the same zone"),
+    (
+        "date",
+        "the day the transaction was first resolved, YYYY-MM-DD, in the statistics time zone",
+    ),
+    ("time", "the time it was first resolved, HH:MM, in the same zone"),
     ("weekday", "mon … sun, of that day"),
     ("channel", "the configured channel it came in on (where the conversation started)"),
     ("kind", "mention, direct, email or chat"),
@@ -27,14 +30,14 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ),
     ("read_level", "READ scale effort level, 1-6"),
     ("outcome", "answered, no-reply-needed, referred or declined"),
-    ("staff", "the staff name of who resolved it"),
+    ("staff", "the staff name of who resolved it first"),
     (
         "first_response_s",
         "seconds from the patron's first message to the first staff "
         "reply (or the resolve, if staff resolved without replying)",
     ),
-    ("resolve_s", "seconds from the patron's first message to the resolve"),
-    ("flagged", "yes if it was flagged for review at any time, else no"),
+    ("resolve_s", "seconds from the patron's first message to the first resolve"),
+    ("flagged", "yes if it was flagged for review before it was resolved, else no"),
     ("messages", "how many messages the patron sent in this transaction"),
     (
         "time_spent_min",

@@ -222,6 +222,11 @@ class Stats:
         """How many transactions have a time spent recorded."""
         return sum(t.time_spent_min is not None for t in self.transactions)
 
+    @property
+    def reference_transactions(self) -> int:
+        """Not directional, answered or referred: the headline figure for a director."""
+        return sum(t.reference for t in self.transactions)
+
 
 def compute(
     conversations: Iterable[Conversation],
@@ -306,6 +311,7 @@ def stats_record(
         "since": stats.since.isoformat() if stats.since else None,
         "until": stats.until.isoformat() if stats.until else None,
         "timezone": str(stats.tz),
+        "reference_transactions": stats.reference_transactions,
         "transactions": len(stats.transactions),
         "by_channel": stats.count_by("channel"),
         "by_kind": stats.count_by("kind"),

@@ -32,6 +32,9 @@ def resolving(
     time_spent_min: int | None = None,
     fields: Mapping[str, str] | None = None,
 ) -> Step:
+    # Drawn once, so a retried store write records the same id.
+    transaction_id = transitions.new_transaction_id()
+
     def step(c: Conversation, staff: str, at: datetime) -> Conversation:
         return transitions.resolve(
             c,
@@ -42,6 +45,7 @@ def resolving(
             read_level,
             time_spent_min=time_spent_min,
             fields=fields,
+            transaction_id=transaction_id,
         )
 
     return step

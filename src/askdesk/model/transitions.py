@@ -16,6 +16,7 @@ off, or a colleague takes it over (``take-over``, naming whom it was taken from)
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -36,6 +37,11 @@ from askdesk.model.message import (
 
 PATRON = "patron"
 """The ``staff`` of events that patrons cause (a follow-up that reopens)."""
+
+
+def new_transaction_id() -> str:
+    """A random id for a transaction: stable once recorded, and says nothing about anyone."""
+    return secrets.token_hex(8)
 
 
 def _with_event(
@@ -120,11 +126,15 @@ def resolve(
     *,
     time_spent_min: int | None = None,
     fields: Mapping[str, str] | None = None,
+    transaction_id: str | None = None,
 ) -> Conversation:
     """Close a conversation; an unclaimed one is claimed and closed in one step.
 
     ``time_spent_min`` and ``fields`` (the library's own ``[[stats.fields]]``,
     checked by the desk against the config) are recorded with the resolution.
+    ``transaction_id`` (from ``new_transaction_id``) is recorded with the
+    resolve: the statistics take the first resolve's as the transaction's
+    anonymous id. The desk always gives one; without it the event is as before.
     """
     if conversation.status is Status.RESOLVED:
         raise TransitionError(f"{conversation.key} is already resolved")
@@ -149,6 +159,8 @@ def resolve(
         recorded["minutes"] = time_spent_min
     if resolution.fields:
         recorded["fields"] = dict(resolution.fields)
+    if transaction_id:
+        recorded["transaction"] = transaction_id
     return replace(
         conversation,
         status=Status.RESOLVED,
