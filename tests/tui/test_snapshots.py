@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from tuikit import settle
 
 from askdesk.clock import FixedClock
@@ -243,7 +244,17 @@ def test_statistics_120x36(snap_compare, answering_app: AskdeskApp) -> None:
     transactions first, then all transactions) beside the breakdowns, and
     the charts two a row under them.
     """
-    assert snap_compare(answering_app, press=["s"], terminal_size=(120, 36))
+    assert snap_compare(answering_app, run_before=_counted, terminal_size=(120, 36))
+
+
+async def _counted(pilot: Pilot[None]) -> None:
+    """Open the statistics and wait until the figures are counted and the charts drawn
+    at their final size (a chart drawn while the layout settles places its ticks
+    differently)."""
+    await pilot.press("s")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
 
 
 def test_handover_80x24(snap_compare, answering_app: AskdeskApp) -> None:

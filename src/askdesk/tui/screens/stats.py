@@ -166,8 +166,10 @@ class StatsScreen(Screen[None]):
     def _draw_charts(self, stats: Stats) -> None:
         days = stats.count_by("day")
         labels = [d[5:] for d in days]  # MM-DD
-        positions, tick_labels = _ticks(labels)
         chart = self.query_one("#chart-day", PlotextPlot)
+        # Labels that would touch are placed by plotext in an arbitrary order:
+        # keep at least 7 columns (MM-DD and a gap) per label.
+        positions, tick_labels = _ticks(labels, most=max(2, (chart.size.width - 6) // 7))
         plt = chart.plt
         plt.clear_figure()
         plt.title("Transactions per day")
