@@ -158,3 +158,13 @@ def test_a_transaction_resolved_before_ids_were_recorded_gets_a_stable_id_from_n
     assert "thread-1" not in tx.id and "m1" not in tx.id
     other = resolve(t.start(message("m1", T0), T0), "bo", hours(1))
     assert only(other).id != tx.id
+
+
+def test_minutes_spent_on_a_thanks_count_with_the_earlier_transaction() -> None:
+    c = t.claim(t.start(message("m1", T0), T0), "ana", hours(0.1))
+    c = t.resolve(c, "ana", hours(1), Outcome.ANSWERED, QuestionType.POLICY, 2, time_spent_min=10)
+    c = t.add_message(c, message("m2", hours(2)), hours(2))
+    c = t.resolve(
+        c, "bo", hours(3), Outcome.NO_REPLY_NEEDED, QuestionType.OTHER, 1, time_spent_min=2
+    )
+    assert (only(c).time_spent_min, only(c).messages) == (12, 2)
