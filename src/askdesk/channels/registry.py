@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from askdesk.channels import demo, drop, email, facebook, mastodon, sms, twitter, xmpp
+from askdesk.channels import bluesky, demo, drop, email, facebook, mastodon, sms, twitter, xmpp
 from askdesk.channels.base import Adapter, Channel
 from askdesk.channels.options import read_options
 from askdesk.config import ChannelConfig
@@ -18,6 +18,7 @@ from askdesk.errors import ConfigError
 ADAPTERS: Mapping[str, Adapter] = {
     adapter.type: adapter
     for adapter in (
+        bluesky.ADAPTER,
         demo.ADAPTER,
         drop.ADAPTER,
         email.ADAPTER,

@@ -1,0 +1,14 @@
+"""Bluesky through the atproto SDK, split by concern like ``channels.twitter``.
+
+- ``credentials``: the app password, through the shared credentials helper;
+- ``session``: the login kept between runs in an owner-only file;
+- ``payloads``: AT Protocol JSON to ``Message`` and the cursor, talking to nobody;
+- ``client``: the calls, the login, and the service's answers as askdesk's errors;
+- ``text``: how Bluesky counts a post, and a post's text made readable;
+- ``channel``: ``BlueskyChannel`` (fetch, send) and its ``ADAPTER``.
+"""
+
+from askdesk.channels.bluesky.channel import ADAPTER, BlueskyChannel
+from askdesk.channels.bluesky.session import SessionFile
+
+__all__ = ["ADAPTER", "BlueskyChannel", "SessionFile"]
