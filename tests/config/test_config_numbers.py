@@ -22,6 +22,7 @@ from askdesk.errors import ConfigError
 BAD = ["nan", "inf", "-inf", "-1", "1e300"]
 
 CHANNEL_HEAD = {
+    "bluesky": 'type = "bluesky"\nname = "bsky"\nhandle = "library.bsky.social"\n',
     "demo": 'type = "demo"\nname = "practice"\n',
     "drop": 'type = "drop"\nname = "webform"\npath = "/srv/drop"\n',
     "email": (
