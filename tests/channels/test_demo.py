@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -66,7 +67,14 @@ def test_two_processes_with_the_same_cursor_make_the_same_messages() -> None:
 def test_the_script_is_a_realistic_mix() -> None:
     assert 18 <= len(SCRIPT) <= 24
     assert {item.kind for item in SCRIPT} == set(Kind)
-    assert {item.label for item in SCRIPT} >= {"twitter", "mastodon", "email", "chat", "facebook"}
+    assert {item.label for item in SCRIPT} >= {
+        "twitter",
+        "mastodon",
+        "bluesky",
+        "email",
+        "chat",
+        "facebook",
+    }
     assert len({item.author for item in SCRIPT}) >= 15
     for item in SCRIPT:
         if item.kind is Kind.MENTION:
@@ -151,3 +159,20 @@ def test_unknown_type_and_bad_interval_are_config_errors() -> None:
         build_channel(ChannelConfig(type="fax", name="fax"))
     with pytest.raises(ConfigError):
         DemoChannel(interval_seconds=0)
+
+
+def test_the_demo_bluesky_questions_look_like_what_the_bluesky_channel_brings() -> None:
+    """Authors are @handles, a post's text carries the library's @-mention and whole links,
+    and a post links where the channel's posts link (``/profile/<handle>/post/<id>``)."""
+    from askdesk.channels.bluesky.payloads import post_url
+
+    items = [item for item in SCRIPT if item.label == "bluesky"]
+    assert {item.kind for item in items} == {Kind.MENTION, Kind.DIRECT}
+    for item in items:
+        assert re.fullmatch(r"@[a-z0-9-]+(\.[a-z0-9-]+)+", item.author)
+        if item.kind is Kind.MENTION:
+            handle = item.author.removeprefix("@")
+            shape = post_url(handle, "at://did:plc:x/app.bsky.feed.post/{id}")
+            assert item.url == shape.replace("https://bsky.app/", "https://example.org/bluesky/")
+            assert item.text.startswith("@anytownlibrary.bsky.social ")
+            assert "https://" in item.text

@@ -221,6 +221,25 @@ SCRIPT: tuple[_Item, ...] = (
         "+15555550147",
         "hi this is for card ending 2231, can u renew my books? due tmrw & i'm sick",
     ),
+    # As the bluesky channel brings them: a post's text as written (the @-mention of the
+    # library included), its author's @handle, and a chat as a direct message.
+    _Item(
+        "seed-library",
+        Kind.MENTION,
+        "bluesky",
+        "@gardenvariety.bsky.social",
+        "@anytownlibrary.bsky.social does the seed library have tomato seeds yet? \N{SEEDLING} "
+        "Saw it mentioned at https://anytownlibrary.example.org/seeds but the page is empty.",
+        "https://example.org/bluesky/profile/gardenvariety.bsky.social/post/{id}",
+    ),
+    _Item(
+        "genealogy",
+        Kind.DIRECT,
+        "bluesky",
+        "@harlan-roots.bsky.social",
+        "Hi! Do you still have the Ancestry terminals in the local history room, and do I "
+        "need to book one?",
+    ),
 )
 
 FIRST_BATCH_AGES = (
