@@ -231,6 +231,15 @@ def test_an_account_password_or_none_is_refused_when_the_desk_starts(
     assert service.calls == []
 
 
+def test_a_service_over_plain_http_is_refused_unless_on_this_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ASKDESK_BLUESKY_APP_PASSWORD", APP_PASSWORD)
+    values = {"handle": HANDLE, "service": "http://pds.example.org"}
+    with pytest.raises(ConfigError, match="service should start with https://"):
+        build_channel(ChannelConfig(type="bluesky", name="bsky", options=values))
+
+
 # -- the service failing ---------------------------------------------------------------
 
 
@@ -413,8 +422,12 @@ def test_an_app_password_without_dm_access_is_said_once(service: StandIn) -> Non
     assert later.problems == []
     assert service.count("chat.bsky.convo.listConvos") == 1  # not asked again every poll
     assert service.count(CREATE_SESSION) == 1  # a refused DM scope is not a refused session
-    channel(service).fetch(later.cursor, NOW + timedelta(hours=25))
+    service.answer("chat.bsky.convo.listConvos", refused, status=400)
+    next_day = channel(service).fetch(later.cursor, NOW + timedelta(hours=25))
     assert service.count("chat.bsky.convo.listConvos") == 2  # asked again a day later
+    assert [p.where for p in next_day.problems] == ["direct messages"]
+    channel(service).fetch(next_day.cursor, NOW + timedelta(hours=49))  # a new app password
+    assert service.count("chat.bsky.convo.listConvos") == 3
 
 
 def untyped(value: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from importlib.util import find_spec
 from typing import Any
+from urllib.parse import urlsplit
 
 from askdesk.channels.base import Adapter, Fetched, Problem, Receipt
 from askdesk.channels.bluesky.client import BlueskyClient
@@ -182,7 +183,8 @@ class BlueskyChannel:
 
         One ``listConvos`` per poll, and one ``getMessages`` for each
         conversation with something new in it. An app password made without
-        access to direct messages is said once, then asked again a day later.
+        access to direct messages is said once, and asked (and said) again a day later:
+        the library may have made a new one.
         """
         if state.chat_refused_at is not None and now - state.chat_refused_at < CHAT_RECHECK:
             return []
@@ -195,8 +197,7 @@ class BlueskyChannel:
                 chat=True,
             )
         except AccessLevelTooLow as error:
-            if state.chat_refused_at is None:
-                problems.append(Problem("direct messages", str(error)))
+            problems.append(Problem("direct messages", str(error)))
             state.chat_refused_at = now
             return []
         state.chat_refused_at = None
@@ -347,9 +348,15 @@ def _build(name: str, options: Options) -> BlueskyChannel:
         raise ConfigError(
             f"channel {name!r} needs the atproto package: .venv/bin/pip install 'atproto>=0.0.60'"
         )
+    service = options.text("service").rstrip("/")
+    host = urlsplit(service).hostname or ""
+    if not service.startswith("https://") and host not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError(
+            f"channel {name!r}: service should start with https:// (the app password "
+            f"must not cross the network in the clear), not {service!r}"
+        )
     secrets = load_secrets(options, NAMES)
     password = app_password(secrets, name)
-    service = options.text("service").rstrip("/")
     handle = options.text("handle").removeprefix("@")
     client = BlueskyClient(
         service=service,

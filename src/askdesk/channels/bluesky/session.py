@@ -65,10 +65,10 @@ class SessionFile:
         folder = self.path.parent
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = folder / f".{self.path.name}.{os.getpid()}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        temporary.unlink(missing_ok=True)  # a crashed run's leftover: its mode is not ours
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)  # O_CREAT's mode does not reset an old file
                 json.dump({"session": session}, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
