@@ -169,8 +169,17 @@ def _statistics_commands(command: Callable[[str, str], argparse.ArgumentParser])
     p = command("export", "one row per transaction for a statistics spreadsheet; no patron data")
     date_range(p)
     p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p = command("purge", "anonymize resolved conversations past their retention time")
+    p = command(
+        "purge",
+        "anonymize resolved conversations past their retention time, and what askdesk "
+        "keeps of them outside the store (drop files, drop outbox lines, log records)",
+    )
     p.add_argument("--dry-run", action="store_true", help="say what would go; change nothing")
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also list the conversations' keys (a key can hold a phone number)",
+    )
     p = command("handover", "end of shift: keep, release or hand on what you hold")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--keep", action="store_true", help="keep everything you hold")
@@ -358,9 +367,12 @@ def _run_command(args: argparse.Namespace, config: Config, desk: Any, key: str |
         case "serve":
             from askdesk.cli_replies import build_channels
             from askdesk.cli_serve import serve
-            from askdesk.cli_stats import retention_policy
+            from askdesk.cli_stats import retention_elsewhere, retention_policy
 
-            return serve(desk, config, build_channels(config), retention_policy(config))
+            channels = build_channels(config)
+            policy = retention_policy(config)
+            elsewhere = retention_elsewhere(channels, desk.store, policy)
+            return serve(desk, config, channels, policy, elsewhere=elsewhere)
         case "channels":
             return _channels(desk, config, args.format)
         case "store":
@@ -408,7 +420,7 @@ def _live_runner(desk: Any, channels: Mapping[str, Channel], config: Config) -> 
 
 def _run_app(config: Config) -> int:
     from askdesk.cli_replies import build_channels, reply_settings, senders
-    from askdesk.cli_stats import retention_policy
+    from askdesk.cli_stats import retention_elsewhere, retention_policy
     from askdesk.desk.outbox import Outbox
     from askdesk.tui.app import AskdeskApp
     from askdesk.tui.keys import check_keymap
@@ -436,6 +448,7 @@ def _run_app(config: Config) -> int:
         tz=config.zone(),
         retention=retention_policy(config),
         stats_fields=config.stats_fields,
+        retention_elsewhere=retention_elsewhere(channels, desk.store, retention_policy(config)),
     )
     try:
         app.run()

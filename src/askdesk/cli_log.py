@@ -9,10 +9,16 @@ words or a secret: askdesk logs keys and ids, not texts; DEBUG records (where
 HTTP libraries print headers and bodies) never reach the file, nor anything
 below WARNING from other libraries; and every line is passed through the
 credential redactor and ``inert`` before it is written.
+
+A key still names a patron (an SMS conversation's key is a phone number, a
+DM thread's holds the account id), and a platform's error may quote a handle:
+retention removes every record that names a patron it anonymizes
+(``forget_patrons``), rewriting the day's file under a lock every writer takes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -22,9 +28,11 @@ from pathlib import Path
 
 import platformdirs
 
+from askdesk.channels.base import Forgotten
 from askdesk.channels.redaction import RedactSecrets, shared_redactor
 from askdesk.config import APP
 from askdesk.desk.text import inert
+from askdesk.errors import AskdeskError
 
 KEEP_DAYS = 14
 """Days a day's log file is kept; older ones are deleted when askdesk next starts."""
@@ -96,10 +104,25 @@ class DailyLogFile(logging.Handler):
             day = datetime.fromtimestamp(record.created).date()
             if day != self._day:
                 self.open(day)
-            assert self._fd is not None
-            os.write(self._fd, line)
+            self._append(line, log_file(self.folder, day))
         except Exception:  # logging's own contract: report on stderr, never raise
             self.handleError(record)
+
+    def _append(self, line: bytes, path: Path) -> None:
+        """Write under the file's lock, to the file now at ``path``: retention may have
+        replaced it (``forget_patrons``) since it was opened."""
+        for _ in range(3):
+            fd = self._fd
+            assert fd is not None and self._day is not None
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if _same_file(fd, path):
+                    os.write(fd, line)
+                    return
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            self.open(self._day)
+        raise OSError(f"{path} keeps being replaced")
 
     def close(self) -> None:
         self.acquire()
@@ -133,6 +156,95 @@ def prune(folder: Path, today: date) -> list[Path]:
         except OSError:
             continue  # kept until a later start can remove it
     return gone
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+_RECORD = re.compile(rb"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} [A-Z]+ ", re.MULTILINE)
+"""Where a record starts (``SafeFormatter``'s time and level); the lines up to the
+next one (a traceback) belong to it."""
+_AROUND = ",;:.!?()[]{}<>'\"`"
+"""What may stand around a key or a handle in a sentence, not part of it."""
+_LONGEST_NAME = 4
+"""Words a mark may span ("Ada Quillfeather"): handles and display names."""
+
+
+def forget_patrons(
+    marks: frozenset[str], *, dry_run: bool = False, folder: Path | None = None
+) -> list[Forgotten]:
+    """Remove from every log file each record naming one of ``marks`` (keys, handles,
+    thread ids, links of the conversations retention anonymizes); how many (would) go."""
+    folder = folder or log_folder()
+    if not marks:
+        return [Forgotten(0, "log records naming a patron")]
+    try:
+        paths = sorted(
+            p for p in folder.iterdir() if _DAILY.fullmatch(p.name) or p.name == _EARLIER
+        )
+    except FileNotFoundError:
+        paths = []
+    except OSError as error:
+        raise AskdeskError(
+            f"cannot read the log folder {folder}: {error.strerror or error}"
+        ) from error
+    # Lines are written inert: a key with a control character is logged with its stand-in.
+    marks = marks | {inert(mark, keep_newlines=False) for mark in marks}
+    gone = 0
+    for path in paths:
+        gone += _forget_in(path, marks, dry_run=dry_run)
+    return [Forgotten(gone, "log records naming a patron")]
+
+
+def _forget_in(path: Path, marks: frozenset[str], *, dry_run: bool) -> int:
+    try:
+        with open(path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # writers wait: no line is lost
+            data = handle.read()
+            starts = [m.start() for m in _RECORD.finditer(data)]
+            if not starts or starts[0] != 0:
+                starts.insert(0, 0)
+            records = [data[a:b] for a, b in zip(starts, [*starts[1:], len(data)], strict=True)]
+            kept = [r for r in records if not _names(r.decode("utf-8", "replace"), marks)]
+            gone = len(records) - len(kept)
+            if gone and not dry_run:
+                _replace(path, b"".join(kept))
+            return gone
+    except FileNotFoundError:
+        return 0  # pruned meanwhile
+    except OSError as error:
+        raise AskdeskError(
+            f"cannot clean the log file {path}: {error.strerror or error}"
+        ) from error
+
+
+def _names(record: str, marks: frozenset[str]) -> bool:
+    """Whether ``record`` holds one of ``marks`` as whole words (``web:1`` is not in ``web:12``)."""
+    words = [w.strip(_AROUND) for w in record.split()]
+    for start in range(len(words)):
+        for span in range(1, _LONGEST_NAME + 1):
+            if start + span <= len(words) and " ".join(words[start : start + span]) in marks:
+                return True
+    return False
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Owner-only, written whole and renamed over ``path``: a crash leaves one or the other."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def start_logging(today: date, folder: Path | None = None) -> Path | None:

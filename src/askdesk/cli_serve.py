@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import FrameType
 from typing import TextIO, TypeVar
@@ -23,7 +23,7 @@ from askdesk.config import Config
 from askdesk.desk import Desk
 from askdesk.desk.live import LiveEvent, LiveRunner
 from askdesk.desk.outbox import Outbox, SendResult
-from askdesk.desk.retention import RetentionPolicy, purge
+from askdesk.desk.retention import Forget, RetentionPolicy, purge
 from askdesk.desk.sync import Poller, PollResult
 from askdesk.desk.text import one_line
 from askdesk.errors import AskdeskError
@@ -87,6 +87,8 @@ def serve(
     channels: Mapping[str, Channel],
     retention: RetentionPolicy,
     out: TextIO = sys.stdout,
+    *,
+    elsewhere: Sequence[Forget] = (),
 ) -> int:
     """Run until SIGTERM or SIGINT; then close connections, release leases and return 0."""
     journal = Journal(out, desk.clock.now)
@@ -121,10 +123,14 @@ def serve(
             if desk.clock.now() >= next_purge:
                 next_purge = desk.clock.now() + PURGE_EVERY
                 done = _step(
-                    journal, "retention", lambda: purge(desk.store, retention, desk.clock.now())
+                    journal,
+                    "retention",
+                    lambda: purge(desk.store, retention, desk.clock.now(), elsewhere=elsewhere),
                 )
                 if done is not None and done.keys:
                     journal.line("retention", done.summary())
+                for line in done.elsewhere() if done is not None else []:
+                    journal.line("retention", line)
             stopping.wait(TICK_S)
     finally:
         journal.line("askdesk", f"stopping ({', '.join(signalled) or 'an error'})")

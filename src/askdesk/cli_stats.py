@@ -10,7 +10,7 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -19,6 +19,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from askdesk.channels import Channel
+from askdesk.channels.base import Forgotten
+from askdesk.cli_log import forget_patrons
 from askdesk.cli_output import print_json_array, say
 from askdesk.config import Config, StatsField
 from askdesk.desk import Desk
@@ -33,7 +36,7 @@ from askdesk.desk.handover import (
     shift_summary,
     summary_text,
 )
-from askdesk.desk.retention import RetentionPolicy, purge
+from askdesk.desk.retention import Forget, PurgeResult, RetentionPolicy, channel_copies, purge
 from askdesk.desk.stats import (
     DIMENSIONS,
     Group,
@@ -48,6 +51,7 @@ from askdesk.desk.text import inert, inert_text, one_line
 from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
+from askdesk.store import Store
 
 BY_TITLES = {
     "channel": "channel",
@@ -278,13 +282,35 @@ def retention_policy(config: Config) -> RetentionPolicy:
     )
 
 
+def retention_elsewhere(
+    channels: Mapping[str, Channel], store: Store, policy: RetentionPolicy
+) -> list[Forget]:
+    """What askdesk keeps outside the store: the channels' copies, and the log files."""
+
+    def log_records(result: PurgeResult) -> list[Forgotten]:
+        return forget_patrons(result.marks, dry_run=result.dry_run)
+
+    return [*channel_copies(channels.values(), store, policy), log_records]
+
+
 def run_purge(args: argparse.Namespace, desk: Desk, config: Config) -> int:
-    result = purge(desk.store, retention_policy(config), desk.clock.now(), dry_run=args.dry_run)
+    """Counts and ages, never keys (a key can hold a phone number) unless ``--verbose``."""
+    from askdesk.cli_replies import build_channels
+
+    policy = retention_policy(config)
+    elsewhere = retention_elsewhere(build_channels(config), desk.store, policy)
+    now = desk.clock.now()
+    result = purge(desk.store, policy, now, dry_run=args.dry_run, elsewhere=elsewhere)
     say(result.summary())
-    if args.dry_run:
+    ages = result.ages()
+    if ages is not None:
+        say(f"  {ages}")
+    for line in result.elsewhere(every_count=True):
+        say(line)
+    if args.verbose:
         for key in result.keys:
             say(f"  {key}")
-    return 0
+    return 1 if result.problems else 0
 
 
 # -- handover -----------------------------------------------------------------------------

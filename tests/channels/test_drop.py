@@ -491,3 +491,62 @@ def test_a_50_mb_flood_holds_one_poll_in_memory(tmp_path: Path) -> None:
     fetched = DropFolderChannel("inbox", tmp_path).fetch(None, NOW)
     assert len(fetched.messages) == MAX_PER_POLL
     assert fetched.waiting == 97_000 - MAX_PER_POLL
+
+
+# -- retention: what the drop folder keeps outside the store ---------------------------
+
+
+def test_retention_deletes_only_files_read_whole_and_older_than_the_window(
+    tmp_path: Path,
+) -> None:
+    channel = DropFolderChannel("web", tmp_path)
+    old = drop(tmp_path, "old.jsonl", record("o1"))
+    grown = drop(tmp_path, "grown.jsonl", record("g1"))
+    drop(tmp_path, "recent.jsonl", record("r1"))
+    ten_days_ago = (NOW - timedelta(days=10)).timestamp()
+    for path in (old, grown):
+        os.utime(path, (ten_days_ago, ten_days_ago))
+    cursor = channel.fetch(None, NOW).cursor
+    with open(grown, "a", encoding="utf-8") as handle:  # a line not yet read
+        handle.write(json.dumps(record("g2")) + "\n")
+    os.utime(grown, (ten_days_ago, ten_days_ago))
+    unknown = drop(tmp_path, "unknown.jsonl", record("u1"))  # arrived after the last poll
+    os.utime(unknown, (ten_days_ago, ten_days_ago))
+    cutoff = NOW - timedelta(days=7)
+    dry = channel.forget_before(cutoff, cursor, dry_run=True)
+    assert [(f.count, f.what) for f in dry] == [
+        (1, "processed files of drop folder web"),
+        (0, "reply lines of drop outbox web"),
+    ]
+    assert old.exists()
+    assert channel.forget_before(cutoff, cursor)[0].count == 1
+    left = sorted(p.name for p in tmp_path.glob("*.jsonl"))
+    assert left == ["grown.jsonl", "recent.jsonl", "unknown.jsonl"]
+    assert channel.forget_before(cutoff, None)[0].count == 0  # nothing known read: nothing goes
+
+
+def test_retention_removes_old_outbox_lines_and_later_sends_land_in_the_new_file(
+    tmp_path: Path,
+) -> None:
+    from askdesk.model import Conversation, Reply
+
+    channel = DropFolderChannel("web", tmp_path, outbox=tmp_path / "sent" / "out.jsonl")
+    message = DropFolderChannel("web", tmp_path)._message(
+        json.dumps(record("w1")).encode(), first=True, notes=[]
+    )
+    assert message is not None
+    conversation = Conversation(key="web:w1", channel="web", kind=Kind.DIRECT, messages=(message,))
+    for n, sent in enumerate([NOW - timedelta(days=30), NOW - timedelta(days=1)]):
+        channel.send(conversation, Reply(f"r{n}", f"words {n}", "ana", sent), sent)
+    with open(channel.outbox, "a", encoding="utf-8") as handle:
+        handle.write('{"reply_id": "torn"')  # a crash's torn last line: kept, it has no time
+    early = os.open(channel.outbox, os.O_RDONLY)  # a reader holding the old file
+    try:
+        gone = channel.forget_before(NOW - timedelta(days=7), None)
+    finally:
+        os.close(early)
+    assert gone[1].count == 1
+    channel.send(conversation, Reply("r2", "words 2", "ana", NOW), NOW)
+    lines = channel.outbox.read_text("utf-8").splitlines()
+    assert [json.loads(line)["reply_id"] for line in lines if line.endswith("}")] == ["r1", "r2"]
+    assert channel.find_sent(conversation, Reply("r0", "", "ana", NOW)) is None

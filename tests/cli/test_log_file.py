@@ -15,8 +15,18 @@ from pathlib import Path
 
 import pytest
 
+from askdesk.channels.redaction import shared_redactor
 from askdesk.cli import main
-from askdesk.cli_log import KEEP_DAYS, DailyLogFile, log_file, log_folder, prune, start_logging
+from askdesk.cli_log import (
+    KEEP_DAYS,
+    DailyLogFile,
+    SafeFormatter,
+    forget_patrons,
+    log_file,
+    log_folder,
+    prune,
+    start_logging,
+)
 
 PATRON_WORDS = "my card is 21234000999 and I live at 4 Elm Street"
 REPLY_WORDS = "Thanks, your card 21234000999 is renewed until March"
@@ -181,3 +191,36 @@ def test_a_patrons_words_never_reach_the_log(tmp_path: Path) -> None:
     assert "web:q1␛[2J" in logged and "\u001b" not in logged  # the key, inert
     for words in ("21234000999", "Elm Street", "renewed until", AUTHOR):
         assert words not in logged
+
+
+def test_retention_removes_whole_records_naming_a_patron_and_writing_goes_on(
+    tmp_path: Path,
+) -> None:
+    handler = DailyLogFile(tmp_path)
+    handler.setFormatter(SafeFormatter(shared_redactor()))
+    path = handler.open(today())
+    log = logging.getLogger("askdesk.test.retention")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        log.warning("reply r1 on sms:+15550142 not sent: timeout")
+        try:
+            raise RuntimeError("the platform said: no user @quill found")
+        except RuntimeError:
+            log.exception("channel mastodon failed")
+        log.warning("reply r2 on web:12 not sent")
+        log.warning("a listener failed on xmpp arrive web:1\x1b[2J")
+        marks = frozenset({"sms:+15550142", "@quill", "web:1\x1b[2J", "Ada Quillfeather"})
+        assert forget_patrons(marks, dry_run=True, folder=tmp_path)[0].count == 3
+        assert len(path.read_text("utf-8").splitlines()) > 4  # a dry run changes nothing
+        assert forget_patrons(marks, folder=tmp_path)[0].count == 3
+        log.warning("after the purge")  # the open handler writes to the new file
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    lines = path.read_text("utf-8").splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "reply r2 on web:12 not sent",  # web:1 is not web:12
+        "after the purge",
+    ]
+    assert mode(path) == 0o600

@@ -121,6 +121,28 @@ class SentLookup(Protocol):
     def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None: ...
 
 
+@dataclass(frozen=True)
+class Forgotten:
+    """What a retention pass removed outside the store (or would, on a dry run), counted."""
+
+    count: int
+    what: str
+    """Plural words after the count: "processed files of drop folder webform"."""
+
+
+@runtime_checkable
+class KeepsCopies(Protocol):
+    """A channel that keeps patron details outside the store (a drop folder's files, the
+    replies it wrote): retention has it forget what is older than the channel's window."""
+
+    def forget_before(
+        self, cutoff: datetime, cursor: str | None, *, dry_run: bool = False
+    ) -> list[Forgotten]:
+        """Remove what was handed over (``cursor``: the channel's own) and is older than
+        ``cutoff``; what was removed, or would be with ``dry_run``."""
+        ...
+
+
 @runtime_checkable
 class WakesEarly(Protocol):
     """A polled channel that hears of new messages as they arrive (IMAP IDLE).

@@ -31,6 +31,7 @@ left for the next polls.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -43,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from askdesk.channels.base import Adapter, Fetched, Problem, Receipt
+from askdesk.channels.base import Adapter, Fetched, Forgotten, Problem, Receipt
 from askdesk.channels.options import FilePath, Options, poll_seconds
 from askdesk.errors import ChannelError
 from askdesk.model import Conversation, Kind, Message, Reply
@@ -147,12 +148,9 @@ class DropFolderChannel:
         data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             self.outbox.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.outbox, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
+            with _locked_outbox(self.outbox) as fd:
                 os.write(fd, data)  # one write: lines from two processes never interleave
                 os.fsync(fd)
-            finally:
-                os.close(fd)
         except OSError as error:
             raise ChannelError(
                 f"could not write the outbox {self.outbox}: {error.strerror or error}"
@@ -175,6 +173,33 @@ class DropFolderChannel:
         except OSError as error:
             raise ChannelError(f"could not read the outbox {self.outbox}: {error}") from error
         return None
+
+    def forget_before(
+        self, cutoff: datetime, cursor: str | None, *, dry_run: bool = False
+    ) -> list[Forgotten]:
+        """Retention: delete the files wholly read (by ``cursor``) and unchanged since
+        before ``cutoff``, and the outbox's lines of replies sent before it.
+
+        A file not yet read to its end, or one the cursor does not know, stays:
+        its messages have not all reached the store.
+        """
+        seen, _ = _read_cursor(cursor, [])
+        files = 0
+        # A folder that is not there (yet, or any more) holds nothing to forget.
+        for entry in self._list([]) if self.path.is_dir() else []:
+            state = seen.get(entry.key)
+            if state is None or not _read_up(state, entry):
+                continue
+            if datetime.fromtimestamp(entry.mtime_ns / 1e9, UTC) >= cutoff:
+                continue
+            if not dry_run and not _delete_if_same(self.path / entry.name, entry.key):
+                continue
+            files += 1
+        lines = _forget_sent(self.outbox, cutoff, dry_run=dry_run)
+        return [
+            Forgotten(files, f"processed files of drop folder {self.name}"),
+            Forgotten(lines, f"reply lines of drop outbox {self.name}"),
+        ]
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
         problems: list[Problem] = []
@@ -379,6 +404,97 @@ class DropFolderChannel:
             url=url,
             label=_optional(data, "channel") or "drop",
         )
+
+
+@contextmanager
+def _locked_outbox(path: Path) -> Iterator[int]:
+    """The outbox open to append, locked against retention rewriting it meanwhile.
+
+    Retention replaces the file (a new one renamed over it) under the same
+    lock; an append that opened the old file before that is made again on
+    the new one, so no reply line is written into a file nobody reads.
+    """
+    while True:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+            if current is not None and os.path.samestat(os.fstat(fd), current):
+                yield fd
+                return
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def _forget_sent(path: Path, cutoff: datetime, *, dry_run: bool) -> int:
+    """Remove (or count) the outbox lines of replies sent before ``cutoff``.
+
+    A line whose time cannot be read (a torn last line) is kept. The file is
+    replaced atomically under the appenders' lock.
+    """
+    gone = 0
+    try:
+        with open(path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            kept: list[bytes] = []
+            for line in handle.readlines():
+                if _sent_before(line, cutoff):
+                    gone += 1
+                else:  # a torn line kept gets its end, so the next reply starts a line
+                    kept.append(line if line.endswith(b"\n") else line + b"\n")
+            if gone and not dry_run:
+                _replace_file(path, b"".join(kept), os.fstat(handle.fileno()).st_mode)
+    except FileNotFoundError:
+        return 0
+    except OSError as error:
+        why = error.strerror or error
+        raise ChannelError(f"could not read the outbox {path}: {why}") from error
+    return gone
+
+
+def _sent_before(line: bytes, cutoff: datetime) -> bool:
+    try:
+        sent_at = datetime.fromisoformat(json.loads(line)["sent_at"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    if sent_at.tzinfo is None:
+        sent_at = sent_at.replace(tzinfo=UTC)
+    return sent_at < cutoff
+
+
+def _replace_file(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it and rename it over ``path``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(fd, stat.S_IMODE(mode))
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        why = error.strerror or error
+        raise ChannelError(f"could not rewrite the outbox {path}: {why}") from error
+
+
+def _delete_if_same(path: Path, key: str) -> bool:
+    """Delete ``path`` if it is still the file ``key`` (``device:inode``) names."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+        if f"{st.st_dev}:{st.st_ino}" != key:
+            return False  # another file took the name since it was listed: unread
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise ChannelError(f"could not delete {path}: {error.strerror or error}") from error
+    return True
 
 
 def _lines(handle: BinaryIO) -> Iterator[tuple[bytes | None, int, bool]]:

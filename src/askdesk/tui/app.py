@@ -25,7 +25,7 @@ from askdesk.desk.compose import ReplySettings
 from askdesk.desk.health import summary
 from askdesk.desk.live import ON_SHIFT_WITHIN, LiveRunner
 from askdesk.desk.outbox import Outbox
-from askdesk.desk.retention import RetentionPolicy, purge
+from askdesk.desk.retention import Forget, RetentionPolicy, purge
 from askdesk.desk.sync import ChannelHealth, Poller, worker_id
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert
@@ -94,6 +94,7 @@ class AskdeskApp(App[None]):
         refresh_seconds: float = 0.5,
         tz: tzinfo = UTC,
         retention: RetentionPolicy | None = None,
+        retention_elsewhere: Sequence[Forget] = (),
         outbox: Outbox | None = None,
         reply_settings: ReplySettings | None = None,
         stats_fields: Sequence[StatsField] = (),
@@ -113,6 +114,8 @@ class AskdeskApp(App[None]):
         """The zone statistics count days and hours in."""
         self.retention = retention
         """Anonymize what is due when the desk starts; ``None``: leave it to ``askdesk purge``."""
+        self.retention_elsewhere = tuple(retention_elsewhere)
+        """What retention cleans outside the store too (drop files, log records)."""
         self.outbox = outbox
         """Sends replies; ``None`` when the desk is only looked at (tests, read-only)."""
         self.reply_settings = reply_settings or ReplySettings(library=library)
@@ -238,8 +241,10 @@ class AskdeskApp(App[None]):
     @work(thread=True, exclusive=True, group="retention", exit_on_error=False)
     def purge_expired(self, policy: RetentionPolicy) -> None:
         """Anonymize resolved conversations past their retention time, off the event loop."""
-        result = purge(self.desk.store, policy, self.clock.now())
-        if result.keys:
+        result = purge(
+            self.desk.store, policy, self.clock.now(), elsewhere=self.retention_elsewhere
+        )
+        if result.keys or result.elsewhere():
             self.post_message(PatronDetailsRemoved(result))
 
     def act(self, key: str, step: Step, done: str) -> None:
@@ -590,7 +595,9 @@ class AskdeskApp(App[None]):
 
     @on(PatronDetailsRemoved)
     def _purged(self, message: PatronDetailsRemoved) -> None:
-        self.notify(f"Retention: {message.result.summary()}", timeout=6)
+        result = message.result
+        said = [result.summary()] if result.keys else []
+        self.notify("Retention: " + "; ".join(said + result.elsewhere()), timeout=6)
         self.check_store()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
