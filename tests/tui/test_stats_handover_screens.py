@@ -6,6 +6,7 @@ fixed clock and no poller; tests wait on workers, never on wall time.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 from textual_plotext import PlotextPlot
 
-from askdesk.desk.retention import ANONYMIZED, RetentionPolicy
+from askdesk.channels.drop import DropFolderChannel
+from askdesk.desk.retention import ANONYMIZED, RetentionPolicy, channel_copies
 from askdesk.model import Status
 from askdesk.tui.app import AskdeskApp
 from askdesk.tui.keys import binding_ids
@@ -172,3 +174,28 @@ def test_new_keys_can_be_remapped() -> None:
     ids = binding_ids()
     for key in ("statistics", "handover", "stats_range", "handover_cycle", "handover_confirm"):
         assert key in ids
+
+
+async def test_retention_at_start_also_cleans_the_drop_folder(week: Week, tmp_path: Path) -> None:
+    folder = tmp_path / "drop-folder"
+    folder.mkdir()
+    read = folder / "gateway.jsonl"
+    line = '{"id": "b9", "author": "x", "text": "hi", "received_at": "2026-11-16T10:00:00Z"}\n'
+    read.write_text(line, "utf-8")
+    os.utime(read, (at(0, 10).timestamp(),) * 2)
+    channel = DropFolderChannel("drop", folder)
+    week.store.save_cursor("drop", channel.fetch(None, week.clock.now()).cursor)
+    policy = RetentionPolicy(default_days=0)
+    app = AskdeskApp(
+        week.ana,
+        clock=week.clock,
+        refresh_seconds=3600,
+        retention=policy,
+        retention_elsewhere=channel_copies([channel], week.store, policy),
+    )
+    recorder = Recorder()
+    async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
+        await settle(pilot)
+        notes = [m.notification.message for m in recorder.of(Notify) if isinstance(m, Notify)]
+    assert any("removed 1 processed files of drop folder drop" in note for note in notes)
+    assert not read.exists()
