@@ -462,6 +462,8 @@ def test_askdesk_fetch_every_minute_asks_one_request_a_run(
         api.answer("notifications_empty", query={"min_id": NEWEST_FIRST_RUN})
         assert main(run) == 0
         assert capsys.readouterr().out.strip() == "mastodon: 0 new, 0 follow-ups"
+    stored = "".join(f.read_text(encoding="utf-8") for f in tmp_path.glob("desk*") if f.is_file())
+    assert "anytownlibrary" in stored and TOKEN not in stored  # the cursor, never the token
     # The account and the instance's limits live in the cursor: one request a run after the first.
     assert [c.path for c in api.calls] == [VERIFY, NOTIFICATIONS, "/api/v2/instance/"] + [
         NOTIFICATIONS
