@@ -19,7 +19,6 @@ from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.facebook.client import GraphClient, GraphRefusal
 from askdesk.channels.facebook.payloads import (
     BadItem,
-    Cursor,
     graph_id,
     message,
     page,
@@ -29,6 +28,7 @@ from askdesk.channels.facebook.payloads import (
 )
 from askdesk.channels.facebook.window import closed, reply_window, tagged
 from askdesk.channels.options import Flag, Number, Options, Text, poll_seconds
+from askdesk.channels.time_cursor import TimeCursor
 from askdesk.config import NumberRange
 from askdesk.errors import ChannelError, ConfigError, RefusedByPlatform, UnexpectedPayload
 from askdesk.model import Conversation, Kind, Message, Reply
@@ -102,7 +102,7 @@ class FacebookChannel:
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
         problems: list[Problem] = []
-        state = Cursor.read(cursor, now, self.backfill, problems)
+        state = TimeCursor.read(cursor, now, self.backfill, problems, "facebook")
         self._graph.count_usage()
         messages: list[Message] = []
         newest = state.since
@@ -133,7 +133,7 @@ class FacebookChannel:
         return Fetched(messages=messages, cursor=state.dump(), problems=problems)
 
     def _updated_threads(
-        self, state: Cursor, now: datetime, problems: list[Problem]
+        self, state: TimeCursor, now: datetime, problems: list[Problem]
     ) -> tuple[list[tuple[Any, str, datetime, str | None]], bool]:
         """Threads updated since the cursor, newest first; and whether all were read."""
         params: dict[str, Any] = {
@@ -178,7 +178,7 @@ class FacebookChannel:
         raw: Any,
         thread: str,
         url: str | None,
-        state: Cursor,
+        state: TimeCursor,
         now: datetime,
         problems: list[Problem],
     ) -> list[Message]:

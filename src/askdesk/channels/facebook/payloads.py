@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from askdesk.channels.base import Problem
 from askdesk.errors import UnexpectedPayload
 from askdesk.model import Kind, Message, Role
 
@@ -29,50 +27,6 @@ _MEDIA = {"image": "image", "video": "video", "audio": "audio"}
 
 class BadItem(ValueError):
     """One message that cannot become a ``Message``; the text says why."""
-
-
-@dataclass
-class Cursor:
-    """What the store keeps between polls: no credential is ever part of it."""
-
-    start: datetime
-    """The oldest time the first run reads (``now - backfill_hours``)."""
-    since: datetime | None = None
-    """The newest thread ``updated_time`` read so far."""
-
-    @classmethod
-    def read(
-        cls, cursor: str | None, now: datetime, backfill: timedelta, problems: list[Problem]
-    ) -> Cursor:
-        fresh = cls(start=now - backfill)
-        if cursor is None:
-            return fresh
-        try:
-            data = json.loads(cursor)
-            start = datetime.fromisoformat(data["start"])
-            since = datetime.fromisoformat(data["since"]) if data.get("since") else None
-            if start.tzinfo is None or (since is not None and since.tzinfo is None):
-                raise ValueError("not ours")
-        except (ValueError, TypeError, KeyError):
-            problems.append(
-                Problem(
-                    "facebook cursor",
-                    "could not read it; the first-run window is read again (duplicates skipped)",
-                )
-            )
-            return fresh
-        return cls(start=start, since=since)
-
-    @property
-    def oldest(self) -> datetime:
-        """Messages older than this were read by an earlier poll."""
-        return self.since or self.start
-
-    def dump(self) -> str:
-        return json.dumps(
-            {"start": self.start.isoformat(), "since": self.since and self.since.isoformat()},
-            sort_keys=True,
-        )
 
 
 def page(payload: Mapping[str, Any], what: str) -> tuple[list[Any], str | None]:

@@ -15,9 +15,9 @@ from askdesk.channels.base import Adapter, Fetched, Problem, Receipt, ReplyWindo
 from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.options import Number, Options, Text, poll_seconds
 from askdesk.channels.sms.numbers import e164, masked
-from askdesk.channels.sms.payloads import Cursor
 from askdesk.channels.sms.provider import SmsProvider
 from askdesk.channels.sms.twilio import OptedOut, TwilioCredentials, TwilioProvider
+from askdesk.channels.time_cursor import TimeCursor
 from askdesk.config import NumberRange
 from askdesk.errors import ConfigError, RefusedByPlatform
 from askdesk.model import Conversation, Reply
@@ -65,7 +65,7 @@ class SmsChannel:
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
         problems: list[Problem] = []
-        state = Cursor.read(cursor, now, BACKFILL, problems)
+        state = TimeCursor.read(cursor, now, BACKFILL, problems, "sms")
         since = state.since - SLACK if state.since else state.start
         messages = self._provider.received(self.number, since, now, self.name, problems)
         newest = max((m.received_at for m in messages), default=None)

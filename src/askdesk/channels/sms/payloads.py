@@ -6,14 +6,11 @@ reason (the fetch skips it and says so), a malformed page ``UnexpectedPayload``.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from askdesk.channels.base import Problem
 from askdesk.channels.sms.numbers import e164, patron_id
 from askdesk.errors import UnexpectedPayload
 from askdesk.model import Kind, Message, Role
@@ -29,48 +26,6 @@ DELIVERY = ("queued", "sending", "sent", "delivered", "undelivered", "failed")
 
 class BadItem(ValueError):
     """One message that cannot become a ``Message``; the text says why."""
-
-
-@dataclass
-class Cursor:
-    """What the store keeps between polls: no credential is ever part of it."""
-
-    start: datetime
-    since: datetime | None = None
-    """The newest ``date_sent`` read so far."""
-
-    @classmethod
-    def read(
-        cls, cursor: str | None, now: datetime, backfill: timedelta, problems: list[Problem]
-    ) -> Cursor:
-        fresh = cls(start=now - backfill)
-        if cursor is None:
-            return fresh
-        try:
-            data = json.loads(cursor)
-            start = datetime.fromisoformat(data["start"])
-            since = datetime.fromisoformat(data["since"]) if data.get("since") else None
-            if start.tzinfo is None or (since is not None and since.tzinfo is None):
-                raise ValueError("not ours")
-        except (ValueError, TypeError, KeyError):
-            problems.append(
-                Problem(
-                    "sms cursor",
-                    "could not read it; the first-run window is read again (duplicates skipped)",
-                )
-            )
-            return fresh
-        return cls(start=start, since=since)
-
-    @property
-    def oldest(self) -> datetime:
-        return self.since or self.start
-
-    def dump(self) -> str:
-        return json.dumps(
-            {"start": self.start.isoformat(), "since": self.since and self.since.isoformat()},
-            sort_keys=True,
-        )
 
 
 def role_of(text: str) -> Role:
