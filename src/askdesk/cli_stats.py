@@ -63,6 +63,8 @@ BY_TITLES = {
     "day": "day",
     "hour": "hour",
     "weekday": "weekday",
+    "asked_hour": "hour asked",
+    "asked_weekday": "weekday asked",
 }
 OVERVIEW = ("channel", "type", "outcome", "read", "staff")
 """The breakdowns ``stats`` prints when no ``--by`` is given."""

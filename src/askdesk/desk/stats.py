@@ -23,8 +23,24 @@ from askdesk.model.transactions import Transaction, open_since, transactions_of,
 from askdesk.store.base import Store
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DIMENSIONS = ("channel", "kind", "type", "outcome", "read", "staff", "day", "hour", "weekday")
-"""What transactions can be grouped by; ``--by`` offers the ones staff ask for."""
+DIMENSIONS = (
+    "channel",
+    "kind",
+    "type",
+    "outcome",
+    "read",
+    "staff",
+    "day",
+    "hour",
+    "weekday",
+    "asked_hour",
+    "asked_weekday",
+)
+"""What transactions can be grouped by; ``--by`` offers the ones staff ask for.
+
+``hour`` and ``weekday`` are those of the first resolve; ``asked_hour`` and
+``asked_weekday`` those of the patron's first message: when patrons ask, not
+when staff cleared the queue."""
 
 
 # -- ranges and time zones ----------------------------------------------------------
@@ -76,6 +92,10 @@ def _dimension(name: str, tz: tzinfo) -> Callable[[Transaction], str]:
             return lambda t: str(t.resolved_at.astimezone(tz).hour)
         case "weekday":
             return lambda t: WEEKDAYS[t.resolved_at.astimezone(tz).weekday()]
+        case "asked_hour":
+            return lambda t: str(t.started_at.astimezone(tz).hour)
+        case "asked_weekday":
+            return lambda t: WEEKDAYS[t.started_at.astimezone(tz).weekday()]
     raise ValueError(f"cannot group transactions by {name!r}")
 
 
@@ -85,6 +105,12 @@ _BY_RESOLVE_TIME: dict[str, Callable[[datetime], str]] = {
     "weekday": lambda local: WEEKDAYS[local.weekday()],
 }
 """The dimensions read from the local resolve time, as ``_dimension`` gives them."""
+
+_BY_ASK_TIME: dict[str, Callable[[datetime], str]] = {
+    "asked_hour": lambda local: str(local.hour),
+    "asked_weekday": lambda local: WEEKDAYS[local.weekday()],
+}
+"""The dimensions read from the local time of the patron's first message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +146,8 @@ class Stats:
             "read": [str(n) for n in READ_LEVELS],
             "hour": [str(h) for h in range(24)],
             "weekday": list(WEEKDAYS),
+            "asked_hour": [str(h) for h in range(24)],
+            "asked_weekday": list(WEEKDAYS),
         }
         if dimension in fixed:
             return fixed[dimension]
@@ -135,6 +163,11 @@ class Stats:
         return [t.resolved_at.astimezone(self.tz) for t in self.transactions]
 
     @cached_property
+    def _asked_local(self) -> list[datetime]:
+        """When each transaction was asked (the patron's first message), in ``tz``."""
+        return [t.started_at.astimezone(self.tz) for t in self.transactions]
+
+    @cached_property
     def _key_lists(self) -> dict[str, list[str]]:
         return {}
 
@@ -143,8 +176,11 @@ class Stats:
         keys = self._key_lists.get(dimension)
         if keys is None:
             by_time = _BY_RESOLVE_TIME.get(dimension)
+            by_ask = _BY_ASK_TIME.get(dimension)
             if by_time is not None:
                 keys = list(map(by_time, self._resolved_local))
+            elif by_ask is not None:
+                keys = list(map(by_ask, self._asked_local))
             else:
                 keys = list(map(_dimension(dimension, self.tz), self.transactions))
             self._key_lists[dimension] = keys
@@ -322,6 +358,8 @@ def stats_record(
         "by_day": stats.count_by("day"),
         "by_hour": stats.count_by("hour"),
         "by_weekday": stats.count_by("weekday"),
+        "asked_by_hour": stats.count_by("asked_hour"),
+        "asked_by_weekday": stats.count_by("asked_weekday"),
         "first_response_s": stats.first_response(),
         "resolve_s": stats.resolve_time(),
         "first_response_by_day": stats.first_response_by_day(),
