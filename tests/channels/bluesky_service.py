@@ -73,6 +73,12 @@ class StandIn:
         self.password = APP_PASSWORD
         self.access_lifetime = 2 * 3600
         self.records: list[dict[str, Any]] = []
+        self.posts: dict[str, dict[str, Any]] = {}
+        """The account's posts by record key, as ``getRecord`` answers them."""
+        self.chat_sent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        """The account's chat messages by conversation, newest first (``getMessages``)."""
+        self.lose_answers: set[str] = set()
+        """Methods whose next call is carried out, then answered 504 (a proxy timing out)."""
         self._serial = itertools.count(1)
         self._lock = threading.Lock()
         self.url = ""
@@ -123,7 +129,11 @@ class StandIn:
                 return _error(400, "ExpiredToken", "Token has expired")
             if self.queued[nsid]:
                 return self.queued[nsid].popleft()
-            return self._default(nsid, call)
+            answer = self._default(nsid, call)
+            if nsid in self.lose_answers and answer.status == 200:
+                self.lose_answers.discard(nsid)
+                return _error(504, "UpstreamTimeout", "Upstream timed out")
+            return answer
 
     def _create_session(self, body: dict[str, Any]) -> Answer:
         if body.get("identifier") != HANDLE or body.get("password") != self.password:
@@ -166,16 +176,12 @@ class StandIn:
         if nsid == "chat.bsky.convo.listConvos":
             return Answer(200, {"convos": []}, {})
         if nsid == "com.atproto.repo.createRecord":
-            n = next(self._serial)
-            self.records.append(call.body)
-            return Answer(
-                200,
-                {
-                    "uri": f"at://{ME}/app.bsky.feed.post/3lreply{n:05d}",
-                    "cid": f"bafyreireply{n:05d}",
-                },
-                {},
-            )
+            return self._create_record(call.body or {})
+        if nsid == "com.atproto.repo.getRecord":
+            rkey = call.params.get("rkey", [""])[0]
+            if call.params.get("repo") != [ME] or rkey not in self.posts:
+                return _error(400, "RecordNotFound", "Could not locate record")
+            return Answer(200, self.posts[rkey], {})
         if nsid == "com.atproto.identity.resolveHandle":
             handle = call.params.get("handle", [""])[0]
             known = recording("handles")
@@ -185,18 +191,32 @@ class StandIn:
         if nsid == "chat.bsky.convo.sendMessage":
             n = next(self._serial)
             body = call.body or {}
-            return Answer(
-                200,
-                {
-                    "id": f"3lmsg{n:05d}",
-                    "rev": f"3lrev{n:05d}",
-                    "text": body.get("message", {}).get("text", ""),
-                    "sender": {"did": ME},
-                    "sentAt": "2026-11-23T14:00:05.000Z",
-                },
-                {},
-            )
+            message = {
+                "$type": "chat.bsky.convo.defs#messageView",
+                "id": f"3lmsg{n:05d}",
+                "rev": f"3lrev{n:05d}",
+                "text": body.get("message", {}).get("text", ""),
+                "sender": {"did": ME},
+                "sentAt": "2026-11-23T14:00:05.000Z",
+            }
+            self.chat_sent[body.get("convoId", "")].insert(0, message)
+            return Answer(200, message, {})
+        if nsid == "chat.bsky.convo.getMessages":
+            convo = call.params.get("convoId", [""])[0]
+            return Answer(200, {"messages": self.chat_sent[convo]}, {})
         return _error(501, "MethodNotImplemented", f"{nsid} is not recorded")
+
+    def _create_record(self, body: dict[str, Any]) -> Answer:
+        """A post under the writer's record key (or one of the service's); a taken one refused."""
+        n = next(self._serial)
+        rkey = body.get("rkey") or f"3lreply{n:05d}"
+        if rkey in self.posts:
+            return _error(400, "InvalidRequest", f"Record already exists: {rkey}")
+        self.records.append(body)
+        uri = f"at://{ME}/{body.get('collection')}/{rkey}"
+        cid = f"bafyreireply{n:05d}"
+        self.posts[rkey] = {"uri": uri, "cid": cid, "value": body.get("record")}
+        return Answer(200, {"uri": uri, "cid": cid}, {})
 
 
 def _error(status: int, error: str, message: str) -> Answer:

@@ -18,8 +18,12 @@ import pytest
 from bluesky_service import APP_PASSWORD, CHAT_PROXY, HANDLE, ME, StandIn, stand_in
 
 from askdesk.channels.bluesky import BlueskyChannel, SessionFile
+from askdesk.channels.bluesky.record_key import reply_record_key
 from askdesk.channels.registry import build_channel
+from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig
+from askdesk.desk import Desk
+from askdesk.desk.outbox import Outbox
 from askdesk.errors import (
     ConfigError,
     CredentialsRejected,
@@ -27,7 +31,8 @@ from askdesk.errors import (
     RateLimited,
     RefusedByPlatform,
 )
-from askdesk.model import Conversation, Kind, Message, Reply
+from askdesk.model import Conversation, Kind, Message, Reply, ReplyStatus
+from askdesk.model.replying import take_for_sending
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 LIST = "app.bsky.notification.listNotifications"
@@ -367,12 +372,163 @@ def test_a_reply_over_300_graphemes_is_refused_before_anything_is_sent(service: 
     bsky = channel(service)
     first_poll(service)
     mention = by_key(bsky.fetch(None, NOW).messages)[MARISOL_MENTION]
-    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one grapheme, 8 UTF-16 units
+    flag = "\U0001f1f3\U0001f1f4"  # one grapheme, two code points, 8 UTF-8 bytes
     service.answer("app.bsky.feed.getPosts", recorded="posts_mention")
-    bsky.send(_conversation([mention]), _reply(family * 300), NOW)  # 300 graphemes: fine
+    bsky.send(_conversation([mention]), _reply(flag * 300), NOW)  # 300 graphemes: fine
     with pytest.raises(RefusedByPlatform, match="301/300 graphemes"):
-        bsky.send(_conversation([mention]), _reply(family * 301), NOW)
+        bsky.send(_conversation([mention]), _reply(flag * 301, id="r2"), NOW)
     assert service.count("com.atproto.repo.createRecord") == 1
+
+
+def test_a_reply_over_the_lexicons_3000_bytes_is_refused_though_its_graphemes_fit(
+    service: StandIn,
+) -> None:
+    bsky = channel(service)
+    first_poll(service)
+    mention = by_key(bsky.fetch(None, NOW).messages)[MARISOL_MENTION]
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one grapheme, 18 UTF-8 bytes
+    with pytest.raises(RefusedByPlatform, match="3,006/3,000 bytes"):
+        bsky.send(_conversation([mention]), _reply(family * 167), NOW)
+    assert service.count("com.atproto.repo.createRecord") == 0
+
+
+# -- a send whose answer was lost is never made twice ------------------------------------
+
+CREATE_RECORD = "com.atproto.repo.createRecord"
+SEND_MESSAGE = "chat.bsky.convo.sendMessage"
+MENTION_KEY = f"bsky:{MARISOL_MENTION}"
+CHAT_KEY = "bsky:chat:3lconvotomas"
+
+
+@pytest.fixture
+def ingested(service: StandIn, desk: Desk) -> BlueskyChannel:
+    """The desk holding a first poll's mentions and Tomás's chat, the way the poller stores them."""
+    first_poll(service)
+    service.answer("chat.bsky.convo.listConvos", recorded="chat_convos")
+    service.answer("chat.bsky.convo.getMessages", recorded="chat_messages")
+    bsky = channel(service)
+    fetched = bsky.fetch(None, NOW)
+    desk.ingest(fetched.messages, cursor=("bsky", fetched.cursor))
+    return bsky
+
+
+def test_the_record_key_is_a_tid_and_the_same_for_every_attempt_of_one_reply() -> None:
+    from atproto_client.models.string_formats import TID_RE
+
+    first = reply_record_key(_reply("We open at 9."))
+    assert TID_RE.match(first)
+    assert reply_record_key(_reply("We open at 9.", attempts=3)) == first
+    assert reply_record_key(_reply("We open at 9.", id="r2")) != first
+    later = Reply(id="r1", text="x", staff="ana", created_at=NOW + timedelta(seconds=1))
+    assert reply_record_key(later) > first  # TIDs sort by time, as the lexicon's keys do
+
+
+def test_a_post_whose_answer_was_lost_is_found_on_retry_not_posted_twice(
+    service: StandIn, ingested: BlueskyChannel, desk: Desk, clock: FixedClock
+) -> None:
+    outbox = Outbox(desk, {"bsky": ingested}, backoff=(15,))
+    _, queued = outbox.queue(MENTION_KEY, "We're open 10-4 on Monday.")
+    service.answer("app.bsky.feed.getPosts", recorded="posts_mention")
+    service.lose_answers.add(CREATE_RECORD)  # stored, then the answer is lost on the way
+    (failed,) = outbox.run_due()
+    assert failed.status is ReplyStatus.PENDING
+    assert "having trouble (504)" in failed.detail
+
+    clock.advance(seconds=16)
+    (result,) = outbox.run_due()
+    uri = f"at://{ME}/app.bsky.feed.post/{reply_record_key(queued)}"
+    assert (result.status, result.detail) == (ReplyStatus.SENT, uri)
+    assert len(service.records) == 1  # one post on Bluesky
+    assert service.count(CREATE_RECORD) == 1  # and no second try at it
+    (looked_up,) = service.calls_to("com.atproto.repo.getRecord")
+    assert looked_up.params["rkey"] == [reply_record_key(queued)]
+
+
+def test_a_send_cut_short_by_a_crash_is_looked_up_by_its_record_key(
+    service: StandIn, ingested: BlueskyChannel, desk: Desk, clock: FixedClock
+) -> None:
+    outbox = Outbox(desk, {"bsky": ingested})
+    _, queued = outbox.queue(MENTION_KEY, "We're open 10-4 on Monday.")
+    # The process posted it and died before recording the send.
+    taken = desk.store.update(
+        MENTION_KEY, lambda c: take_for_sending(c, queued.id, clock.now(), "gone:1")
+    )
+    service.answer("app.bsky.feed.getPosts", recorded="posts_mention")
+    posted = ingested.send(taken, taken.replies[0], clock.now())
+    clock.advance(minutes=5)
+
+    (settled,) = outbox.recover()
+    assert (settled.status, settled.detail) == (ReplyStatus.SENT, "found on the platform")
+    stored = desk.get(MENTION_KEY)
+    assert stored is not None and stored.replies[0].remote_id == posted.remote_id
+    assert outbox.run_due() == []
+    assert len(service.records) == 1
+
+
+def test_a_send_cut_short_before_it_reached_bluesky_is_sent_once_after_the_lookup(
+    service: StandIn, ingested: BlueskyChannel, desk: Desk, clock: FixedClock
+) -> None:
+    outbox = Outbox(desk, {"bsky": ingested})
+    _, queued = outbox.queue(MENTION_KEY, "We're open 10-4 on Monday.")
+    desk.store.update(MENTION_KEY, lambda c: take_for_sending(c, queued.id, clock.now(), "gone:1"))
+    clock.advance(minutes=5)
+    (settled,) = outbox.recover()
+    assert (settled.status, settled.detail) == (ReplyStatus.PENDING, "not on the platform")
+    service.answer("app.bsky.feed.getPosts", recorded="posts_mention")
+    (sent,) = outbox.run_due()
+    assert sent.status is ReplyStatus.SENT
+    assert len(service.records) == 1
+
+
+def test_a_post_sent_again_under_its_taken_record_key_is_settled_by_the_one_there(
+    service: StandIn, ingested: BlueskyChannel, desk: Desk
+) -> None:
+    conversation = desk.get(MENTION_KEY)
+    assert conversation is not None
+    service.answer("app.bsky.feed.getPosts", recorded="posts_mention")
+    first = ingested.send(conversation, _reply("We're open 10-4 on Monday."), NOW)
+    # Staff sent it again after an "uncertain" (its attempts start over): same key.
+    service.answer("app.bsky.feed.getPosts", recorded="posts_mention")
+    again = ingested.send(conversation, _reply("We're open 10-4 on Monday."), NOW)
+    assert again == first
+    assert service.count(CREATE_RECORD) == 2 and len(service.records) == 1
+
+
+def test_a_chat_message_whose_answer_was_lost_is_found_by_its_words_on_retry(
+    service: StandIn, ingested: BlueskyChannel, desk: Desk, clock: FixedClock
+) -> None:
+    outbox = Outbox(desk, {"bsky": ingested}, backoff=(15,))
+    outbox.queue(CHAT_KEY, "Yes, until Saturday.")
+    service.lose_answers.add(SEND_MESSAGE)
+    (failed,) = outbox.run_due()
+    assert failed.status is ReplyStatus.PENDING
+
+    clock.advance(seconds=16)
+    (result,) = outbox.run_due()
+    (message,) = service.chat_sent["3lconvotomas"]
+    assert (result.status, result.detail) == (
+        ReplyStatus.SENT,
+        f"chat:3lconvotomas:{message['id']}",
+    )
+    assert service.count(SEND_MESSAGE) == 1
+
+
+def test_a_chat_message_recorded_for_an_earlier_reply_is_not_taken_for_this_one(
+    service: StandIn, ingested: BlueskyChannel, desk: Desk, clock: FixedClock
+) -> None:
+    outbox = Outbox(desk, {"bsky": ingested}, backoff=(15,))
+    outbox.queue(CHAT_KEY, "Thank you!")
+    (first,) = outbox.run_due()
+    assert first.status is ReplyStatus.SENT
+    clock.advance(minutes=1)
+    outbox.queue(CHAT_KEY, "Thank you!")  # the same words again, on purpose
+    service.lose_answers.add(SEND_MESSAGE)
+    (failed,) = outbox.run_due()
+    assert failed.status is ReplyStatus.PENDING
+    clock.advance(seconds=16)
+    (second,) = outbox.run_due()
+    assert second.status is ReplyStatus.SENT and second.detail != first.detail
+    assert service.count(SEND_MESSAGE) == 2  # the lost one, found; never a third
 
 
 # -- direct messages -------------------------------------------------------------------
@@ -430,6 +586,34 @@ def test_an_app_password_without_dm_access_is_said_once(service: StandIn) -> Non
     assert service.count("chat.bsky.convo.listConvos") == 3
 
 
+def test_a_chat_message_may_hold_1000_graphemes_where_a_post_holds_300(
+    service: StandIn,
+) -> None:
+    service.answer("chat.bsky.convo.listConvos", recorded="chat_convos")
+    service.answer("chat.bsky.convo.getMessages", recorded="chat_messages")
+    bsky = channel(service)
+    chats = [m for m in bsky.fetch(None, NOW).messages if m.kind is Kind.DIRECT]
+    bsky.send(_conversation(chats), _reply("a" * 1000), NOW)
+    with pytest.raises(RefusedByPlatform, match="direct message is 1001/1000 graphemes"):
+        bsky.send(_conversation(chats), _reply("a" * 1001, id="r2"), NOW)
+    assert service.count(SEND_MESSAGE) == 1
+
+
+def test_a_private_reply_to_a_mention_goes_by_chat_with_the_chat_limit(
+    service: StandIn,
+) -> None:
+    bsky = channel(service)
+    first_poll(service)
+    mention = by_key(bsky.fetch(None, NOW).messages)[MARISOL_MENTION]
+    service.answer("chat.bsky.convo.getConvoForMembers", recorded="chat_convo_for_members")
+    sent = bsky.send(_conversation([mention]), _reply("b" * 800, private=True), NOW)
+    assert sent.remote_id.startswith("chat:3lconvomarisol:")
+    (opened,) = service.calls_to("chat.bsky.convo.getConvoForMembers")
+    assert opened.params["members"] == ["did:plc:marisolreads5xq3hk2v"]
+    with pytest.raises(RefusedByPlatform, match="the reply is 800/300 graphemes"):
+        bsky.send(_conversation([mention]), _reply("b" * 800, id="r2"), NOW)
+
+
 def untyped(value: Any) -> Any:
     """``value`` without the ``$type`` fields the SDK writes beside the lexicon's own."""
     if isinstance(value, dict):
@@ -445,5 +629,5 @@ def _conversation(messages: list[Message]) -> Conversation:
     )
 
 
-def _reply(text: str, *, private: bool = False) -> Reply:
-    return Reply(id="r1", text=text, staff="ana", created_at=NOW, private=private)
+def _reply(text: str, *, private: bool = False, id: str = "r1", attempts: int = 1) -> Reply:
+    return Reply(id=id, text=text, staff="ana", created_at=NOW, private=private, attempts=attempts)

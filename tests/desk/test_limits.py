@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from askdesk.desk.compose import ReplySettings
@@ -215,3 +217,24 @@ def test_a_public_reply_on_x_counts_the_handle_it_will_be_led_by() -> None:
     # A DM carries no handle, and a text that names the patron gets none added.
     assert settings.measure(text + "a", conversation, private=True).used == len(text) + 1
     assert settings.measure("Hi @patron_handle!", conversation).used == len("Hi @patron_handle!")
+
+
+def test_a_bluesky_chat_message_counts_against_1000_graphemes_and_a_post_300() -> None:
+    settings = ReplySettings(platforms={"bsky": "bluesky"}, private_routes=frozenset({"bsky"}))
+    post = Message(
+        channel="bsky",
+        remote_id="at://did:plc:patron/app.bsky.feed.post/3lpost",
+        kind=Kind.MENTION,
+        author="@patron.bsky.social",
+        text="Open today?",
+        received_at=NOW,
+    )
+    mention = Conversation(key=post.key, channel="bsky", kind=Kind.MENTION, messages=(post,))
+    chat = replace(post, remote_id="chat:3lconvo:3lmsg", kind=Kind.DIRECT)
+    direct = Conversation(key=chat.key, channel="bsky", kind=Kind.DIRECT, messages=(chat,))
+    text = "a" * 1000
+    assert settings.measure(text, mention).label() == "1,000/300"
+    assert settings.too_long(text, mention) is not None
+    assert settings.measure(text, mention, private=True).label() == "1,000/1,000"
+    assert settings.too_long(text, direct) is None
+    assert settings.too_long(text + "a", direct) is not None

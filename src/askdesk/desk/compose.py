@@ -78,7 +78,8 @@ class ReplySettings:
         A public reply on X goes out led by the patron's @handle (unless the
         text names them already), and X counts that too; so does every reply
         on Mastodon (a direct one too), against the instance's own limit once
-        the channel has heard it.
+        the channel has heard it. A Bluesky chat message (a chat, or a private
+        reply) holds 1000 graphemes where a post holds 300.
         """
         platform = self.platform(conversation)
         if platform == "twitter" and self.is_public(conversation, private):
@@ -88,6 +89,7 @@ class ReplySettings:
         return measure(
             text,
             platform,
+            chat=not self.is_public(conversation, private),
             mastodon_limit=self.length_limits(conversation.channel) or self.mastodon_limit,
             sms_max_segments=self.max_segments.get(conversation.channel, self.sms_max_segments),
         )

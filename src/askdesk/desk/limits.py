@@ -17,6 +17,8 @@ PLATFORMS = ("twitter", "mastodon", "bluesky", "facebook", "sms", "email", "chat
 
 TWITTER_LIMIT = 280
 BLUESKY_LIMIT = 300
+BLUESKY_CHAT_LIMIT = 1000
+"""A Bluesky chat message holds more than a post (``chat.bsky.convo.defs#messageInput``)."""
 FACEBOOK_LIMIT = 2000
 URL_LENGTH = 23
 """What a link costs on Twitter/X (t.co) and on Mastodon, however long it is."""
@@ -79,11 +81,17 @@ def _plural(count: int, unit: str) -> str:
 
 
 def measure(
-    text: str, platform: str, *, mastodon_limit: int = 500, sms_max_segments: int = 10
+    text: str,
+    platform: str,
+    *,
+    chat: bool = False,
+    mastodon_limit: int = 500,
+    sms_max_segments: int = 10,
 ) -> Measure:
     """How long ``text`` is on ``platform``, against that platform's limit.
 
-    An unknown platform (email, chat, the drop folder, anything new) has no
+    ``chat``: the text goes as a direct message, which Bluesky allows longer
+    than a post. An unknown platform (email, chat, the drop folder, anything new) has no
     limit and counts plain characters.
     """
     if platform == "twitter":
@@ -91,7 +99,8 @@ def measure(
     if platform == "mastodon":
         return Measure(_mastodon_length(text), mastodon_limit, "characters")
     if platform == "bluesky":
-        return Measure(graphemes(text), BLUESKY_LIMIT, "graphemes")
+        limit = BLUESKY_CHAT_LIMIT if chat else BLUESKY_LIMIT
+        return Measure(graphemes(text), limit, "graphemes")
     if platform == "sms":
         return _sms(text, sms_max_segments)
     if platform == "facebook":

@@ -4,8 +4,9 @@
 - ``session``: the login kept between runs in an owner-only file;
 - ``payloads``: AT Protocol JSON to ``Message`` and the cursor, talking to nobody;
 - ``client``: the calls, the login, and the service's answers as askdesk's errors;
-- ``text``: how Bluesky counts a post, and a post's text made readable;
-- ``channel``: ``BlueskyChannel`` (fetch, send) and its ``ADAPTER``.
+- ``text``: how Bluesky counts a post or a chat message, and a post's text made readable;
+- ``record_key``: the key a reply's post is created under, the same on every attempt;
+- ``channel``: ``BlueskyChannel`` (fetch, send, find_sent) and its ``ADAPTER``.
 """
 
 from askdesk.channels.bluesky.channel import ADAPTER, BlueskyChannel

@@ -7,7 +7,7 @@ what the registry lists: the options a ``type = "bluesky"`` table takes.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib.util import find_spec
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,8 +24,9 @@ from askdesk.channels.bluesky.payloads import (
     parse_time,
     where,
 )
+from askdesk.channels.bluesky.record_key import reply_record_key
 from askdesk.channels.bluesky.session import SessionFile
-from askdesk.channels.bluesky.text import POST_LIMIT, graphemes
+from askdesk.channels.bluesky.text import CHAT_BYTES, CHAT_LIMIT, POST_BYTES, POST_LIMIT, graphemes
 from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.options import Options, Text, poll_seconds
 from askdesk.errors import (
@@ -45,6 +46,11 @@ MAX_PAGES = 10
 """Pages of notifications read per poll; a bigger backlog is read over the next polls."""
 CHAT_RECHECK = timedelta(hours=24)
 """How long after the service refused direct messages askdesk asks again (a new app password)."""
+POST_COLLECTION = "app.bsky.feed.post"
+SENT_SLACK = timedelta(minutes=10)
+"""How long before a reply was written a chat message with its words may have been sent (clocks)."""
+SENT_PAGES = 3
+"""Pages of a chat read back when checking whether a reply went out."""
 BACKOFF_CAP = timedelta(minutes=15)
 """The longest wait between tries while the service or the network keeps failing."""
 
@@ -256,22 +262,27 @@ class BlueskyChannel:
     # -- sending -----------------------------------------------------------------------
 
     def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
-        """A reply in the patron's thread, or a chat message (a chat, or ``reply.private``)."""
-        del now
-        length = graphemes(reply.text)
-        if length > POST_LIMIT:
-            raise RefusedByPlatform(
-                f"the reply is {length}/{POST_LIMIT} graphemes; shorten it for Bluesky"
-            )
-        if conversation.kind is Kind.DIRECT:
-            convo = (conversation.latest.conversation or "").removeprefix("chat:")
-            if not convo:
-                raise RefusedByPlatform(f"{conversation.key} has no Bluesky chat to answer in")
-            return self._send_chat(convo, reply.text)
-        parent = self._post(conversation.latest)
-        if reply.private:
-            return self._send_chat(self._convo_with(parent.author.did), reply.text)
-        return self._send_post(parent, reply.text)
+        """A reply in the patron's thread, or a chat message (a chat, or ``reply.private``).
+
+        A retry first looks for what the attempt before may have delivered
+        (a timeout after the service had stored it): a post by its record
+        key, which every attempt shares, a chat message by its words.
+        """
+        chat = _goes_to_chat(conversation, reply)
+        _check_length(reply.text, chat=chat)
+        if reply.attempts > 1:
+            found = self.find_sent(conversation, reply)
+            if found is not None:
+                return found
+        if chat:
+            return self._send_chat(self._chat_of(conversation), reply.text)
+        return self._send_post(self._post(conversation.latest), reply, now)
+
+    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
+        """Whether ``reply`` is on Bluesky already: its post's record key, or its chat message."""
+        if _goes_to_chat(conversation, reply):
+            return self._find_chat_message(conversation, self._chat_of(conversation), reply)
+        return self._find_post(reply)
 
     def _post(self, message: Message) -> Any:
         """The patron's post as the service has it now: its ``cid``, thread root and author."""
@@ -286,8 +297,13 @@ class BlueskyChannel:
             )
         return found.posts[0]
 
-    def _send_post(self, parent: Any, text: str) -> Receipt:
-        """An ``app.bsky.feed.post`` whose ``reply`` has the thread's root and the patron's post."""
+    def _send_post(self, parent: Any, reply: Reply, now: datetime) -> Receipt:
+        """An ``app.bsky.feed.post`` whose ``reply`` has the thread's root and the patron's post.
+
+        It is created under the reply's own record key: should the service
+        have stored an attempt whose answer was lost, it refuses this one,
+        and the post already there is the receipt.
+        """
         models = self._x.models()
         parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=parent.uri, cid=parent.cid)
         record = parent.record
@@ -298,15 +314,53 @@ class BlueskyChannel:
         )
         # Bluesky makes nothing clickable by itself: links and @-mentions need facets
         # over UTF-8 byte ranges, which the SDK finds (resolving each handle to its DID).
-        facets = self._x.typed("finding the links and accounts in the reply", _facets(text))
-        me = self._x.did
-        created = self._x.typed(
-            "posting a reply",
-            lambda client: client.send_post(
-                text, profile_identify=me, reply_to=reply_to, facets=facets or None
-            ),
+        facets = self._x.typed("finding the links and accounts in the reply", _facets(reply.text))
+        post = models.AppBskyFeedPost.Record(
+            created_at=now.astimezone(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            text=reply.text,
+            reply=reply_to,
+            facets=facets or None,
         )
+        me, rkey = self._x.did, reply_record_key(reply)
+        try:
+            created = self._x.typed(
+                "posting a reply",
+                lambda client: client.app.bsky.feed.post.create(me, post, rkey=rkey),
+            )
+        except RefusedByPlatform:
+            found = self._find_post(reply)
+            if found is not None:
+                return found  # an attempt before this one got through
+            raise
         return Receipt(remote_id=created.uri)
+
+    def _find_post(self, reply: Reply) -> Receipt | None:
+        """The post created under ``reply``'s record key, if the service has it."""
+        found = self._x.record(
+            "checking whether a reply went out",
+            self._x.did,
+            POST_COLLECTION,
+            reply_record_key(reply),
+        )
+        if found is None:
+            return None
+        uri = found.get("uri")
+        if not isinstance(uri, str) or not uri.startswith("at://"):
+            raise UnexpectedPayload(
+                f"{self._x.service} answered checking whether a reply went out without its URI"
+            )
+        return Receipt(remote_id=uri)
+
+    def _chat_of(self, conversation: Conversation) -> str:
+        """The chat conversation a reply goes to: the patron's chat, or one opened with them."""
+        if conversation.kind is Kind.DIRECT:
+            convo = (conversation.latest.conversation or "").removeprefix("chat:")
+            if not convo:
+                raise RefusedByPlatform(f"{conversation.key} has no Bluesky chat to answer in")
+            return convo
+        return self._convo_with(_author_did(conversation.latest))
 
     def _convo_with(self, did: str) -> str:
         models = self._x.models()
@@ -333,6 +387,76 @@ class BlueskyChannel:
             chat=True,
         )
         return Receipt(remote_id=f"chat:{convo}:{sent.id}")
+
+    def _find_chat_message(
+        self, conversation: Conversation, convo: str, reply: Reply
+    ) -> Receipt | None:
+        """The account's message in ``convo`` with the reply's words, sent since it was written.
+
+        Chat messages carry no key of the sender's choosing, so the words and
+        the time tell; one already recorded for another reply is not this one.
+        """
+        models = self._x.models()
+        taken = {r.remote_id for r in conversation.replies if r.remote_id}
+        since = reply.created_at - SENT_SLACK
+        me = self._x.did
+        page_cursor: str | None = None
+        for _ in range(SENT_PAGES):
+            payload = self._x.query(
+                "checking whether a reply went out",
+                "chat.bsky.convo.getMessages",
+                models.ChatBskyConvoGetMessages.Params(
+                    convo_id=convo, limit=PAGE_SIZE, cursor=page_cursor
+                ),
+                chat=True,
+            )
+            for raw in payload.get("messages") or []:  # newest first
+                if not isinstance(raw, dict):
+                    continue
+                sent_at = parse_time(raw.get("sentAt"))
+                if sent_at is not None and sent_at < since:
+                    return None  # older than the reply: it never went out
+                sender = raw.get("sender")
+                remote_id = f"chat:{convo}:{raw.get('id')}"
+                if (
+                    isinstance(sender, dict)
+                    and sender.get("did") == me
+                    and raw.get("text") == reply.text
+                    and isinstance(raw.get("id"), str)
+                    and remote_id not in taken
+                ):
+                    return Receipt(remote_id=remote_id)
+            next_cursor = payload.get("cursor")
+            if not isinstance(next_cursor, str) or not next_cursor:
+                return None
+            page_cursor = next_cursor
+        return None
+
+
+def _goes_to_chat(conversation: Conversation, reply: Reply) -> bool:
+    return conversation.kind is Kind.DIRECT or reply.private
+
+
+def _check_length(text: str, *, chat: bool) -> None:
+    """Refuse before sending what the lexicon would refuse: graphemes, and UTF-8 bytes."""
+    limit, byte_limit, what = (
+        (CHAT_LIMIT, CHAT_BYTES, "direct message") if chat else (POST_LIMIT, POST_BYTES, "reply")
+    )
+    length = graphemes(text)
+    if length > limit:
+        raise RefusedByPlatform(f"the {what} is {length}/{limit} graphemes; shorten it for Bluesky")
+    size = len(text.encode("utf-8"))
+    if size > byte_limit:
+        raise RefusedByPlatform(
+            f"the {what} is {size:,}/{byte_limit:,} bytes (emoji take many); shorten it for Bluesky"
+        )
+
+
+def _author_did(message: Message) -> str:
+    """The DID in a post's AT-URI (``at://did:plc:…/app.bsky.feed.post/…``): its author."""
+    if not message.remote_id.startswith("at://did:"):
+        raise RefusedByPlatform(f"{message.key} is not a Bluesky post; it cannot be replied to")
+    return message.remote_id.removeprefix("at://").split("/", 1)[0]
 
 
 def _facets(text: str) -> Any:

@@ -112,6 +112,27 @@ class BlueskyClient:
             raise UnexpectedPayload(f"{self.service} answered {what} with something not JSON")
         return payload
 
+    def record(self, what: str, repo: str, collection: str, rkey: str) -> dict[str, Any] | None:
+        """``com.atproto.repo.getRecord``: the record, or None when there is none under ``rkey``."""
+        params = self.models().ComAtprotoRepoGetRecord.Params(
+            repo=repo, collection=collection, rkey=rkey
+        )
+
+        def run(client: Any) -> Any:
+            try:
+                response = client.invoke_query("com.atproto.repo.getRecord", params=params)
+            except _exceptions().BadRequestError as error:
+                if _xrpc_error(error)[0] == "RecordNotFound":
+                    return None
+                raise
+            self._note_rate(response.headers)
+            return response.content
+
+        payload = self._call(what, run)
+        if payload is not None and not isinstance(payload, dict):
+            raise UnexpectedPayload(f"{self.service} answered {what} with something not JSON")
+        return payload
+
     def typed(self, what: str, call: Callable[[Any], T], *, chat: bool = False) -> T:
         """A call through the SDK's own namespace methods (``client.com.atproto.…``)."""
         return self._call(what, lambda client: call(self._chat_client(client) if chat else client))

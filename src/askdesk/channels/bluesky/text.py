@@ -1,9 +1,10 @@
 """The words of a Bluesky post: how Bluesky counts them, and a post's text made readable.
 
-Bluesky counts graphemes (a flag or a family emoji is one) up to 300, the
-way ``desk.limits`` counts for the composer. Links and mentions are marked by
-facets over UTF-8 *byte* ranges; a post's text often shows a link shortened
-("example.org/hours/holi...") while the facet holds the whole address.
+Bluesky counts graphemes (a flag or a family emoji is one), up to 300 in a
+post and 1000 in a chat message, the way ``desk.limits`` counts for the
+composer. Links and mentions are marked by facets over UTF-8 *byte* ranges;
+a post's text often shows a link shortened ("example.org/hours/holi...")
+while the facet holds the whole address.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ import regex  # type: ignore[import-untyped, unused-ignore]  # stubs are the opt
 
 POST_LIMIT = 300
 """The graphemes an ``app.bsky.feed.post`` may hold (its lexicon's ``maxGraphemes``)."""
+POST_BYTES = 3000
+"""And its UTF-8 bytes (the lexicon's ``maxLength``)."""
+CHAT_LIMIT = 1000
+"""The graphemes a chat message may hold (``chat.bsky.convo.defs#messageInput``)."""
+CHAT_BYTES = 10000
+"""And its UTF-8 bytes."""
 
 _GRAPHEME = regex.compile(r"\X")
 _LINK = "app.bsky.richtext.facet#link"
