@@ -18,16 +18,19 @@ import pytest
 
 from askdesk.channels.registry import build_channel
 from askdesk.channels.sms import SmsChannel
+from askdesk.channels.sms.numbers import former_patron_id, patron_id
 from askdesk.cli import main
 from askdesk.cli_replies import reply_settings
 from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig, load_config
 from askdesk.desk import Desk
 from askdesk.desk.outbox import Outbox
+from askdesk.desk.pseudonyms import BOOKMARK
 from askdesk.desk.sync import Poller
 from askdesk.desk.views import listed_author
 from askdesk.errors import ConfigError, CredentialsRejected, RateLimited
-from askdesk.model import Kind, Outcome, QuestionType, Reply, ReplyStatus, Role, Status
+from askdesk.model import Kind, Message, Outcome, QuestionType, Reply, ReplyStatus, Role, Status
+from askdesk.store import Store, TinyDBStore, open_store
 from tests.channels.standin import Answer, StandIn, serving
 from tests.conftest import NOW
 
@@ -66,6 +69,18 @@ def channel(twilio: StandIn, **options: object) -> SmsChannel:
     built = build_channel(ChannelConfig(type="sms", name="text", options=table))
     assert isinstance(built, SmsChannel)
     return built
+
+
+def keyed(adapter: SmsChannel) -> SmsChannel:
+    """For a fetch without a desk: the key a store would hand over."""
+    adapter.use_pseudonym_key(b"k" * 32)
+    return adapter
+
+
+def store_key(store: Store) -> bytes:
+    kept = store.cursor(BOOKMARK)
+    assert kept is not None
+    return bytes.fromhex(kept)
 
 
 def poll(desk: Desk, adapter: SmsChannel) -> None:
@@ -107,6 +122,94 @@ def test_texts_minutes_apart_are_one_conversation_keyed_without_the_number(
     (asked,) = twilio.requests("GET", MESSAGES)
     assert asked.query == {"To": LIBRARY, "DateSent>": "2026-11-22", "PageSize": "100"}
     assert asked.headers["Authorization"].startswith("Basic ")
+
+
+def test_keys_carry_an_hmac_under_the_stores_own_secret_not_a_hash_anyone_can_undo(
+    twilio: StandIn, desk: Desk, tmp_path: Path, clock: FixedClock
+) -> None:
+    poll(desk, channel(twilio))
+    key = store_key(desk.store)
+    assert len(key) == 32
+    rosa = only(desk)
+    pseudonym = patron_id(key, "text", ROSA)
+    assert rosa.key == f"text:{pseudonym}#{sid(1)}"
+    # Trying every number against the plain hash finds nothing: it is not in the key.
+    assert former_patron_id("text", ROSA) not in rosa.key
+    # Made once: a later poller (another process) reads the same secret.
+    poll(desk, channel(twilio))
+    assert store_key(desk.store) == key
+    # Another store has its own: the same number goes by another name there.
+    other = Desk(TinyDBStore(tmp_path / "other" / "desk.json"), "bo", clock)
+    poll(other, channel(twilio))
+    assert store_key(other.store) != key
+    assert only(other).key != rosa.key
+
+
+def test_a_conversation_keyed_the_old_unkeyed_way_is_still_joined_by_the_numbers_texts(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    former = former_patron_id("text", ROSA)
+    before = Message(
+        channel="text",
+        remote_id=sid(1),
+        kind=Kind.SMS,
+        author=ROSA,
+        text="Do you have any books on volcanoes?",
+        received_at=NOW - timedelta(hours=2),
+        conversation=f"{former}#{sid(1)}",  # as the channel named it before keys were keyed
+    )
+    desk.ingest([before])
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_next_day")))
+    clock.advance(days=1, hours=2)
+    poll(desk, channel(twilio))
+    rosa = only(desk)
+    assert rosa.key == f"text:{former}#{sid(1)}"
+    assert [m.remote_id for m in rosa.messages] == [sid(1), sid(4)]
+    # Once that conversation is over, the number's next one goes by the keyed name.
+    desk.resolve(rosa.key, Outcome.ANSWERED, QuestionType.POLICY, 1)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_a_week_later")))
+    clock.advance(days=7)
+    poll(desk, channel(twilio))
+    newest = max((c for c in desk.live() if c.channel == "text"), key=lambda c: c.first.received_at)
+    assert newest.key == f"text:{patron_id(store_key(desk.store), 'text', ROSA)}#{sid(7)}"
+
+
+def test_the_secret_travels_with_store_copy_and_is_never_shown(
+    twilio: StandIn,
+    desk: Desk,
+    clock: FixedClock,
+    postgres_url: str,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    poll(desk, channel(twilio))
+    key, first = store_key(desk.store), only(desk).key
+    store = str(desk.store.location)
+    outputs = []
+    for command in (
+        ["store", "copy", "--to", postgres_url],
+        ["channels", "--format", "json"],
+        ["list", "--status", "all", "--format", "json"],
+        ["show", first, "--format", "json"],
+    ):
+        assert main([*command, "--store", store, "--as", "ana"]) == 0, command
+        outputs.append(capsys.readouterr())
+    copied = open_store(postgres_url)
+    try:
+        assert store_key(copied) == key
+        # On the copy, the number's next text joins the same conversation.
+        on_postgres = Desk(copied, "ana", clock)
+        twilio.on("GET", MESSAGES, Answer(200, recorded("messages_next_day")))
+        clock.advance(days=1, hours=2)
+        poll(on_postgres, channel(twilio))
+        assert [m.remote_id for m in only(on_postgres).messages] == [sid(1), sid(3), sid(4)]
+        assert only(on_postgres).key == first
+    finally:
+        copied.close()
+    for shown in [key.hex(), key.hex().upper()]:
+        assert all(shown not in o.out and shown not in o.err for o in outputs)
+        assert shown not in caplog.text
 
 
 def test_a_text_a_day_after_the_resolve_starts_a_new_conversation(
@@ -219,7 +322,7 @@ def test_an_emoji_reply_is_counted_in_ucs2_segments_against_max_segments(
 def test_401_names_the_credentials_to_check(twilio: StandIn) -> None:
     twilio.on("GET", MESSAGES, Answer(401, recorded("error_401")))
     with pytest.raises(CredentialsRejected) as caught:
-        channel(twilio).fetch(None, NOW)
+        keyed(channel(twilio)).fetch(None, NOW)
     said = str(caught.value)
     assert said.startswith("Twilio rejected the credentials (401) while reading texts")
     assert "ASKDESK_TWILIO_AUTH_TOKEN" in said and AUTH_TOKEN not in said
@@ -227,7 +330,7 @@ def test_401_names_the_credentials_to_check(twilio: StandIn) -> None:
 
 def test_429_waits_as_long_as_twilio_asks(twilio: StandIn, desk: Desk) -> None:
     twilio.on("GET", MESSAGES, Answer(429, recorded("error_429"), {"Retry-After": "120"}))
-    adapter = channel(twilio)
+    adapter = keyed(channel(twilio))
     with pytest.raises(RateLimited) as caught:
         adapter.fetch(None, NOW)
     assert caught.value.reset_at == NOW + timedelta(seconds=120)
@@ -242,7 +345,7 @@ def test_odd_texts_arrive_inert_or_are_skipped_with_their_reason(twilio: StandIn
     twilio.on("GET", MESSAGES, Answer(200, recorded("messages_odd")))
     media = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid(12, 'MM')}/Media.json"
     twilio.on("GET", media, Answer(200, recorded("media_list")))
-    fetched = channel(twilio).fetch(None, NOW)
+    fetched = keyed(channel(twilio)).fetch(None, NOW)
     texts = {m.remote_id: m.text for m in fetched.messages}
     assert texts == {
         sid(15): "[red]fine waived?[/red] \x1b[2J",  # literally; the screen makes it inert

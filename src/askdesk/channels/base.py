@@ -224,6 +224,23 @@ class PlacesSessions(Protocol):
     session_gap: timedelta
 
 
+@runtime_checkable
+class NamesPatrons(Protocol):
+    """A channel whose keys name a patron by a pseudonym keyed with the store's own secret.
+
+    A phone number is one of about 10^10, so an unkeyed hash of it in a key is
+    undone by trying them all. The desk hands the channel the store's secret
+    (``use_pseudonym_key``) before its first fetch; the secret stays in the
+    store (it travels with ``askdesk store copy``) and is never shown or logged.
+    ``former_names`` gives the names the message's patron went by before the
+    pseudonym was keyed, so a conversation begun then is still joined.
+    """
+
+    def use_pseudonym_key(self, key: bytes) -> None: ...
+
+    def former_names(self, message: Message) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class Adapter:
     """What a channel module provides: ``type`` is the name written in ``[[channels]] type``.

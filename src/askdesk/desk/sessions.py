@@ -10,7 +10,7 @@ earlier one, archived or not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -51,12 +51,18 @@ def current_sessions(channel: str, live: Iterable[Conversation]) -> dict[str, Co
 
 
 def place(
-    messages: Sequence[Message], live: Iterable[Conversation], gap: timedelta
+    messages: Sequence[Message],
+    live: Iterable[Conversation],
+    gap: timedelta,
+    *,
+    former_names: Callable[[Message], tuple[str, ...]] | None = None,
 ) -> list[Message]:
     """``messages`` (``conversation``: the patron) with the conversation each one joins.
 
     ``live`` holds every conversation that can still be joined: one resolved
-    long enough ago to be archived is past any sensible gap.
+    long enough ago to be archived is past any sensible gap. ``former_names``
+    gives the names a message's patron went by before (an SMS number's unkeyed
+    pseudonym): a conversation begun under one is theirs too, and keeps its key.
     """
     if not messages:
         return []
@@ -71,6 +77,11 @@ def place(
     for message in sorted(messages, key=lambda m: m.received_at):
         patron = message.conversation or message.author
         session = sessions.get(patron)
+        for former in former_names(message) if former_names and session is None else ():
+            session = sessions.get(former)
+            if session is not None:
+                sessions[patron] = session
+                break
         # A record (an opt-out) joins the patron's latest conversation however old:
         # it reopens nothing, and is where staff will look before they reply.
         question = message.role is Role.QUESTION

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from askdesk.channels import (
+    NamesPatrons,
     PlacesSessions,
     PolledChannel,
     Problem,
@@ -30,6 +31,7 @@ from askdesk.channels import (
     WakesEarly,
 )
 from askdesk.desk import sessions
+from askdesk.desk.pseudonyms import pseudonym_key
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, RateLimited
 from askdesk.model import Conversation, ReplyStatus, Status
@@ -161,6 +163,8 @@ class Poller:
         """Channels whose backlog this process has read from the store or a fetch."""
         self._fetching = {c.name: threading.Lock() for c in channels}
         """Held while a poll of the channel runs, so a second one never starts beside it."""
+        self._keyed: set[str] = set()
+        """Channels handed the store's pseudonym key (``NamesPatrons``) by this poller."""
 
     @contextmanager
     def _turn(self, channel: PolledChannel) -> Iterator[bool]:
@@ -209,13 +213,19 @@ class Poller:
             self._save(health, now)
             return PollResult(channel.name, skipped=held, waiting=health.waiting)
         try:
+            if isinstance(channel, NamesPatrons) and channel.name not in self._keyed:
+                channel.use_pseudonym_key(pseudonym_key(store, self.holder, now))
+                self._keyed.add(channel.name)
             fetched = channel.fetch(store.cursor(channel.name), now)
             # Before the cursor moves on: a crash in between fetches them again,
             # and recording one twice is a no-op.
             unplaced = self.desk.record_notices(channel.name, fetched.notices)
             messages = fetched.messages
             if isinstance(channel, PlacesSessions):
-                messages = sessions.place(messages, self.desk.live(), channel.session_gap)
+                former = channel.former_names if isinstance(channel, NamesPatrons) else None
+                messages = sessions.place(
+                    messages, self.desk.live(), channel.session_gap, former_names=former
+                )
             result = self.desk.ingest(messages, cursor=(channel.name, fetched.cursor))
             if unplaced:  # some may answer a question that came in this same fetch
                 self.desk.record_notices(channel.name, unplaced)

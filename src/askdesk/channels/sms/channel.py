@@ -9,18 +9,19 @@ does the HTTP; ``ADAPTER`` at the end is what the registry lists.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from askdesk.channels.base import Adapter, Fetched, Problem, Receipt, ReplyWindow
 from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.options import Number, Options, Text, poll_seconds
-from askdesk.channels.sms.numbers import e164, masked
+from askdesk.channels.sms.numbers import e164, former_patron_id, masked, patron_id
 from askdesk.channels.sms.provider import SmsProvider
 from askdesk.channels.sms.twilio import OptedOut, TwilioCredentials, TwilioProvider
 from askdesk.channels.time_cursor import TimeCursor
 from askdesk.config import NumberRange
 from askdesk.errors import ConfigError, RefusedByPlatform
-from askdesk.model import Conversation, Reply
+from askdesk.model import Conversation, Message, Reply
 
 DEFAULT_PREFIX = "ASKDESK_TWILIO_"
 NAMES = ("ACCOUNT_SID", "AUTH_TOKEN", "API_KEY_SID", "API_KEY_SECRET")
@@ -62,12 +63,30 @@ class SmsChannel:
         self.session_gap = timedelta(minutes=session_gap_minutes)
         self.poll_seconds = float(poll_seconds)
         self._provider = provider
+        self._pseudonym_key: bytes | None = None
+
+    def use_pseudonym_key(self, key: bytes) -> None:
+        """The store's secret that keys the pseudonym each number goes by (``NamesPatrons``)."""
+        self._pseudonym_key = key
+
+    def former_names(self, message: Message) -> tuple[str, ...]:
+        """The unkeyed name the number's conversations had before keys were keyed."""
+        number = e164(message.author)
+        return (former_patron_id(self.name, number),) if number else ()
 
     def fetch(self, cursor: str | None, now: datetime) -> Fetched:
+        secret = self._pseudonym_key
+        if secret is None:
+            # The desk hands it over before the first fetch; without it a key would
+            # carry the number, or a hash anyone can undo.
+            raise RuntimeError(f"sms channel {self.name!r} fetched before it had the store's key")
         problems: list[Problem] = []
         state = TimeCursor.read(cursor, now, BACKFILL, problems, "sms")
         since = state.since - SLACK if state.since else state.start
-        messages = self._provider.received(self.number, since, now, self.name, problems)
+        messages = [
+            replace(m, conversation=patron_id(secret, self.name, m.author))
+            for m in self._provider.received(self.number, since, now, self.name, problems)
+        ]
         newest = max((m.received_at for m in messages), default=None)
         if newest is not None and not any(p.where == "texts" for p in problems):
             state.since = max(state.since or newest, newest)

@@ -8,6 +8,7 @@ pseudonym made from it instead (``patron_id``).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -29,11 +30,19 @@ def masked(number: str) -> str:
     return f"+{digits[:2]} {MASK * (len(digits) - 6)}{digits[-4:]}"
 
 
-def patron_id(channel: str, number: str) -> str:
+def patron_id(secret: bytes, channel: str, number: str) -> str:
     """The name a number's conversations go by in keys: the same for one number, not the number.
 
-    A pseudonym, not a secret: it keeps the number out of keys, exports and
-    log lines, where a conversation's key is shown.
+    An HMAC-SHA256 under the store's own secret (``desk.pseudonyms``): there
+    are only about 10^10 phone numbers, so a plain hash of one is undone by
+    trying them all; without the secret a key names nobody.
     """
+    digest = hmac.new(secret, f"{channel}\n{number}".encode(), hashlib.sha256).hexdigest()
+    return f"sms-{digest[:20]}"
+
+
+def former_patron_id(channel: str, number: str) -> str:
+    """The unkeyed name keys carried before ``patron_id`` was keyed: only to find a number's
+    conversation begun then, so its follow-ups still join it. Never given to a new one."""
     digest = hashlib.sha256(f"{channel}\n{number}".encode()).hexdigest()
     return f"sms-{digest[:16]}"

@@ -11,7 +11,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from askdesk.channels.sms.numbers import e164, patron_id
+from askdesk.channels.sms.numbers import e164
 from askdesk.errors import UnexpectedPayload
 from askdesk.model import Kind, Message, Role
 
@@ -62,7 +62,11 @@ def sent_at(raw: Any) -> datetime | None:
 
 
 def inbound(raw: Any, *, channel: str, number: str, media: list[str]) -> Message | None:
-    """The ``Message`` for one inbound text to ``number``; None for what is not one."""
+    """The ``Message`` for one inbound text to ``number``; None for what is not one.
+
+    Its ``conversation`` (the patron's pseudonym) is left to the channel, which holds
+    the store's secret.
+    """
     if not isinstance(raw, dict):
         raise BadItem("not a message object")
     if raw.get("direction") != "inbound" or raw.get("to") != number:
@@ -89,7 +93,6 @@ def inbound(raw: Any, *, channel: str, number: str, media: list[str]) -> Message
         author=sender,
         text="\n".join(lines),
         received_at=received_at,
-        conversation=patron_id(channel, sender),
         role=role_of(text) if not media else Role.QUESTION,
     )
 
