@@ -182,6 +182,11 @@ def _statistics_commands(command: Callable[[str, str], argparse.ArgumentParser])
     p = command("export", "one row per transaction for a statistics spreadsheet; no patron data")
     date_range(p)
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument(
+        "--excel",
+        action="store_true",
+        help="start the CSV with a byte-order mark, so Excel reads it as UTF-8",
+    )
     p = command(
         "purge",
         "anonymize resolved conversations past their retention time, and what askdesk "

@@ -7,13 +7,15 @@ Nothing printed here quotes a patron except the one-line preview that
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
+import io
 import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -25,7 +27,7 @@ from askdesk.cli_log import forget_patrons
 from askdesk.cli_output import print_json_array, say
 from askdesk.config import Config, StatsField
 from askdesk.desk import Desk
-from askdesk.desk.export import export_row, write_csv
+from askdesk.desk.export import export_row, spreadsheet_text, write_csv
 from askdesk.desk.fields import unknown_field
 from askdesk.desk.handover import (
     KEEP,
@@ -242,7 +244,7 @@ def _print_groups_csv(
             writer.writerow(
                 [
                     dimension,
-                    g.value,
+                    spreadsheet_text(g.value),
                     g.transactions,
                     _num(g.first_response_median_s),
                     _num(g.resolve_median_s),
@@ -265,14 +267,26 @@ def _print_json(data: Any) -> None:
 
 
 def run_export(args: argparse.Namespace, desk: Desk, config: Config) -> int:
+    if args.excel and args.format != "csv":
+        raise AskdeskError(
+            "--excel is for CSV (it starts the file with a byte-order mark); "
+            "leave it out with --format json"
+        )
     tz = config.zone()
     stats = _stats_for(args, desk, tz)
     fields = config.stats_fields
     if args.format == "json":
         print_json_array(export_row(t, tz, fields) for t in stats.transactions)
     else:
-        write_csv(stats.transactions, tz, sys.stdout, fields)
+        _utf8(sys.stdout)
+        write_csv(stats.transactions, tz, sys.stdout, fields, excel=args.excel)
     return 0
+
+
+def _utf8(out: TextIO) -> None:
+    """The export is UTF-8 whatever the terminal's locale says (a spreadsheet expects it)."""
+    if isinstance(out, io.TextIOWrapper) and codecs.lookup(out.encoding).name != "utf-8":
+        out.reconfigure(encoding="utf-8")
 
 
 # -- purge --------------------------------------------------------------------------------

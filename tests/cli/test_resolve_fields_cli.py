@@ -149,7 +149,8 @@ def test_stats_and_export_carry_time_spent_and_fields(run: Run) -> None:
     _, out, _ = run("export")
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == [*FIELDS, "patron_type", "branch"]
-    assert [row[-3:] for row in rows[1:]] == [
+    spent = FIELDS.index("time_spent_min")
+    assert [[row[spent], *row[-2:]] for row in rows[1:]] == [
         ["12", "adult", ""],
         ["30", "adult", "main"],
         ["", "child", ""],

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +125,58 @@ def test_export_json(week: Week, capsys: pytest.CaptureFixture[str]) -> None:
     records = json.loads(out)
     assert len(records) == 5
     assert list(records[0]) == list(FIELDS)
+
+
+def test_export_excel_starts_with_a_byte_order_mark(
+    week: Week, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(week, capsys, "export", "--excel")
+    assert code == 0
+    assert out.startswith("\ufeffdate,time,weekday,")
+    code, plain, _ = run(week, capsys, "export")
+    assert (code, out) == (0, "\ufeff" + plain)
+
+
+def test_export_excel_is_refused_with_json(week: Week, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(week, capsys, "export", "--format", "json", "--excel")
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "askdesk: --excel is for CSV (it starts the file with a byte-order mark); "
+        "leave it out with --format json"
+    )
+
+
+def test_export_is_utf8_whatever_the_locale(week: Week) -> None:
+    """Under an ASCII locale the export is still UTF-8 (a staff name with an accent, the
+    mark of --excel); the command does not die on the first character ASCII lacks."""
+    week.store.update(
+        "web:c-thread",
+        lambda c: replace(
+            c,
+            resolutions=tuple(replace(r, staff="zoë") for r in c.resolutions),
+        ),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "askdesk", "export", "--excel", "--store", week.store.location],
+        env={**os.environ, "PYTHONIOENCODING": "ascii", "TZ": "UTC", "ASKDESK_AS": "ana"},
+        capture_output=True,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout.startswith(b"\xef\xbb\xbfdate,")
+    assert b",zo\xc3\xab," in done.stdout
+
+
+def test_stats_csv_writes_a_formula_like_value_as_text(
+    week: Week, capsys: pytest.CaptureFixture[str]
+) -> None:
+    week.store.update(
+        "web:c-thread",
+        lambda c: replace(c, resolutions=tuple(replace(r, staff="=1+1") for r in c.resolutions)),
+    )
+    code, out, _ = run(week, capsys, "stats", "--format", "csv", "--by", "staff")
+    assert code == 0
+    assert ["staff", "'=1+1", "2", "1200", "1200"] in list(csv.reader(io.StringIO(out)))
 
 
 def test_a_bad_date_is_one_sentence(week: Week, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,9 @@
 """One row per transaction for a library's statistics spreadsheet, and never a patron's data.
 
-The columns are a published contract (``docs/statistics.md``): add new ones at
-the end, never rename or reorder them.
+The columns are a published contract (``docs/statistics.md``): new fixed
+columns go after the last fixed one, never renamed or reordered, and the
+library's own ``[[stats.fields]]`` always come last (how many there are is the
+library's choice, so a fixed column placed after them would move with them).
 """
 
 from __future__ import annotations
@@ -43,6 +45,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
         "time_spent_min",
         "minutes staff recorded spending on it (a correction's included); empty if not recorded",
     ),
+    (
+        "id",
+        "an anonymous id of the transaction: the same in every export that includes it, "
+        "made from no key or platform id",
+    ),
+    (
+        "asked_at",
+        "the patron's first message of the transaction, ISO 8601 with the UTC offset, "
+        "in the statistics time zone",
+    ),
+    ("resolved_at", "its first resolve, ISO 8601 with the UTC offset, in the same zone"),
 )
 """Column name and what it holds; the library's own ``[[stats.fields]]`` follow, in the
 config's order, each holding the choice recorded (empty if none)."""
@@ -74,8 +87,32 @@ def export_row(t: Transaction, tz: tzinfo, fields: Sequence[StatsField] = ()) ->
         "flagged": t.flagged,
         "messages": t.messages,
         "time_spent_min": t.time_spent_min,
+        "id": t.id,
+        "asked_at": t.started_at.astimezone(tz).isoformat(timespec="seconds"),
+        "resolved_at": t.resolved_at.astimezone(tz).isoformat(timespec="seconds"),
         **{f.name: t.fields.get(f.name) for f in fields},
     }
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection)."""
+
+EXCEL_BOM = "\ufeff"
+"""Written first with ``--excel``: Excel reads a CSV without it in the computer's code page."""
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """``value`` as a cell a spreadsheet shows as written and never runs.
+
+    Channel names, staff names and the library's field choices come from the
+    config and from what staff type, and a spreadsheet would run
+    ``=HYPERLINK(…)`` or ``@SUM(…)`` in one. Such a text gets a leading ``'``,
+    which spreadsheets take for "this is text"; numbers and other texts are
+    left as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def write_csv(
@@ -83,8 +120,15 @@ def write_csv(
     tz: tzinfo,
     out: TextIO,
     fields: Sequence[StatsField] = (),
+    *,
+    excel: bool = False,
 ) -> int:
-    """Write a header and one row per transaction; return how many rows."""
+    """Write a header and one row per transaction; return how many rows.
+
+    ``excel``: start with a byte-order mark, so Excel reads the file as UTF-8.
+    """
+    if excel:
+        out.write(EXCEL_BOM)
     # csv writes None as an empty cell: what a spreadsheet shows for "not recorded".
     writer = csv.DictWriter(out, fieldnames=columns(fields), lineterminator="\r\n")
     writer.writeheader()
@@ -92,7 +136,7 @@ def write_csv(
     for t in transactions:
         row = export_row(t, tz, fields)
         row["flagged"] = "yes" if row["flagged"] else "no"
-        writer.writerow(row)
+        writer.writerow({name: spreadsheet_text(value) for name, value in row.items()})
         count += 1
     return count
 
