@@ -138,19 +138,19 @@ def test_no_recorded_time_is_a_total_of_zero_and_no_median(tmp_path: Path) -> No
     assert stats_record(stats, NOW)["by_field"] == {}
 
 
-def test_the_export_adds_time_spent_then_the_fields_at_the_end(store: TinyDBStore) -> None:
+def test_the_export_adds_time_spent_and_the_fields_come_last(store: TinyDBStore) -> None:
     transactions = compute(store.history(), now=NOW, tz=UTC).transactions
     out = io.StringIO()
     write_csv(transactions, UTC, out, FIELDS_CONFIG)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == [*FIELDS, "patron_type", "branch"]
-    assert FIELDS[-1] == "time_spent_min"
-    by_minutes = [row[-3:] for row in rows[1:]]
+    spent = FIELDS.index("time_spent_min")
+    by_minutes = [[row[spent], *row[-2:]] for row in rows[1:]]
     assert sorted(by_minutes) == sorted(
         [["10", "adult", "main"], ["6", "teen", ""], ["", "", ""], ["30", "adult", "annex"]]
     )
     records = export_records(transactions, UTC, FIELDS_CONFIG)
-    assert list(records[0])[-3:] == ["time_spent_min", "patron_type", "branch"]
+    assert list(records[0])[-2:] == ["patron_type", "branch"]
     assert {(r["time_spent_min"], r["branch"]) for r in records} == {
         (10, "main"),
         (6, None),
