@@ -466,6 +466,7 @@ def _run_app(config: Config) -> int:
         tz=config.zone(),
         retention=retention_policy(config),
         stats_fields=config.stats_fields,
+        opening_hours=config.hours,
         retention_elsewhere=retention_elsewhere(channels, desk.store, retention_policy(config)),
     )
     try:

@@ -53,6 +53,7 @@ from askdesk.desk.text import inert, inert_text, one_line
 from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
+from askdesk.model.opening_hours import OpeningHours
 from askdesk.store import Store
 
 BY_TITLES = {
@@ -121,7 +122,7 @@ def run_stats(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     fields = config.stats_fields
     chosen = _chosen_field(args.field, fields)
     if args.format == "json":
-        _print_json(stats_record(stats, desk.clock.now(), fields))
+        _print_json(stats_record(stats, desk.clock.now(), fields, config.hours))
     elif args.format == "csv":
         if chosen is not None:
             _print_groups_csv(stats, [], [chosen])
@@ -129,7 +130,7 @@ def run_stats(args: argparse.Namespace, desk: Desk, config: Config) -> int:
             _print_groups_csv(stats, [args.by] if args.by else list(DIMENSIONS), fields)
     else:
         console = Console(highlight=False)
-        console.print(_summary_table(stats))
+        console.print(_summary_table(stats, config.hours))
         if chosen is not None:
             console.print(_field_table(stats.field_groups(chosen), chosen.label, detail=True))
             return 0
@@ -163,7 +164,7 @@ def _range_label(stats: Stats) -> str:
     return f"{day(stats.since, False)} to {day(stats.until, True)} ({stats.tz})"
 
 
-def _summary_table(stats: Stats) -> Table:
+def _summary_table(stats: Stats, hours: OpeningHours | None = None) -> Table:
     table = Table(title=f"Reference statistics, {_range_label(stats)}", show_header=False)
     table.add_column("figure", style="bold")
     table.add_column("value", justify="right")
@@ -174,6 +175,17 @@ def _summary_table(stats: Stats) -> Table:
         "First response (median / 90%)",
         f"{format_duration(first['median'])} / {format_duration(first['p90'])}",
     )
+    if hours is not None:
+        by_opening, open_count = (
+            stats.first_response_by_opening(hours),
+            stats.asked_while_open(hours),
+        )
+        for when, count in (("open", open_count), ("closed", len(stats.transactions) - open_count)):
+            figure = by_opening[when]
+            table.add_row(
+                f"  asked while {when} ({count})",
+                f"{format_duration(figure['median'])} / {format_duration(figure['p90'])}",
+            )
     table.add_row(
         "Time to resolve (median / 90%)",
         f"{format_duration(resolve['median'])} / {format_duration(resolve['p90'])}",

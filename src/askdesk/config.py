@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import platformdirs
 
 from askdesk.errors import ConfigError
+from askdesk.model.opening_hours import HoursError, OpeningHours, parse_hours
 
 APP = "askdesk"
 
@@ -211,6 +212,9 @@ class Config:
     staff_guessed: bool = False
     """No name was given (--as, ASKDESK_AS, ``staff =``): ``staff`` is the login name."""
     library: str = "the library"
+    """The library's name: ``library = "…"``, or ``name`` in a ``[library]`` table."""
+    hours: OpeningHours | None = None
+    """``[library] hours``: when the library is open; ``None``: not configured."""
     store: Path | str = field(default_factory=lambda: default_store_path())
     """A TinyDB file, or a ``postgresql://`` URL (``store_location``)."""
     target_minutes: float = 60.0
@@ -420,8 +424,7 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
         _expect(where, "staff", data["staff"], (str,), "a name (a string)")
         values["staff"] = staff_name(data["staff"], f"{where}: staff")
     if "library" in data:
-        _expect(where, "library", data["library"], (str,), "the library's name (a string)")
-        values["library"] = data["library"]
+        values.update(_parse_library(data["library"], where))
     if "store" in data:
         _expect(
             where,
@@ -452,6 +455,32 @@ def _parse(data: dict[str, Any], where: str, source: Path | None) -> Config:
     if "team" in data:
         values["team"] = _parse_team(data["team"], where)
     return Config(**values)
+
+
+_LIBRARY_KEYS = ("name", "hours")
+
+
+def _parse_library(library: Any, where: str) -> dict[str, Any]:
+    """``library = "Name"``, or a ``[library]`` table with ``name`` and ``hours``."""
+    if isinstance(library, str):
+        return {"library": library}
+    what = 'the library\'s name (a string), or a [library] table with name = "…" and hours'
+    _expect(where, "library", library, (dict,), what)
+    unknown = sorted(set(library) - set(_LIBRARY_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key library.{unknown[0]} (known: {', '.join(_LIBRARY_KEYS)})"
+        )
+    values: dict[str, Any] = {}
+    if "name" in library:
+        _expect(where, "library.name", library["name"], (str,), "the library's name (a string)")
+        values["library"] = library["name"]
+    if "hours" in library:
+        try:
+            values["hours"] = parse_hours(library["hours"])
+        except HoursError as error:
+            raise ConfigError(f"{where}: library.{error}") from None
+    return values
 
 
 def _parse_team(team: Any, where: str) -> Team:

@@ -53,3 +53,35 @@ def test_csv_has_the_asked_rows(week: Week, capsys: pytest.CaptureFixture[str]) 
     assert "asked_weekday,wed,2,1050,1050" in rows
     assert "weekday,wed,2,1050,1050" in rows
     assert "asked_hour,10,2,1950,41550" in rows
+
+
+HOURS = """[library]
+name = "Eastside"
+hours = { mon = "9:30-17:00", tue = "9:30-17:00", wed = "9:30-17:00" }
+"""
+
+
+def test_first_response_asked_while_open_and_closed(
+    week: Week, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Opening at 9:30, A (Mon 9:00, 20m) and C's second (Wed 9:00, 30m) were asked while
+    closed; B (1h), C's first (10m) and D (5m) while open."""
+    config = tmp_path / "config.toml"
+    config.write_text(HOURS, encoding="utf-8")
+    data = json.loads(stats(week, capsys, "--format", "json", "--config", str(config)))
+    assert data["first_response_closed_s"] == {"median": 1500.0, "p90": 1800.0}
+    assert data["first_response_open_s"] == {"median": 600.0, "p90": 3600.0}
+    out = stats(week, capsys, "--config", str(config))
+    rows = [line.strip("│ ") for line in out.splitlines()]
+    assert any(
+        r.startswith("asked while open (3)") and r.endswith("10m 00s / 1h 00m") for r in rows
+    )
+    assert any(
+        r.startswith("asked while closed (2)") and r.endswith("25m 00s / 30m 00s") for r in rows
+    )
+
+
+def test_without_hours_the_text_has_no_split(
+    week: Week, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "asked while" not in stats(week, capsys)

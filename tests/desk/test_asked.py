@@ -10,6 +10,7 @@ import pytest
 
 from askdesk.desk.stats import DIMENSIONS, compute, stats_record
 from askdesk.model import Conversation, Event, Kind, Outcome, QuestionType, Resolution, Status
+from askdesk.model.opening_hours import parse_hours
 from askdesk.model.transitions import PATRON
 from tests.desk.statsweek import NOW, Week, build_week, message
 
@@ -154,3 +155,52 @@ def test_the_command_line_offers_every_dimension() -> None:
     from askdesk import cli
 
     assert list(DIMENSIONS) == cli.BY
+
+
+# -- the first response, asked while open and while closed ------------------------------
+
+WEEKDAYS_9_TO_5 = parse_hours({d: "9:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")})
+
+
+def test_a_night_question_answered_in_the_morning_is_a_closed_time_first_response() -> None:
+    """Asked Monday 23:10, answered Tuesday 09:05 (9h 55m): closed. Asked Tuesday 09:00,
+    answered 09:05: open. Together their median (5h) describes neither."""
+    night = asked_then_resolved(
+        datetime(2026, 11, 16, 23, 10, tzinfo=UTC),
+        datetime(2026, 11, 17, 9, 20, tzinfo=UTC),
+        replied=datetime(2026, 11, 17, 9, 5, tzinfo=UTC),
+    )
+    morning = asked_then_resolved(
+        datetime(2026, 11, 17, 9, 0, tzinfo=UTC),
+        datetime(2026, 11, 17, 9, 30, tzinfo=UTC),
+        replied=datetime(2026, 11, 17, 9, 5, tzinfo=UTC),
+    )
+    stats = compute([night, morning], now=NOW, tz=UTC)
+    data = stats_record(stats, NOW, hours=WEEKDAYS_9_TO_5)
+    assert data["first_response_s"] == {"median": 18000.0, "p90": 35700.0}
+    assert data["first_response_open_s"] == {"median": 300.0, "p90": 300.0}
+    assert data["first_response_closed_s"] == {"median": 35700.0, "p90": 35700.0}
+    keys = list(data)
+    assert keys.index("first_response_open_s") == keys.index("first_response_s") + 1
+    assert stats.asked_while_open(WEEKDAYS_9_TO_5) == 1
+
+
+def test_without_hours_the_split_is_null(week: Week) -> None:
+    data = stats_record(compute(week.store.history(), now=NOW, tz=UTC), NOW)
+    assert data["first_response_open_s"] is None
+    assert data["first_response_closed_s"] is None
+
+
+def test_open_or_closed_is_read_on_the_local_clock_across_summer_time() -> None:
+    """08:30 UTC is 08:30 in London on Friday 27 March (GMT: closed) and 09:30 on
+    Monday 30 March (BST: open)."""
+    friday = asked_then_resolved(
+        datetime(2026, 3, 27, 8, 30, tzinfo=UTC), datetime(2026, 3, 27, 8, 40, tzinfo=UTC)
+    )
+    monday = asked_then_resolved(
+        datetime(2026, 3, 30, 8, 30, tzinfo=UTC), datetime(2026, 3, 30, 8, 50, tzinfo=UTC)
+    )
+    stats = compute([friday, monday], now=datetime(2026, 3, 31, tzinfo=UTC), tz=LONDON)
+    split = stats.first_response_by_opening(WEEKDAYS_9_TO_5)
+    assert split["closed"]["median"] == 600
+    assert split["open"]["median"] == 1200

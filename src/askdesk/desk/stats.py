@@ -19,6 +19,7 @@ from typing import Any
 from askdesk.config import NO_ANSWER, StatsField
 from askdesk.model import Conversation, Kind, Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
+from askdesk.model.opening_hours import OpeningHours
 from askdesk.model.transactions import Transaction, open_since, transactions_of, whole_seconds
 from askdesk.store.base import Store
 
@@ -237,6 +238,20 @@ class Stats:
     def first_response(self) -> dict[str, float | None]:
         return percentiles([t.first_response_s for t in self.transactions])
 
+    def first_response_by_opening(self, hours: OpeningHours) -> dict[str, dict[str, float | None]]:
+        """The first response of the questions asked while the library was ``open``, and
+        of those asked while it was ``closed`` (by the patron's first message and
+        ``hours``): a night's queue answered in the morning does not hide the daytime
+        service, nor the daytime service the night's wait."""
+        waits: dict[bool, list[int]] = {True: [], False: []}
+        for t, asked in zip(self.transactions, self._asked_local, strict=True):
+            waits[hours.is_open(asked, self.tz)].append(t.first_response_s)
+        return {"open": percentiles(waits[True]), "closed": percentiles(waits[False])}
+
+    def asked_while_open(self, hours: OpeningHours) -> int:
+        """How many of the transactions were asked while the library was open."""
+        return sum(hours.is_open(asked, self.tz) for asked in self._asked_local)
+
     def resolve_time(self) -> dict[str, float | None]:
         return percentiles([t.resolve_s for t in self.transactions])
 
@@ -336,12 +351,18 @@ def _tally(
 
 
 def stats_record(
-    stats: Stats, generated_at: datetime, fields: Sequence[StatsField] = ()
+    stats: Stats,
+    generated_at: datetime,
+    fields: Sequence[StatsField] = (),
+    hours: OpeningHours | None = None,
 ) -> dict[str, Any]:
     """The statistics as one JSON object; the field names are a contract for scripts.
 
-    ``fields`` are the config's ``[[stats.fields]]``, for ``by_field``.
+    ``fields`` are the config's ``[[stats.fields]]``, for ``by_field``;
+    ``hours`` its ``[library] hours``, for the first response asked while open
+    and while closed (both ``null`` without them).
     """
+    by_opening = stats.first_response_by_opening(hours) if hours is not None else None
     return {
         "generated_at": generated_at.isoformat(),
         "since": stats.since.isoformat() if stats.since else None,
@@ -361,6 +382,8 @@ def stats_record(
         "asked_by_hour": stats.count_by("asked_hour"),
         "asked_by_weekday": stats.count_by("asked_weekday"),
         "first_response_s": stats.first_response(),
+        "first_response_open_s": by_opening["open"] if by_opening else None,
+        "first_response_closed_s": by_opening["closed"] if by_opening else None,
         "resolve_s": stats.resolve_time(),
         "first_response_by_day": stats.first_response_by_day(),
         "flagged": stats.flagged,

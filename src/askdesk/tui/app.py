@@ -33,6 +33,7 @@ from askdesk.desk.time_spent import TimeOnConversations
 from askdesk.desk.triage import Step, handing_to, unchanged_since
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus, Resolution
+from askdesk.model.opening_hours import OpeningHours
 from askdesk.tui.collector import IdleCollector
 from askdesk.tui.messages import (
     ActionRefused,
@@ -98,6 +99,7 @@ class AskdeskApp(App[None]):
         outbox: Outbox | None = None,
         reply_settings: ReplySettings | None = None,
         stats_fields: Sequence[StatsField] = (),
+        opening_hours: OpeningHours | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -121,6 +123,8 @@ class AskdeskApp(App[None]):
         self.reply_settings = reply_settings or ReplySettings(library=library)
         self.stats_fields = tuple(stats_fields)
         """The library's own ``[[stats.fields]]``, asked for when resolving."""
+        self.opening_hours = opening_hours
+        """``[library] hours``: statistics split the first response by them; ``None``: none."""
         self.time_spent = TimeOnConversations()
         """How long each conversation has been open here: what "minutes spent" proposes."""
         self.conversations: dict[str, Conversation] = {}

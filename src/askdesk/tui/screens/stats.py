@@ -26,6 +26,7 @@ from askdesk.config import StatsField
 from askdesk.desk.stats import Group, Stats, day_start, format_duration, format_minutes, read
 from askdesk.desk.text import inert_text
 from askdesk.desk.views import format_age
+from askdesk.model.opening_hours import OpeningHours
 from askdesk.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
@@ -150,7 +151,9 @@ class StatsScreen(Screen[None]):
         if message.range_index != self.range_index:
             return  # the range changed while counting; its own worker is on the way
         stats = message.stats
-        self.query_one("#stats-summary", Static).update(summary_table(stats))
+        self.query_one("#stats-summary", Static).update(
+            summary_table(stats, self.desk_app.opening_hours)
+        )
         self.query_one("#stats-breakdowns", Static).update(
             RichGroup(*(breakdown_table(stats, d, t) for d, t in BREAKDOWNS))
         )
@@ -193,23 +196,36 @@ class StatsScreen(Screen[None]):
             plt.xticks(positions, tick_labels)
         chart.refresh()
 
-        hours = stats.count_by("hour")
+        # When patrons asked beside when staff resolved: a night's questions show at night.
+        asked, resolved = stats.count_by("asked_hour"), stats.count_by("hour")
         chart = self.query_one("#chart-hour", PlotextPlot)
         plt = chart.plt
         plt.clear_figure()
         plt.title("By hour of day")
-        plt.bar([int(h) for h in hours], list(hours.values()), marker="sd", width=0.6)
-        plt.yticks(_count_ticks(list(hours.values())))
+        plt.multiple_bar(
+            [int(h) for h in asked],
+            [list(asked.values()), list(resolved.values())],
+            labels=["asked", "resolved"],  # type: ignore[call-arg]  # plotext takes labels; its stub says label
+            marker="sd",
+            width=0.8,
+        )
+        plt.yticks(_count_ticks([*asked.values(), *resolved.values()]))
         plt.xticks([float(h) for h in range(0, 24, 3)], [f"{h:02d}" for h in range(0, 24, 3)])
         chart.refresh()
 
-        weekdays = stats.count_by("weekday")
+        asked, resolved = stats.count_by("asked_weekday"), stats.count_by("weekday")
         chart = self.query_one("#chart-weekday", PlotextPlot)
         plt = chart.plt
         plt.clear_figure()
         plt.title("By weekday")
-        plt.bar(list(weekdays), list(weekdays.values()), marker="sd", width=0.6)
-        plt.yticks(_count_ticks(list(weekdays.values())))
+        plt.multiple_bar(
+            list(asked),
+            [list(asked.values()), list(resolved.values())],
+            labels=["asked", "resolved"],  # type: ignore[call-arg]  # plotext takes labels; its stub says label
+            marker="sd",
+            width=0.8,
+        )
+        plt.yticks(_count_ticks([*asked.values(), *resolved.values()]))
         chart.refresh()
 
     # -- keys -----------------------------------------------------------------------
@@ -226,7 +242,9 @@ class StatsScreen(Screen[None]):
             body.scroll_up(animate=False)
 
 
-def summary_table(stats: Stats) -> Table:
+def summary_table(stats: Stats, hours: OpeningHours | None = None) -> Table:
+    """The figures; with the library's ``hours``, the first response asked while open
+    and while closed too."""
     table = Table(show_header=False, box=None, padding=(0, 1))
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -235,6 +253,12 @@ def summary_table(stats: Stats) -> Table:
     table.add_row("All transactions", str(len(stats.transactions)))
     table.add_row("First response, median", format_duration(first["median"]))
     table.add_row("First response, 90%", format_duration(first["p90"]))
+    if hours is not None:
+        by_opening = stats.first_response_by_opening(hours)
+        for when in ("open", "closed"):
+            table.add_row(
+                f"  asked while {when}, median", format_duration(by_opening[when]["median"])
+            )
     table.add_row("To resolve, median", format_duration(resolve["median"]))
     table.add_row("To resolve, 90%", format_duration(resolve["p90"]))
     table.add_row("Flagged for review", str(stats.flagged))
