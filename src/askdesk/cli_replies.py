@@ -76,11 +76,13 @@ def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None
 
 
 def reply_settings(config: Config, channels: Mapping[str, Channel]) -> ReplySettings:
-    templates, variables = load_templates(config.templates, config.stats_fields)
+    templates, variables = load_templates(config.templates, config.stats_fields, config.hours)
     return ReplySettings(
         templates=templates,
         variables=variables,
         library=config.library,
+        hours=config.hours,
+        tz=config.zone(),
         privacy_patterns=config.privacy_patterns,
         mastodon_limit=config.mastodon_limit,
         sms_max_segments=config.sms_max_segments,
@@ -154,7 +156,7 @@ def _reply(
     proposed: Mapping[str, str] = {}
     if args.template:
         template = settings.template(args.template)
-        text = settings.render(template, conversation, desk.staff)
+        text = settings.render(template, conversation, desk.staff, desk.clock.now())
         templates = (template.name,)
         question_type = question_type or template.question_type
         read = read or template.read
@@ -239,6 +241,7 @@ def _templates(args: argparse.Namespace, settings: ReplySettings) -> int:
                     "variants": dict(t.variants),
                     "type": t.question_type,
                     "read": t.read,
+                    "out_of_hours": t.out_of_hours,
                 }
                 for t in settings.templates
             ]

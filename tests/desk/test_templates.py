@@ -9,6 +9,7 @@ import pytest
 
 from askdesk.desk.limits import measure
 from askdesk.desk.templates import (
+    NEXT_OPEN,
     STARTER_TEMPLATES_TOML,
     Template,
     parse_templates,
@@ -107,7 +108,7 @@ def test_an_unknown_placeholder_names_the_template_and_the_placeholder(
     message = config_error([table(body=body)])
     assert "'Hours'" in message
     assert placeholder in message
-    assert "{patron}, {staff}, {library}, {hours}, {website}" in message
+    assert "{patron}, {staff}, {library}, {hours}, {next_open}, {website}" in message
 
 
 @pytest.mark.parametrize("body", ["Open {", "Open }", "Open {hours", "Open {hours}}"])
@@ -224,10 +225,10 @@ def test_render_reports_a_hand_made_template_with_a_stray_brace() -> None:
 # The starter set.
 
 
-def test_the_starter_set_parses_with_quick_keys_1_to_8() -> None:
+def test_the_starter_set_parses_with_quick_keys_1_to_9() -> None:
     templates, variables = starter_templates()
-    assert [t.key for t in templates] == [str(n) for n in range(1, 9)]
-    assert len({t.name for t in templates}) == 8
+    assert [t.key for t in templates] == [str(n) for n in range(1, 10)]
+    assert len({t.name for t in templates}) == 9
     for name in ("hours", "website", "card_url", "phone", "email"):
         assert variables[name]
     data = tomllib.loads(STARTER_TEMPLATES_TOML)
@@ -245,6 +246,7 @@ def test_the_starter_set_covers_the_common_questions() -> None:
         "We'll get back to you",
         "Move to private message",
         "Polite close",
+        "Out of hours",
     ]
 
 
@@ -260,7 +262,11 @@ def test_the_starter_set_proposes_resolve_defaults_where_the_reply_answers() -> 
 @pytest.mark.parametrize("platform", ["twitter", "bluesky"])
 def test_every_starter_template_has_a_short_variant_that_fits(platform: str) -> None:
     templates, variables = starter_templates()
-    long_values = {**variables, "hours_url": "https://www.riversidecountylibrary.org/hours"}
+    long_values = {
+        **variables,
+        "hours_url": "https://www.riversidecountylibrary.org/hours",
+        NEXT_OPEN: "on Wednesday 30 December at 10:00",
+    }
     for template in templates:
         assert platform in template.variants, template.name
         reply = fill(template, platform, long_values)
@@ -279,6 +285,7 @@ def test_some_starter_templates_have_a_longer_email_variant() -> None:
 @pytest.mark.parametrize("platform", ["twitter", "mastodon", "bluesky", "sms", "email", "chat"])
 def test_every_starter_template_renders_completely(platform: str) -> None:
     templates, variables = starter_templates()
+    variables[NEXT_OPEN] = "tomorrow at 9:00"  # worked out as the reply is written
     for template in templates:
         reply = fill(template, platform, variables)
         assert "{" not in reply and "}" not in reply, template.name
@@ -288,5 +295,6 @@ def test_every_starter_template_renders_completely(platform: str) -> None:
 
 def test_starter_sms_replies_stay_in_gsm_7() -> None:
     templates, variables = starter_templates()
+    variables[NEXT_OPEN] = "tomorrow at 9:00"
     for template in templates:
         assert measure(fill(template, "sms", variables), "sms").encoding == "GSM-7", template.name

@@ -8,21 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from askdesk.channels import GuardsReplies, ReplyWindow
 from askdesk.channels.mastodon import addressed
 from askdesk.channels.twitter import public_reply_text
 from askdesk.desk.limits import Measure, measure
 from askdesk.desk.privacy import personal_data
-from askdesk.desk.templates import Template, render
+from askdesk.desk.templates import NEXT_OPEN, Template, render
 from askdesk.errors import ConfigError
 from askdesk.model import Conversation, Kind
+from askdesk.model.opening_hours import OpeningHours, when_next
+from askdesk.model.transactions import open_since
+
+NEXT_OPEN_UNKNOWN = "soon"
+"""``{next_open}`` without ``[library] hours``: true whenever the library is closed."""
 
 
 def _not_known(channel: str) -> int | None:
     del channel
     return None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Templates in the order the picker offers them, and why the first leads, if it does."""
+
+    templates: tuple[Template, ...]
+    why_first: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,10 @@ class ReplySettings:
     """Channel name -> the most SMS segments one reply may take there (its ``max_segments``)."""
     guards: Mapping[str, GuardsReplies] = field(default_factory=dict)
     """Channel name -> the channel that says when its platform takes a reply (a window)."""
+    hours: OpeningHours | None = None
+    """``[library] hours``: for ``{next_open}`` and the out-of-hours template."""
+    tz: tzinfo = UTC
+    """The zone the hours are read in (the statistics time zone)."""
 
     def platform(self, conversation: Conversation) -> str:
         platform = self.platforms.get(conversation.channel, conversation.channel)
@@ -62,15 +79,43 @@ class ReplySettings:
     def by_key(self, key: str) -> Template | None:
         return next((t for t in self.templates if t.key == key), None)
 
-    def render(self, template: Template, conversation: Conversation, staff: str) -> str:
+    def render(
+        self, template: Template, conversation: Conversation, staff: str, now: datetime
+    ) -> str:
+        """``template`` filled in for ``conversation``, written at ``now``."""
         return render(
             template,
             self.platform(conversation),
             patron=conversation.author,
             staff=staff,
             library=self.library,
-            variables=self.variables,
+            variables={NEXT_OPEN: self.next_open(now), **self.variables},
         )
+
+    def next_open(self, now: datetime) -> str:
+        """When the library next opens after ``now``, in words for a patron."""
+        opens = self.hours.next_open(now, self.tz) if self.hours is not None else None
+        return when_next(opens, now, self.tz) if opens is not None else NEXT_OPEN_UNKNOWN
+
+    def asked_while_closed(self, conversation: Conversation, now: datetime) -> bool:
+        """The open question arrived while the library was closed, and it is closed still.
+
+        Once the library has opened, staff answer it as in the day: the
+        out-of-hours reply would tell the patron something no longer true.
+        """
+        if self.hours is None:
+            return False
+        asked = open_since(conversation, now) or conversation.waiting_since
+        return not self.hours.is_open(asked, self.tz) and not self.hours.is_open(now, self.tz)
+
+    def proposed(self, conversation: Conversation, now: datetime) -> Proposal:
+        """The templates in the order to offer them: the out-of-hours ones first for a
+        question ``asked_while_closed``. Only offered: staff choose, nothing is sent."""
+        first = tuple(t for t in self.templates if t.out_of_hours)
+        if not first or not self.asked_while_closed(conversation, now):
+            return Proposal(self.templates)
+        rest = tuple(t for t in self.templates if not t.out_of_hours)
+        return Proposal(first + rest, "asked while the library is closed")
 
     def measure(self, text: str, conversation: Conversation, private: bool = False) -> Measure:
         """``text``'s length as the platform counts what will really be posted.

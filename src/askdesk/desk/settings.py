@@ -21,5 +21,5 @@ def check_config(config: Config) -> None:
     check_channels(config.channels)
     where = str(config.source) if config.source else "defaults"
     check_field_names(config.stats_fields, FIELDS, where)
-    load_templates(config.templates, config.stats_fields)
+    load_templates(config.templates, config.stats_fields, config.hours)
     compile_patterns(config.privacy_patterns, f"{where}: privacy.patterns")

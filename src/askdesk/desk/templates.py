@@ -1,8 +1,9 @@
 """Reply templates: the library's stock answers, checked when the config loads.
 
 A template's body (or its variant for one platform) fills ``{patron}``,
-``{staff}``, ``{library}`` and the library's own ``[variables]``; a typo in a
-placeholder is a ``ConfigError`` at start-up, never a broken reply at the desk.
+``{staff}``, ``{library}``, ``{next_open}``, the library's own ``[variables]``
+and, with ``[library] hours``, ``{hours}``; a typo in a placeholder is a
+``ConfigError`` at start-up, never a broken reply at the desk.
 """
 
 from __future__ import annotations
@@ -17,12 +18,18 @@ from askdesk.desk.limits import PLATFORMS
 from askdesk.errors import ConfigError
 from askdesk.model import QuestionType
 from askdesk.model.message import READ_LEVELS
+from askdesk.model.opening_hours import OpeningHours
 
 BUILT_IN = ("patron", "staff", "library")
 """Placeholders askdesk fills itself; ``[variables]`` may not reuse these names."""
+NEXT_OPEN = "next_open"
+"""When the library next opens ("tomorrow at 9:00"), worked out from ``[library] hours``
+as the reply is written; "soon" without them. A ``[variables]`` value wins."""
+HOURS = "hours"
+"""The week's opening hours in words, from ``[library] hours`` unless ``[variables]`` says."""
 
 QUICK_KEYS = tuple("123456789")
-_TEMPLATE_KEYS = ("name", "body", "key", "variants", "type", "read", "fields")
+_TEMPLATE_KEYS = ("name", "body", "key", "variants", "type", "read", "fields", "out_of_hours")
 _FORMATTER = string.Formatter()
 
 
@@ -40,6 +47,8 @@ class Template:
     read: int | None = None
     fields: Mapping[str, str] = field(default_factory=dict, hash=False)
     """Answers it proposes to the library's ``[[stats.fields]]``: field name -> choice."""
+    out_of_hours: bool = False
+    """Offered first for a question asked while the library is closed (``[library] hours``)."""
 
     def body_for(self, platform: str) -> str:
         """The text used on ``platform``: its variant, else the body."""
@@ -47,21 +56,26 @@ class Template:
 
 
 def parse_templates(
-    raw: object, variables: object, where: str, fields: Sequence[StatsField] = ()
+    raw: object,
+    variables: object,
+    where: str,
+    fields: Sequence[StatsField] = (),
+    worked_out: Sequence[str] = (NEXT_OPEN,),
 ) -> tuple[tuple[Template, ...], dict[str, str]]:
     """The ``[[templates]]`` and ``[variables]`` of a config, checked; ``where`` names the file.
 
     ``raw`` and ``variables`` are what TOML gave (``None`` when absent). Any
     bad key, duplicate name or quick key, or placeholder that is neither
-    built in nor a variable raises ``ConfigError``, as does a proposed answer
-    that is not a choice of one of ``fields`` (the config's ``[[stats.fields]]``).
+    built in, ``worked_out`` (filled from the opening hours) nor a variable
+    raises ``ConfigError``, as does a proposed answer that is not a choice of
+    one of ``fields`` (the config's ``[[stats.fields]]``).
     """
     values = _parse_variables(variables, where)
     if raw is None:
         return (), values
     if not isinstance(raw, list):
         raise ConfigError(f"{where}: templates should be a list of [[templates]] tables")
-    known = (*BUILT_IN, *sorted(values))
+    known = (*BUILT_IN, *sorted({*worked_out, *values}))
     templates: list[Template] = []
     names: dict[str, str] = {}
     keys: dict[str, str] = {}
@@ -163,7 +177,14 @@ def _parse_template(
         question_type=_parse_type(table.get("type"), label, where),
         read=_parse_read(table.get("read"), label, where),
         fields=_parse_fields(table.get("fields"), label, where, fields),
+        out_of_hours=_parse_out_of_hours(table.get("out_of_hours", False), label, where),
     )
+
+
+def _parse_out_of_hours(raw: object, label: str, where: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ConfigError(f"{where}: {label} out_of_hours should be true or false, not {raw!r}")
+    return raw
 
 
 def _parse_fields(
@@ -260,7 +281,8 @@ def _parse_read(raw: object, label: str, where: str) -> int | None:
 
 
 STARTER_TEMPLATES_TOML = r'''# Starter reply templates: copy them into your config and change
-# the [variables] to your library's own. askdesk fills in {patron}, {staff} and {library}.
+# the [variables] to your library's own. askdesk fills in {patron}, {staff}, {library}
+# and {next_open}; with [library] hours, {hours} too.
 # A backslash at the end of a line joins it to the next; write a brace as {{ or }}.
 
 [variables]
@@ -460,8 +482,27 @@ we're at {email}. ^{staff}"""
 bluesky = """\
 Thank you for the feedback, {patron}; we've passed it on. If we can help with anything, \
 we're at {email}. ^{staff}"""
+
+[[templates]]
+name = "Out of hours"
+key = "9"
+out_of_hours = true
+body = """\
+Hi {patron}, thanks for your question! The library is closed just now; we open again \
+{next_open} and will answer you then. Our opening hours are {hours}. - {staff}, {library}"""
+
+[templates.variants]
+twitter = """\
+Thanks, {patron}! We're closed just now and open again {next_open}; we'll answer you \
+then. ^{staff}"""
+bluesky = """\
+Thanks, {patron}! We're closed just now and open again {next_open}; we'll answer you \
+then. ^{staff}"""
+sms = """\
+Thanks for your question! We're closed just now and open again {next_open}; we'll \
+answer you then. - {staff}, {library}"""
 '''
-"""The starter set as TOML: ``[variables]`` and eight ``[[templates]]`` on quick keys 1-8."""
+"""The starter set as TOML: ``[variables]`` and nine ``[[templates]]`` on quick keys 1-9."""
 
 
 def starter_templates() -> tuple[tuple[Template, ...], dict[str, str]]:
@@ -471,14 +512,25 @@ def starter_templates() -> tuple[tuple[Template, ...], dict[str, str]]:
 
 
 def load_templates(
-    tables: TemplateTables, fields: Sequence[StatsField] = ()
+    tables: TemplateTables, fields: Sequence[StatsField] = (), hours: OpeningHours | None = None
 ) -> tuple[tuple[Template, ...], dict[str, str]]:
     """The config's templates and variables, checked; the starter set when none are configured.
 
     ``fields`` are the config's ``[[stats.fields]]``, which templates may propose answers to.
+    With ``hours`` (``[library] hours``) ``{hours}`` says them, unless the
+    config's own ``[variables]`` gives ``hours``: the starter set's example
+    text never hides the library's real hours.
     """
+    worked_out = (NEXT_OPEN, HOURS) if hours is not None else (NEXT_OPEN,)
     if tables.templates is None:
         templates, variables = starter_templates()
+        if hours is not None:
+            del variables[HOURS]
         variables.update(parse_templates(None, tables.variables, tables.where)[1])
-        return templates, variables
-    return parse_templates(tables.templates, tables.variables, tables.where, fields)
+    else:
+        templates, variables = parse_templates(
+            tables.templates, tables.variables, tables.where, fields, worked_out
+        )
+    if hours is not None:
+        variables.setdefault(HOURS, hours.describe())
+    return templates, variables

@@ -152,7 +152,9 @@ class ComposerScreen(ModalScreen[Draft | None]):
         area = self.query_one(TextArea)
         # A TextArea draws what it holds as it is: the patron's name that {patron}
         # brings in (or the template itself) must not carry escapes to the screen.
-        body = inert(self.settings.render(template, self.conversation, self.staff))
+        body = inert(
+            self.settings.render(template, self.conversation, self.staff, self.clock.now())
+        )
         parts = split_reply(body, inert(self.conversation.author), self.staff)
         if not area.text.strip():
             area.load_text(body)
@@ -204,7 +206,8 @@ class ComposerScreen(ModalScreen[Draft | None]):
                 self._add(template)
             self.query_one(TextArea).focus()
 
-        self.app.push_screen(TemplatePicker(self.settings.templates), picked)
+        proposed = self.settings.proposed(self.conversation, self.clock.now())
+        self.app.push_screen(TemplatePicker(proposed.templates, proposed.why_first), picked)
 
     def action_toggle_private(self) -> None:
         self.private = not self.private

@@ -158,15 +158,18 @@ class ConversationScreen(Screen[None]):
             self.desk_app.open_composer(key)
 
     def action_reply_from_template(self) -> None:
-        key = self._key()
-        if key is None:
+        conversation = self.current()
+        if conversation is None:
             return
+        key = conversation.key
 
         def picked(template: Template | None) -> None:
             if template is not None:
                 self.desk_app.open_composer(key, template)
 
-        self.app.push_screen(TemplatePicker(self.desk_app.reply_settings.templates), picked)
+        app = self.desk_app
+        proposed = app.reply_settings.proposed(conversation, app.clock.now())
+        self.app.push_screen(TemplatePicker(proposed.templates, proposed.why_first), picked)
 
     def action_claim(self) -> None:
         c = self.current()

@@ -23,14 +23,17 @@ class TemplatePicker(ModalScreen[Template | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, templates: tuple[Template, ...]) -> None:
+    def __init__(self, templates: tuple[Template, ...], why_first: str | None = None) -> None:
+        """``why_first``: why the first template leads the list, said in the title."""
         super().__init__()
         self.templates = templates
         self.shown: list[Template] = list(templates)
+        self.why_first = why_first
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Label("Template", classes="dialog-title")
+            title = "Template" + (f" · {self.why_first}" if self.why_first else "")
+            yield Label(title, classes="dialog-title", markup=False)
             yield Input(placeholder="type to filter · 1-9 picks by quick key", id="template-filter")
             yield OptionList(id="template-list")
             yield Label("enter: use · ↑↓: choose · esc: cancel", classes="dialog-hint")
