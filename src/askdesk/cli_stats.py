@@ -110,7 +110,7 @@ def _stats_for(args: argparse.Namespace, desk: Desk, tz: tzinfo) -> Stats:
             file=sys.stderr,
         )
         desk.store.refresh_transactions()
-    return read(desk.store, now=now, tz=tz, since=since, until=until)
+    return read(desk.store, now=now, tz=tz, since=since, until=until, team=desk.team)
 
 
 # -- stats --------------------------------------------------------------------------------
@@ -382,6 +382,7 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
         now=now,
         result=result,
         target=timedelta(minutes=config.target_minutes),
+        team=desk.team,
     )
     text = inert(summary_text(summary, tz))  # for people, on screen or in the saved file
     say(text, end="")

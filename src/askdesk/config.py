@@ -139,6 +139,15 @@ class Team:
         folded = name.strip().casefold()
         return next((m for m in self.members if m.casefold() == folded), None)
 
+    def credited(self, name: str) -> str:
+        """Who ``name``, as recorded, is credited as: the member listed, else the name itself.
+
+        A name recorded before the list existed (``Bo``, now listed as ``bo``)
+        stays as it was in the store, whose history is never rewritten; the
+        statistics, the export and the shift summary credit it as listed.
+        """
+        return self.listed(name) or name
+
     def refusal(self, name: str, what: str) -> str:
         """The sentence that refuses ``name`` for ``what`` ("--as", "a hand-off")."""
         return (

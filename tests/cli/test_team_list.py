@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from askdesk.cli import ask_staff_name, main
+from askdesk.clock import FixedClock
 from askdesk.config import load_config
+from askdesk.desk import Desk
 from askdesk.errors import ConfigError
+from askdesk.model import Outcome, QuestionType
+from askdesk.store import TinyDBStore
 
 Run = Callable[..., tuple[int, str, str]]
 TEAM = '[team]\nmembers = ["ana", "bo", "Cy"]\n'
@@ -148,3 +153,22 @@ def test_the_first_start_asks_until_the_name_is_on_the_list(
     chosen = ask_staff_name(config, ask=lambda _: next(answers))
     assert chosen.staff == "bo" and not chosen.staff_guessed
     assert 'staff = "bo"' in team_config.read_text("utf-8")
+
+
+def test_names_recorded_before_the_list_are_credited_as_listed(run: Run, tmp_path: Path) -> None:
+    """``Bo`` resolved one and holds another before ``[team]`` listed ``bo``: the store keeps
+    what was recorded, and stats, the export and the shift summary credit bo."""
+    run("fetch")
+    before_the_list = Desk(TinyDBStore(tmp_path / "desk.json"), "Bo", FixedClock(datetime.now(UTC)))
+    before_the_list.resolve("web:1", Outcome.ANSWERED, QuestionType.POLICY, 2)
+    before_the_list.claim("web:2")
+    _, out, _ = run("stats", "--format", "json")
+    assert json.loads(out)["by_staff"] == {"bo": 1}
+    _, out, _ = run("export", "--format", "json")
+    assert [row["staff"] for row in json.loads(out)] == ["bo"]
+    code, out, _ = run("handover", "--keep", staff="BO")
+    assert code == 0
+    assert "Shift summary for bo" in out and "Answered: 1" in out
+    assert "  bo (1):" in out  # what each person holds, under the listed name
+    _, out, _ = run("show", "web:1", "--format", "json")
+    assert json.loads(out)["events"][-1]["staff"] == "Bo"  # history is not rewritten

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from askdesk.config import Team
 from askdesk.desk.text import one_line
 from askdesk.desk.triage import Desk, Step, handing_to, noting, unchanged_since
 from askdesk.desk.views import format_age, format_ago, row_for
@@ -190,16 +191,20 @@ def shift_summary(
     now: datetime,
     result: HandoverResult | None = None,
     target: timedelta = timedelta(minutes=60),
+    team: Team | None = None,
 ) -> ShiftSummary:
     """What ``staff`` resolved in ``[since, now]``, and the desk as the next shift finds it.
 
     ``target``: the desk's ``target_minutes``, past which a waiting patron is LATE.
+    ``team``: the team list, which credits a name recorded before it under
+    another spelling (``Bo``) to the member as listed (``bo``).
     """
+    team = team or Team()
     resolved = [
         t
         for c in history
         for t in transactions_of(c)
-        if t.staff == staff and since <= t.resolved_at <= now
+        if team.credited(t.staff) == staff and since <= t.resolved_at <= now
     ]
     live = list(live)
     open_now = [c for c in live if c.status is not Status.RESOLVED]
@@ -207,7 +212,7 @@ def shift_summary(
     held_by: dict[str, list[OpenItem]] = {}
     for item in items.values():
         if item.status is Status.CLAIMED and item.holder is not None:
-            held_by.setdefault(item.holder, []).append(item)
+            held_by.setdefault(team.credited(item.holder), []).append(item)
     read = Counter(str(t.read_level) for t in resolved)
     return ShiftSummary(
         staff=staff,

@@ -11,12 +11,12 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
 from typing import Any
 
-from askdesk.config import NO_ANSWER, StatsField
+from askdesk.config import NO_ANSWER, StatsField, Team
 from askdesk.model import Conversation, Kind, Outcome, QuestionType
 from askdesk.model.message import READ_LEVELS
 from askdesk.model.opening_hours import OpeningHours
@@ -286,11 +286,13 @@ def compute(
     tz: tzinfo,
     since: datetime | None = None,
     until: datetime | None = None,
+    team: Team | None = None,
 ) -> Stats:
     """The statistics of the transactions resolved in ``[since, until)``.
 
     The backlog is counted at the end of the range (or now, if that is
-    earlier), so a range that has ended always gives the same figures.
+    earlier), so a range that has ended always gives the same figures. With a
+    ``team`` list, each transaction is credited to the member as listed.
     """
     as_of = min(until, now) if until is not None else now
     found: list[Transaction] = []
@@ -304,7 +306,7 @@ def compute(
         started = open_since(conversation, as_of)
         if started is not None:
             waiting.append(started)
-    return _tally(found, waiting, since=since, until=until, tz=tz, as_of=as_of)
+    return _tally(credited(found, team), waiting, since=since, until=until, tz=tz, as_of=as_of)
 
 
 def read(
@@ -314,6 +316,7 @@ def read(
     tz: tzinfo,
     since: datetime | None = None,
     until: datetime | None = None,
+    team: Team | None = None,
 ) -> Stats:
     """The same figures as ``compute`` over the store's history, read through the store:
     its transactions by resolve time, and only the conversations that may be waiting."""
@@ -324,7 +327,24 @@ def read(
         if (started := open_since(conversation, as_of)) is not None
     ]
     found = list(store.transactions(since, until))
-    return _tally(found, waiting, since=since, until=until, tz=tz, as_of=as_of)
+    return _tally(credited(found, team), waiting, since=since, until=until, tz=tz, as_of=as_of)
+
+
+def credited(transactions: list[Transaction], team: Team | None) -> list[Transaction]:
+    """``transactions`` with each ``staff`` as the team list spells it (``Bo`` is ``bo``).
+
+    Names are looked up once each: a year has many transactions and few staff.
+    """
+    if not team:
+        return transactions
+    names: dict[str, str] = {}
+    out = []
+    for t in transactions:
+        name = names.get(t.staff)
+        if name is None:
+            name = names[t.staff] = team.credited(t.staff)
+        out.append(t if name == t.staff else replace(t, staff=name))
+    return out
 
 
 def _tally(

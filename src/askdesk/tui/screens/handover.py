@@ -234,6 +234,7 @@ class HandoverScreen(Screen[None]):
             now=now,
             result=result,
             target=timedelta(minutes=app.target_minutes),
+            team=app.desk.team,
         )
         # Shown and saved for people: inert, like everything else on the screen.
         self.post_message(self.Done(inert(summary_text(summary, app.tz))))

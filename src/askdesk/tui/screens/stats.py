@@ -143,7 +143,14 @@ class StatsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
     def count(self, since: datetime | None, until: datetime, range_index: int) -> None:
         app = self.desk_app
-        stats = read(app.desk.store, now=app.clock.now(), tz=app.tz, since=since, until=until)
+        stats = read(
+            app.desk.store,
+            now=app.clock.now(),
+            tz=app.tz,
+            since=since,
+            until=until,
+            team=app.desk.team,
+        )
         self.post_message(self.Computed(stats, range_index))
 
     @on(Computed)
