@@ -25,7 +25,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("time", "the time it was first resolved, HH:MM, in the same zone"),
     ("weekday", "mon … sun, of that day"),
     ("channel", "the configured channel it came in on (where the conversation started)"),
-    ("kind", "mention, direct, email or chat"),
+    ("kind", "mention, direct, email, chat or sms"),
     (
         "question_type",
         "directional, ready-reference, research, policy, technical, readers-advisory or other",
