@@ -1,7 +1,8 @@
 """November 2026 on a desk, against the ledger a reference coordinator keeps by hand.
 
 Five staff on the team list, six patrons, three channels, a fixed clock, the
-statistics time zone Europe/Berlin (UTC+1 all month). Everything happens
+statistics time zone Europe/Berlin (UTC+1 all month), the library open Monday
+to Thursday 9:00-17:00, Friday 9:00-15:00, Saturday 10:00-14:00. Everything happens
 through the desk and the outbox as the screen and the command line do it;
 ``askdesk stats --format json`` and ``askdesk export`` must then give every
 figure of the ledger below, which was worked out by hand (nothing in this file
@@ -76,6 +77,17 @@ NOW = datetime(2026, 12, 2, 9, 0, tzinfo=BERLIN)
 TEAM = ("ana", "bo", "cy", "dee", "eli")
 CONFIG = f"""
 staff = "ana"
+
+[library]
+name = "Anytown Public Library"
+
+[library.hours]
+mon = "9:00-17:00"
+tue = "9:00-17:00"
+wed = "9:00-17:00"
+thu = "9:00-17:00"
+fri = "9:00-15:00"
+sat = "10:00-14:00"
 
 [stats]
 timezone = "Europe/Berlin"
@@ -329,6 +341,12 @@ STATS: dict[str, Any] = {
     "asked_by_weekday": {"mon": 5, "tue": 2, "wed": 2, "thu": 2, "fri": 1, "sat": 0, "sun": 0},
     # 120 300 600 1200 1800 1800 1800 1800 2400 3000 3000 35400: the 6th and 7th; the 11th
     "first_response_s": {"median": 1800.0, "p90": 3000.0},
+    # Asked while open (Mon-Thu 9-17, Fri 9-15; the opening minute is open): T1 T3 T4 T6-T11,
+    # 120 300 600 1200 1800 1800 1800 1800 2400: the 5th; the 9th
+    "first_response_open_s": {"median": 1800.0, "p90": 2400.0},
+    # asked while closed: T2 (Mon 23:30), T5 (Fri 15:00, the closing minute), T12 (Mon 23:00),
+    # 3000 3000 35400
+    "first_response_closed_s": {"median": 3000.0, "p90": 35400.0},
     # 120 600 900 1200 1800 2100 2400 2700 3000 3600 3600 35700
     "resolve_s": {"median": 2250.0, "p90": 3600.0},
     "first_response_by_day": {
