@@ -21,6 +21,7 @@ import ssl
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -224,6 +225,8 @@ class Outbox:
         self.received: list[tuple[str, list[str], EmailMessage]] = []
         self.refuse_with: str | None = None
         """An SMTP reply such as "451 4.3.0 try later": every DATA is answered with it."""
+        self.on_accept: Callable[[], None] | None = None
+        """Run once a mail is kept, before the client hears "250" (to kill a sender there)."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with is not None:
@@ -232,6 +235,8 @@ class Outbox:
         content = envelope.content.replace(b"\r\n", b"\n")
         mail = email.message_from_bytes(content, policy=email.policy.default)
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), mail))  # type: ignore[arg-type]
+        if self.on_accept is not None:
+            self.on_accept()
         return "250 OK"
 
 

@@ -120,3 +120,48 @@ def test_a_flood_is_read_a_batch_at_a_time(
     last = mailbox.poll()
     assert (last.added, last.waiting) == (1, 0)
     assert len(mailbox.desk.live()) == 5
+
+
+def nested_too_deep(depth: int = 1000) -> bytes:
+    """A 65 KB mail whose multipart parts nest 1000 deep: the stdlib's parser cannot take it."""
+    head = (
+        b"From: =?utf-8?q?Zo=C3=AB?= <zoe@example.org>\r\nSubject: =?utf-8?q?Map_r=C3=B6om?=\r\n"
+        b"Message-ID: <deep1@example.org>\r\nMIME-Version: 1.0\r\n"
+    )
+    opening = b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (n, n)
+        for n in range(depth)
+    )
+    closing = b"".join(b"--b%d--\r\n" % n for n in reversed(range(depth)))
+    return head + opening + b"Content-Type: text/plain\r\n\r\nWhere is the map room?\r\n" + closing
+
+
+def test_a_mail_the_parser_cannot_read_is_on_the_desk_with_a_notice_and_read_once(
+    mailbox: Mailbox,
+) -> None:
+    mailbox.deliver(nested_too_deep())
+    mailbox.deliver(patron_mail("And the next question", message_id="<after@example.org>"))
+    first = mailbox.poll()
+    assert first.added == 2  # the mail after it arrives too
+    health = mailbox.poller.health["mail"].last_error or ""
+    assert "UID 1: could not be read (its parts are nested inside each other too deeply)" in health
+    notice = mailbox.desk.get("mail:deep1@example.org")
+    assert notice is not None
+    assert notice.latest.author == "Zoë <zoe@example.org>"
+    assert notice.latest.text.startswith("Map röom\n\n(askdesk could not read this mail: its")
+    assert "It is kept in the mailbox, INBOX UID 1, 64 KB; open it there" in notice.latest.text
+    # Not read again at the next poll, nor doubled when the folder is read from the start.
+    again = mailbox.poll()
+    assert (again.added, again.problems) == (0, [])
+    fetched = mailbox.channel.fetch(None, mailbox.now())
+    assert mailbox.desk.ingest(fetched.messages).duplicates == 2
+    # Nothing lost: the mail stays in the mailbox, marked read once the desk had it.
+    client = mailbox.dovecot.client(mailbox.address)
+    client.select_folder("INBOX", readonly=True)
+    kept = client.fetch([1, 2], ["FLAGS", "RFC822.SIZE"])
+    client.logout()
+    assert [(uid, b"\\Seen" in data[b"FLAGS"]) for uid, data in sorted(kept.items())] == [
+        (1, True),
+        (2, True),
+    ]
+    assert kept[1][b"RFC822.SIZE"] == len(nested_too_deep())

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
 
 from askdesk.desk.outbox import Outbox
@@ -150,6 +155,71 @@ def test_a_crash_before_smtp_sends_it_after_looking_in_sent(mailbox: Mailbox) ->
     results = restarted.run_due()
     assert [r.status for r in results] == [ReplyStatus.PENDING, ReplyStatus.SENT]
     assert len(mailbox.smtp.outbox.received) == 1
+
+
+SEND_IN_ANOTHER_PROCESS = """
+import json, sys
+from askdesk.channels.registry import build_channel
+from askdesk.clock import SystemClock
+from askdesk.config import ChannelConfig
+from askdesk.desk import Desk
+from askdesk.desk.outbox import Outbox
+from askdesk.store import TinyDBStore
+
+channel = build_channel(ChannelConfig(type="email", name="mail", options=json.loads(sys.argv[1])))
+desk = Desk(TinyDBStore(sys.argv[2]), "ana", SystemClock())
+Outbox(desk, {"mail": channel}).run_due()
+"""
+
+
+def test_an_askdesk_killed_once_smtp_has_the_mail_never_sends_it_twice(mailbox: Mailbox) -> None:
+    key = asked(mailbox)
+    _, reply = outbox_of(mailbox).queue(key, SIGNED)
+    sender = subprocess.Popen(
+        [sys.executable, "-c", SEND_IN_ANOTHER_PROCESS, json.dumps(mailbox.options()),
+         str(mailbox.store_path)]
+    )  # fmt: skip
+    # kill -9 the moment the SMTP server has the mail, before askdesk hears "250".
+    mailbox.smtp.outbox.on_accept = lambda: os.kill(sender.pid, signal.SIGKILL)
+    assert sender.wait(timeout=60) == -signal.SIGKILL
+    assert len(mailbox.smtp.outbox.received) == 1
+
+    restarted = outbox_of(mailbox.reopened(), stale_after=timedelta(0))
+    [settled] = restarted.run_due()
+    assert settled.status is ReplyStatus.UNCERTAIN  # staff decide; askdesk does not guess
+    assert "cannot tell whether the patron got it" in settled.detail
+    assert restarted.run_due() == []
+    assert len(mailbox.smtp.outbox.received) == 1  # never a second time
+    [(_, flags, _)] = mailbox.dovecot.messages(mailbox.address, "Sent")
+    assert b"\\Draft" in flags
+    stored = mailbox.desk.get(key).reply(reply.id)  # type: ignore[union-attr]
+    assert stored is not None and "still a draft" in (stored.last_error or "")
+
+
+def test_a_sent_folder_that_is_missing_keeps_the_reply_unsent_and_says_why(
+    mailbox: Mailbox,
+) -> None:
+    mailbox.channel = mailbox.build(sent_folder="Sent Items")  # no such folder on this server
+    key = asked(mailbox)
+    outbox = outbox_of(mailbox)
+    _, reply = outbox.queue(key, SIGNED)
+    [result] = outbox.run_due()
+    assert result.status is ReplyStatus.FAILED
+    assert "IMAP folder 'Sent Items' missing" in result.detail
+    assert "check sent_folder" in result.detail
+    assert mailbox.smtp.outbox.received == []
+    stored = mailbox.desk.get(key).reply(reply.id)  # type: ignore[union-attr]
+    assert stored is not None and "never goes twice" in (stored.last_error or "")
+
+
+def test_a_mail_the_smtp_server_refuses_leaves_no_copy_in_sent(mailbox: Mailbox) -> None:
+    key = asked(mailbox)
+    outbox = outbox_of(mailbox)
+    outbox.queue(key, SIGNED)
+    mailbox.smtp.outbox.refuse_with = "550 5.7.1 Relaying denied"
+    [refused] = outbox.run_due()
+    assert refused.status is ReplyStatus.FAILED and "550" in refused.detail
+    assert mailbox.dovecot.messages(mailbox.address, "Sent") == []
 
 
 def _answered() -> tuple[object, ...]:

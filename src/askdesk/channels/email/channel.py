@@ -25,13 +25,19 @@ from askdesk.channels.base import Adapter, Fetched, Notice, Problem, Receipt
 from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.email.connection import Imap, Server, send_smtp, tls_context
 from askdesk.channels.email.outgoing import Outgoing, our_message_id, reply_mail
-from askdesk.channels.email.parsing import Mail, Nature, human_size, parse_mail
+from askdesk.channels.email.parsing import (
+    Mail,
+    Nature,
+    human_size,
+    parse_mail,
+    unreadable_mail,
+)
 from askdesk.channels.email.threads import Threads
 from askdesk.channels.email.watch import Watcher
 from askdesk.channels.options import FilePath, Number, Options, Text, poll_seconds
 from askdesk.channels.redaction import guard_logs
 from askdesk.config import NumberRange
-from askdesk.errors import ChannelError, ConfigError
+from askdesk.errors import ChannelError, ConfigError, RefusedByPlatform
 from askdesk.model import Conversation, Kind, Message, Reply
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,10 @@ class _Pending:
 
     cursor: str
     uids: list[int]
+
+
+class UnsureWhetherSent(ChannelError):
+    """A reply's copy is in Sent as a draft: the SMTP server may or may not have taken it."""
 
 
 class EmailChannel:
@@ -169,10 +179,15 @@ class EmailChannel:
             try:
                 mail = parse_mail(raw, self.address, whole=whole)
             except Exception as error:  # a mail the stdlib cannot take apart at all
-                log.warning("%s: %s could not be read", self.name, where, exc_info=True)
-                problems.append(Problem(where, f"could not be read ({type(error).__name__}); "
-                                        "it is left unread in the mailbox"))  # fmt: skip
-                continue
+                why = _why_unreadable(error)
+                # A too-deep mail's traceback is a thousand frames that say nothing more.
+                traceback = not isinstance(error, RecursionError)
+                log.warning("%s: %s could not be read", self.name, where, exc_info=traceback)
+                # On the desk with a notice, so someone opens it in the mailbox; the cursor
+                # moves past it like any other, so it is not read again at every poll.
+                mail = unreadable_mail(raw, self.address, why, where, size or len(raw))
+                problems.append(Problem(where, f"could not be read ({why}); it is on the desk "
+                                        "with a notice and kept in the mailbox"))  # fmt: skip
             if not whole:
                 log.info("%s: %s is %s; read in part", self.name, where, human_size(size))
             read.append((uid, mail, arrived))
@@ -194,24 +209,68 @@ class EmailChannel:
     # -- out -----------------------------------------------------------------------------
 
     def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
+        """File the copy in Sent as a draft, hand the mail to SMTP once, then mark the copy sent.
+
+        The copy comes first so that a send cut short anywhere leaves a trace
+        ``find_sent`` reads: no copy, SMTP never had it; a copy still a draft,
+        it may have; a sent copy, it went. A copy that cannot be filed keeps
+        the reply unsent, with the reason for staff on its conversation.
+        """
         outgoing = self._reply_mail(conversation, reply, now)
-        send_smtp(self.smtp, tls_context(self._ca_file), self.address, outgoing.to, outgoing.data)
+        with self._session() as imap:
+            sent = self._sent(imap)
+            try:
+                imap.select(sent)
+                copies = imap.copies(outgoing.message_id)
+                if copies and not all(copies.values()):
+                    return Receipt(outgoing.message_id)  # it went before: its copy says so
+                if not copies:
+                    imap.file_copy(sent, outgoing.data, draft=True)
+            except RefusedByPlatform as error:
+                raise RefusedByPlatform(
+                    f"{error}; askdesk files the copy before sending, so that the reply "
+                    "can be checked there and never goes twice: it is not sent until "
+                    "the copy can be filed (check sent_folder)"
+                ) from error
         try:
-            with self._session() as imap:
-                imap.file_copy(self._sent(imap), outgoing.data)
-        except ChannelError as error:
-            # The patron has it; only colleagues reading webmail miss the copy.
-            log.warning("%s: reply %s sent, but no copy in Sent: %s", self.name, reply.id, error)
+            send_smtp(
+                self.smtp, tls_context(self._ca_file), self.address, outgoing.to, outgoing.data
+            )
+        except ChannelError:
+            self._settle_copy(outgoing.message_id, reply, sent=False)
+            raise
+        self._settle_copy(outgoing.message_id, reply, sent=True)
         return Receipt(outgoing.message_id)
 
+    def _settle_copy(self, message_id: str, reply: Reply, *, sent: bool) -> None:
+        """The draft copy marked sent, or (the SMTP server refused the mail) taken away."""
+        try:
+            with self._session() as imap:
+                imap.select(self._sent(imap))
+                uids = sorted(imap.copies(message_id))
+                imap.mark_sent(uids) if sent else imap.discard(uids)
+        except ChannelError as error:
+            # The reply's outcome stands either way; only webmail's view of Sent is off.
+            state = "still shows as a draft" if sent else "stays there as a draft, unsent"
+            log.warning("%s: reply %s: its copy in Sent %s: %s", self.name, reply.id, state, error)
+
     def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
-        """Whether the copy of ``reply`` is in Sent: the send reached SMTP and went."""
+        """Whether ``reply`` went, read from its copy in Sent (filed before SMTP had it)."""
         message_id = our_message_id(reply.id, self.address)
         with self._session() as imap:
-            imap.select(self._sent(imap), readonly=True)
-            if imap.find(message_id):
-                return Receipt(message_id)
-        return None
+            sent = self._sent(imap)
+            imap.select(sent, readonly=True)
+            copies = imap.copies(message_id)
+        if not copies:
+            return None  # no copy: the send stopped before the SMTP server had it
+        if not all(copies.values()):
+            return Receipt(message_id)
+        raise UnsureWhetherSent(
+            f"its copy in {sent!r} was filed, but askdesk stopped before the SMTP server "
+            "answered, so it cannot tell whether the patron got it (the copy there is still "
+            "a draft); record it as sent if the server's log or the patron says so, "
+            "otherwise cancel it and send it again"
+        )
 
     def _reply_mail(self, conversation: Conversation, reply: Reply, now: datetime) -> Outgoing:
         latest = conversation.latest
@@ -231,6 +290,12 @@ class EmailChannel:
             thread=thread,
             at=now,
         )
+
+
+def _why_unreadable(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "its parts are nested inside each other too deeply"
+    return f"the mail parser failed with {type(error).__name__}"
 
 
 def _reply_address(message: Message) -> str | None:

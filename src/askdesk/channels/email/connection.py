@@ -185,16 +185,46 @@ class Imap:
             found = None
         return str(found) if found else "Sent"
 
-    def file_copy(self, folder: str, mail: bytes) -> None:
-        """Put ``mail`` in ``folder`` as read (the copy colleagues see in webmail)."""
-        from imapclient.imapclient import SEEN
+    def file_copy(self, folder: str, mail: bytes, *, draft: bool = False) -> None:
+        """Put ``mail`` in ``folder`` as read (the copy colleagues see in webmail).
+
+        ``draft``: flagged ``\\Draft`` until the SMTP server has taken the mail.
+        """
+        from imapclient.imapclient import DRAFT, SEEN
 
         try:
-            self.client.append(folder, mail, flags=(SEEN,))
+            self.client.append(folder, mail, flags=(SEEN, DRAFT) if draft else (SEEN,))
         except imaplib.IMAP4.error as error:
             raise RefusedByPlatform(
                 f"IMAP folder {folder!r} refused the copy on {self.server.where}: {_said(error)}"
             ) from error
+
+    def copies(self, message_id: str) -> dict[int, bool]:
+        """The selected folder's mails whose Message-ID is ``message_id``: UID -> still a draft."""
+        from imapclient.imapclient import DRAFT
+
+        uids = self.client.search(["HEADER", "Message-ID", f"<{message_id}>"])
+        if not uids:
+            return {}
+        found = self.client.fetch(uids, ["FLAGS"])
+        return {uid: DRAFT in data.get(b"FLAGS", ()) for uid, data in found.items()}
+
+    def mark_sent(self, uids: list[int]) -> None:
+        """The copies are of a mail the SMTP server took: no longer drafts."""
+        from imapclient.imapclient import DRAFT
+
+        if uids:
+            self.client.remove_flags(uids, [DRAFT], silent=True)
+
+    def discard(self, uids: list[int]) -> None:
+        """Delete these mails of the selected folder, and only these."""
+        from imapclient.imapclient import DELETED
+
+        if not uids:
+            return
+        self.client.add_flags(uids, [DELETED], silent=True)
+        if self.client.has_capability("UIDPLUS"):
+            self.client.expunge(uids)  # UID EXPUNGE: never someone else's deleted mail
 
     @property
     def can_idle(self) -> bool:

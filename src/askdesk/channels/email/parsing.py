@@ -13,6 +13,7 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
@@ -142,7 +143,41 @@ def parse_mail(raw: bytes, own_address: str, *, whole: bool = True) -> Mail:
         text=text,
         fold_at=fold_at,
         references=tuple(thread),
-        nature=_nature(message, headers, address, own_address),
+        nature=_nature(headers, address, own_address),
+    )
+
+
+def unreadable_mail(raw: bytes, own_address: str, why: str, where: str, size: int) -> Mail:
+    """A mail the parser could not take apart, as a notice staff can act on.
+
+    Its headers alone (read the forgiving way, which never fails) give the
+    sender, the subject and the thread; the text says why it could not be
+    read and where it is kept, so nothing is lost and someone opens it.
+    """
+    headers = BytesHeaderParser().parsebytes(raw)
+    name, address = parseaddr(_decoded(headers, "From"))
+    name, address = one_line(name), _plain_address(address)
+    reply_to = [_plain_address(a) for _, a in getaddresses([_raw(headers, "Reply-To")])]
+    subject = one_line(_decoded(headers, "Subject")) or _NO_SUBJECT
+    ids = message_ids(_raw(headers, "Message-ID"))
+    remote_id = ids[0] if ids else _header_hash(raw)
+    thread = message_ids(_raw(headers, "References"))
+    thread += [i for i in message_ids(_raw(headers, "In-Reply-To"))[:1] if i not in thread]
+    text = (
+        f"{subject}\n\n(askdesk could not read this mail: {why}. It is kept in the mailbox, "
+        f"{where}, {human_size(size)}; open it there to read it.)"
+    )
+    author = f"{name} <{address}>" if name and address else (address or name or "unknown sender")
+    return Mail(
+        remote_id=remote_id,
+        author=author,
+        address=address,
+        reply_address=next((a for a in reply_to if a), None) or address or None,
+        subject=subject,
+        text=text,
+        fold_at=None,
+        references=tuple(i for i in thread if i != remote_id)[-MAX_THREAD_IDS:],
+        nature=_nature(headers, address, own_address),
     )
 
 
@@ -152,6 +187,15 @@ def parse_mail(raw: bytes, own_address: str, *, whole: bool = True) -> Mail:
 def _raw(headers: Message, name: str) -> str:
     value = headers.get(name)
     return str(value) if value is not None else ""
+
+
+def _decoded(headers: Message, name: str) -> str:
+    """A header's encoded words decoded the forgiving way; its raw text if they cannot be."""
+    raw = _raw(headers, name)
+    try:
+        return str(make_header(decode_header(raw)))
+    except Exception:  # an unknown charset, a broken encoded word
+        return raw
 
 
 def _header(message: EmailMessage, headers: Message, name: str) -> str:
@@ -206,7 +250,7 @@ def _header_hash(raw: bytes) -> str:
     return "sha256-" + hashlib.sha256(head).hexdigest()[:32]
 
 
-def _nature(message: EmailMessage, headers: Message, sender: str, own_address: str) -> Nature:
+def _nature(headers: Message, sender: str, own_address: str) -> Nature:
     if sender and sender.casefold() == own_address.casefold():
         return Nature.OWN
     content_type = _raw(headers, "Content-Type").lower()
