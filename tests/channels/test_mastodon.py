@@ -11,9 +11,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from askdesk import cli
 from askdesk.channels.demo import SCRIPT
 from askdesk.channels.mastodon import MastodonChannel, status_length
 from askdesk.channels.registry import build_channel
@@ -151,6 +153,68 @@ def test_first_poll_asks_for_mentions_and_the_account_once(api: MastodonApi) -> 
     channel().fetch(fetched.cursor, NOW)  # a new process (a cron fetch) with the stored cursor
     assert len(api.calls_to(VERIFY)) == 1  # the account lives in the cursor
     assert api.calls_to(NOTIFICATIONS)[1].params["min_id"] == [NEWEST_FIRST_RUN]
+
+
+def aged_page(newest_id: int, count: int, newest_at: datetime) -> list[dict[str, Any]]:
+    """A full page of mentions newest first, one a minute back from ``newest_at``."""
+    page = mention_page(newest_id - count + 1, count)
+    for n, item in enumerate(page):
+        item["created_at"] = (newest_at - timedelta(minutes=n)).isoformat().replace("+00:00", "Z")
+    return page
+
+
+def test_the_first_run_pages_back_through_the_last_24_hours_and_says_what_it_left(
+    api: MastodonApi,
+) -> None:
+    api.answer("verify_credentials")
+    newest = 35000000
+    pages = [
+        aged_page(newest, 40, NOW - timedelta(minutes=5)),
+        aged_page(newest - 40, 40, NOW - timedelta(hours=6)),
+        aged_page(newest - 80, 40, NOW - timedelta(hours=23, minutes=51)),  # 10 in the 24 h
+    ]
+    api.answer("notifications_empty", json_body=pages[0])
+    for page in pages[1:]:
+        older_than = str(int(page[0]["id"]) + 1)
+        api.answer("notifications_empty", json_body=page, query={"max_id": older_than})
+    fetched = channel().fetch(None, NOW)
+
+    assert len(fetched.messages) == 90  # two whole pages and the ten of the third in the 24 h
+    calls = api.calls_to(NOTIFICATIONS)
+    assert [c.params.get("max_id") for c in calls] == [None, ["34999961"], ["34999921"]]
+    assert json.loads(fetched.cursor or "")["min_id"] == str(newest)  # on from the newest
+    assert [str(p) for p in fetched.problems] == [
+        "first run: mentions from before the last 24 hours were left unread "
+        "(a first run reads back that far)"
+    ]
+
+
+def test_the_first_run_reads_at_most_five_pages_and_says_the_rest_were_left(
+    api: MastodonApi,
+) -> None:
+    api.answer("verify_credentials")
+    newest = 35000000
+    for n in range(6):
+        query = {"max_id": str(newest - 40 * n + 1)} if n else None
+        page = aged_page(newest - 40 * n, 40, NOW - timedelta(minutes=40 * n))
+        api.answer("notifications_empty", json_body=page, query=query)
+    fetched = channel().fetch(None, NOW)
+    assert len(fetched.messages) == 200
+    assert len(api.calls_to(NOTIFICATIONS)) == 5
+    assert "more than 200 mentions in the last 24 hours; the older ones were left unread" in (
+        str(fetched.problems[-1])
+    )
+
+
+def test_the_first_run_keeps_what_it_read_when_an_older_page_fails(api: MastodonApi) -> None:
+    api.answer("verify_credentials")
+    newest = 35000000
+    api.answer("notifications_empty", json_body=aged_page(newest, 40, NOW))
+    api.answer("error_503", method="GET", path=NOTIFICATIONS)
+    fetched = channel().fetch(None, NOW)
+    assert len(fetched.messages) == 40
+    assert json.loads(fetched.cursor or "")["min_id"] == str(newest)
+    assert "older mentions could not be read" in str(fetched.problems[-1])
 
 
 def test_pages_are_read_oldest_first_until_one_is_not_full(api: MastodonApi) -> None:
@@ -445,8 +509,12 @@ def test_a_desk_without_mastodon_never_imports_mastodon_py() -> None:
 
 
 def test_askdesk_fetch_every_minute_asks_one_request_a_run(
-    api: MastodonApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    api: MastodonApi,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(cli, "SystemClock", lambda: FixedClock(NOW))  # the recordings' day
     config = tmp_path / "config.toml"
     config.write_text(
         '[[channels]]\ntype = "mastodon"\nname = "mastodon"\n'

@@ -32,6 +32,7 @@ from askdesk.channels.mastodon.payloads import (
     ident,
     mention_status,
     message,
+    parse_time,
     replied_to,
     thread_root,
 )
@@ -52,6 +53,10 @@ PAGE_SIZE = 40
 """The most notifications Mastodon returns per page."""
 MAX_PAGES = 10
 """Pages read per poll; a bigger backlog is read on by the next polls from where this stopped."""
+FIRST_RUN = timedelta(hours=24)
+"""How far back the first run reads mentions: a backlog, not the account's whole history."""
+FIRST_RUN_PAGES = 5
+"""Pages the first run reads back at most (200 mentions); what is beyond is said, not read."""
 BACKOFF_CAP = timedelta(minutes=15)
 """The longest wait between tries while the instance or the network keeps failing."""
 VISIBILITIES = ("public", "unlisted")
@@ -179,10 +184,11 @@ class MastodonChannel:
     ) -> _Position:
         """Mention notifications newer than the cursor, oldest first, page by page.
 
-        Without a cursor (the first run) only the newest page is read: the
-        mentions of the last days, not the account's whole history. A request
-        failing after the first leaves the rest to the next poll.
+        Without a cursor, ``_first_run``. A request failing after the first
+        leaves the rest to the next poll.
         """
+        if state.min_id is None:
+            return self._first_run(account, problems, now)
         position = _Position(state.min_id, [])
         for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"types": ["mention"], "limit": PAGE_SIZE}
@@ -206,8 +212,67 @@ class MastodonChannel:
                     self._wait(error, error.reset_at or now + timedelta(seconds=self.poll_seconds))
                 problems.append(Problem("mentions", f"{error}; the rest come next poll"))
                 return position
-            if state.min_id is None or len(page) < PAGE_SIZE or position.min_id == before:
+            if len(page) < PAGE_SIZE or position.min_id == before:
                 return position
+        return position
+
+    def _first_run(self, account: Account, problems: list[Problem], now: datetime) -> _Position:
+        """The mentions of the last ``FIRST_RUN``, paged back from the newest with ``max_id``.
+
+        The rule: everything of the last 24 hours, up to ``FIRST_RUN_PAGES``
+        pages. What is left (older mentions, more than the pages hold, a page
+        that failed) is said on the health line; the cursor starts at the
+        newest, so later polls read on from there.
+        """
+        since = now - FIRST_RUN
+        kept: list[Any] = []
+        newest: str | None = None
+        max_id: str | None = None
+        left: str | None = None
+        for number in range(FIRST_RUN_PAGES):
+            params: dict[str, Any] = {"types": ["mention"], "limit": PAGE_SIZE}
+            if max_id is not None:
+                params["max_id"] = max_id
+            try:
+                page = self._client.call("reading mentions", "notifications", **params)
+                if not isinstance(page, list):
+                    raise UnexpectedPayload(
+                        f"{self._client.host} answered reading mentions with something "
+                        "that is not a list of notifications"
+                    )
+            except CredentialsRejected:
+                raise
+            except ChannelError as error:
+                if number == 0:
+                    raise
+                if isinstance(error, RateLimited):
+                    self._wait(error, error.reset_at or now + timedelta(seconds=self.poll_seconds))
+                left = f"older mentions could not be read ({error}); they were left unread"
+                break
+            ids = [i for raw in page if (i := _notification_id(raw)) is not None]
+            older = [raw for raw in page if _created(raw, before=since)]
+            kept += [raw for raw in page if not _created(raw, before=since)]
+            if ids:
+                newest = max([*ids, *([newest] if newest else [])], key=id_order)
+            if older:
+                left = (
+                    "mentions from before the last 24 hours were left unread "
+                    "(a first run reads back that far)"
+                )
+                break
+            if len(page) < PAGE_SIZE or not ids:
+                break
+            max_id = min(ids, key=id_order)
+        else:
+            left = (
+                f"more than {FIRST_RUN_PAGES * PAGE_SIZE} mentions in the last 24 hours; "
+                "the older ones were left unread (a first run reads that many)"
+            )
+        position = _Position(None, [])
+        self._handle_page(kept, account, position, problems)
+        position.min_id = newest
+        if left is not None:
+            problems.append(Problem("first run", left))
         return position
 
     def _handle_page(
@@ -296,6 +361,16 @@ class MastodonChannel:
                 f"{self._client.host} did not give the id of the reply it posted"
             )
         return Receipt(remote_id=remote_id)
+
+
+def _notification_id(raw: Any) -> str | None:
+    return ident(raw.get("id")) if isinstance(raw, Mapping) else None
+
+
+def _created(raw: Any, *, before: datetime) -> bool:
+    """Whether the notification was made before ``before`` (one without a time is not)."""
+    created = parse_time(raw.get("created_at")) if isinstance(raw, Mapping) else None
+    return created is not None and created < before
 
 
 def _build(name: str, options: Options) -> MastodonChannel:
