@@ -191,17 +191,9 @@ class MastodonChannel:
             return self._first_run(account, problems, now)
         position = _Position(state.min_id, [])
         for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {"types": ["mention"], "limit": PAGE_SIZE}
-            if position.min_id is not None:
-                params["min_id"] = position.min_id
             before = position.min_id
             try:
-                page = self._client.call("reading mentions", "notifications", **params)
-                if not isinstance(page, list):
-                    raise UnexpectedPayload(
-                        f"{self._client.host} answered reading mentions with something "
-                        "that is not a list of notifications"
-                    )
+                page = self._mentions(min_id=position.min_id)
                 self._handle_page(page, account, position, problems)
             except CredentialsRejected:
                 raise
@@ -230,16 +222,8 @@ class MastodonChannel:
         max_id: str | None = None
         left: str | None = None
         for number in range(FIRST_RUN_PAGES):
-            params: dict[str, Any] = {"types": ["mention"], "limit": PAGE_SIZE}
-            if max_id is not None:
-                params["max_id"] = max_id
             try:
-                page = self._client.call("reading mentions", "notifications", **params)
-                if not isinstance(page, list):
-                    raise UnexpectedPayload(
-                        f"{self._client.host} answered reading mentions with something "
-                        "that is not a list of notifications"
-                    )
+                page = self._mentions(max_id=max_id)
             except CredentialsRejected:
                 raise
             except ChannelError as error:
@@ -274,6 +258,18 @@ class MastodonChannel:
         if left is not None:
             problems.append(Problem("first run", left))
         return position
+
+    def _mentions(self, **place: str | None) -> list[Any]:
+        """One page of mention notifications (``min_id`` or ``max_id`` says which)."""
+        params: dict[str, Any] = {"types": ["mention"], "limit": PAGE_SIZE}
+        params.update((name, value) for name, value in place.items() if value is not None)
+        page = self._client.call("reading mentions", "notifications", **params)
+        if not isinstance(page, list):
+            raise UnexpectedPayload(
+                f"{self._client.host} answered reading mentions with something "
+                "that is not a list of notifications"
+            )
+        return page
 
     def _handle_page(
         self, page: list[Any], account: Account, position: _Position, problems: list[Problem]
