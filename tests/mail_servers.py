@@ -15,12 +15,9 @@ import itertools
 import os
 import pwd
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -29,17 +26,11 @@ from typing import Any
 
 import pytest
 
+from tests.loopback import free_port, start_listening, stop
+
 PASSWORD = "correct horse battery"
-START_SECONDS = 15.0
 ACCOUNTS = 500
 _users = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def dovecot_or_skip() -> str:
@@ -148,38 +139,16 @@ namespace inbox {{
         return f"desk{number}@library.test"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = start_listening(
             [self.dovecot, "-c", str(self.config), "-F"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
+            self.port,
+            why_it_exited=_stderr,
+            keep_stderr=True,
         )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                error = (
-                    self.process.stderr.read().decode(errors="replace")
-                    if self.process.stderr
-                    else ""
-                )
-                raise RuntimeError(f"dovecot exited with {self.process.returncode}: {error}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"dovecot did not listen on {self.port} within {START_SECONDS} s")
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process, wait_s=15)
 
     def client(self, address: str) -> Any:
         """An imapclient session as ``address``: the patron's side, putting mail in (APPEND)."""
@@ -285,6 +254,10 @@ class Smtp:
         controller, self.controller = self.controller, None
         if controller is not None:
             controller.stop()
+
+
+def _stderr(process: subprocess.Popen[bytes]) -> str:
+    return process.stderr.read().decode(errors="replace") if process.stderr else ""
 
 
 def new_mail_folder() -> Path:

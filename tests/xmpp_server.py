@@ -13,11 +13,8 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -26,10 +23,11 @@ from typing import Any
 
 import pytest
 
+from tests.loopback import free_port, start_listening, stop
+
 DOMAIN = "library.test"
 LIBRARY = f"desk@{DOMAIN}"
 PASSWORD = "correct horse battery"
-START_SECONDS = 15.0
 
 
 def prosody_or_skip() -> tuple[str, str]:
@@ -43,13 +41,6 @@ def prosody_or_skip() -> tuple[str, str]:
             )
         pytest.skip("prosody is not installed (apt-get install prosody): no XMPP tests")
     return prosody, prosodyctl
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -120,34 +111,18 @@ VirtualHost "{DOMAIN}"
         return f"{user}@{DOMAIN}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
+        self.process = start_listening(
             [self.prosody, "--config", str(self.config), "-F"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            self.port,
+            why_it_exited=lambda _: self._log_tail(),
         )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                log = (self.folder / "prosody.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"prosody exited with {self.process.returncode}: {log}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"prosody did not listen on {self.port} within {START_SECONDS} s")
+
+    def _log_tail(self) -> str:
+        return (self.folder / "prosody.log").read_text(errors="replace")[-2000:]
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process, wait_s=10)
 
     def restart(self) -> None:
         self.stop()
