@@ -11,20 +11,16 @@ only read them.
 from __future__ import annotations
 
 import copy
-import json
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
-import requests
-import responses
-from responses import matchers
+
+from tests.channels.recorded_http import RecordedApi, recorded_requests, recording_at, use_only
 
 INSTANCE = "https://social.anytown.example"
 RECORDED = Path(__file__).parent / "recorded" / "mastodon"
@@ -42,15 +38,9 @@ TOMAS_ANNOUNCEMENT_REPLY = "113500000000000106"
 NEWEST_FIRST_RUN = "34975868"
 
 
-@cache
-def _recording(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
-    return data
-
-
 def recording(name: str) -> dict[str, Any]:
     """A fresh copy of a recording (a test may change its copy, never the file)."""
-    return copy.deepcopy(_recording(name))
+    return recording_at(RECORDED / f"{name}.json")
 
 
 @dataclass(frozen=True)
@@ -62,71 +52,18 @@ class Call:
     headers: Mapping[str, str]
 
 
-class MastodonApi:
+class MastodonApi(RecordedApi):
     """The instance as the recordings describe it: ``answer`` queues what an endpoint replies."""
 
-    def __init__(self, mock: responses.RequestsMock) -> None:
-        self.mock = mock
-
-    def answer(
-        self,
-        name: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        query: Mapping[str, str] | None = None,
-        json_body: Any = None,
-    ) -> None:
-        """Answer the recording's request (or ``method`` ``path``) with its response.
-
-        ``query`` must be in the request's query string; ``json_body``
-        replaces the recorded body (pages made of a recorded notification).
-        Several answers to one request are given in the order queued.
-        """
-        record = recording(name)
-        request = record.get("request", {})
-        response = record["response"]
-        headers = dict(response["headers"])
-        content_type = headers.pop("content-type", "application/json")
-        if json_body is not None:
-            body = json.dumps(json_body)
-        else:
-            body = response["body"] if "body" in response else json.dumps(response["json"])
-        match = []
-        if query:
-            match.append(matchers.query_param_matcher(dict(query), strict_match=False))
-        self.mock.add(
-            method or request["method"],
-            INSTANCE + (path or request["path"]),
-            body=body,
-            status=response["status"],
-            headers=headers,
-            content_type=content_type,
-            match=match,
-        )
-
-    def unreachable(self, method: str, path: str) -> None:
-        self.mock.add(
-            method, INSTANCE + path, body=requests.ConnectionError("Connection refused (recorded)")
-        )
+    def __init__(self, mock: Any) -> None:
+        super().__init__(mock, INSTANCE, RECORDED)
 
     @property
     def calls(self) -> list[Call]:
-        found = []
-        for call in self.mock.calls:
-            request = call.request
-            parts = urlsplit(request.url or "")
-            raw = request.body
-            text = raw.decode() if isinstance(raw, bytes) else raw or ""
-            headers = {
-                k: v if isinstance(v, str) else v.decode() for k, v in request.headers.items()
-            }
-            found.append(
-                Call(
-                    request.method or "", parts.path, parse_qs(parts.query), parse_qs(text), headers
-                )
-            )
-        return found
+        return [
+            Call(method, path, query, parse_qs(body), headers)
+            for method, path, query, body, headers in self.requests()
+        ]
 
     def calls_to(self, path: str, method: str = "GET") -> list[Call]:
         return [c for c in self.calls if c.path == path and c.method == method]
@@ -147,16 +84,13 @@ def mention_page(first_id: int, count: int) -> list[dict[str, Any]]:
 
 def use_test_token(env: pytest.MonkeyPatch) -> None:
     """The recordings' made-up token, and no other ASKDESK_MASTODON_* variable."""
-    for name in [*os.environ]:
-        if name.startswith("ASKDESK_MASTODON"):
-            env.delenv(name)
-    env.setenv("ASKDESK_MASTODON_ACCESS_TOKEN", TOKEN)
+    use_only(env, "ASKDESK_MASTODON", {"ASKDESK_MASTODON_ACCESS_TOKEN": TOKEN})
 
 
 @contextmanager
 def recorded_instance() -> Iterator[MastodonApi]:
     """The instance as the recordings answer it, for the ``with`` block; unqueued requests fail."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with recorded_requests() as mock:
         yield MastodonApi(mock)
 
 

@@ -11,20 +11,21 @@ only read them.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
-import responses
-from responses import matchers
+
+from tests.channels.recorded_http import (
+    RecordedApi,
+    recorded_requests,
+    recording_at,
+    use_only,
+)
 
 HOST = "https://api.twitter.com"
 RECORDED = Path(__file__).parent / "recorded" / "twitter"
@@ -45,23 +46,8 @@ def event_id(n: int) -> str:
     return f"1993022222222222{n:03d}"
 
 
-@cache
 def recording(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((RECORDED / f"{name}.json").read_text(encoding="utf-8"))
-    return data
-
-
-Matcher = Callable[[requests.PreparedRequest], tuple[bool, str]]
-
-
-def without(param: str) -> Matcher:
-    """Match a request that does not carry ``param`` (the first page has no pagination_token)."""
-
-    def match(request: requests.PreparedRequest) -> tuple[bool, str]:
-        query = parse_qs(urlsplit(request.url or "").query)
-        return (param not in query, f"{param} is in the query")
-
-    return match
+    return recording_at(RECORDED / f"{name}.json")
 
 
 @dataclass(frozen=True)
@@ -73,68 +59,24 @@ class Call:
     headers: Mapping[str, str]
 
 
-class XApi:
+class XApi(RecordedApi):
     """The X API as the recordings describe it: ``answer`` queues what an endpoint replies."""
 
-    def __init__(self, mock: responses.RequestsMock) -> None:
-        self.mock = mock
-
-    def answer(
-        self,
-        name: str,
-        *,
-        method: str | None = None,
-        path: str | None = None,
-        query: Mapping[str, str] | None = None,
-        first_page: bool = False,
-    ) -> None:
-        """Answer the recording's request (or ``method`` ``path``) with its response.
-
-        ``query`` must be in the request's query string; ``first_page`` means
-        no ``pagination_token``. Several answers to one request are given in
-        the order they were queued.
-        """
-        record = recording(name)
-        request = record.get("request", {})
-        response = record["response"]
-        headers = dict(response["headers"])
-        content_type = headers.pop("content-type", "application/json")
-        body = response["body"] if "body" in response else json.dumps(response["json"])
-        match: list[Matcher] = []
-        if query:
-            match.append(matchers.query_param_matcher(dict(query), strict_match=False))
-        if first_page:
-            match.append(without("pagination_token"))
-        self.mock.add(
-            method or request["method"],
-            HOST + (path or request["path"]),
-            body=body,
-            status=response["status"],
-            headers=headers,
-            content_type=content_type,
-            match=match,
-        )
-
-    def unreachable(self, method: str, path: str) -> None:
-        """The network fails for this request (no answer at all)."""
-        self.mock.add(
-            method, HOST + path, body=requests.ConnectionError("Connection refused (recorded)")
-        )
+    def __init__(self, mock: Any) -> None:
+        super().__init__(mock, HOST, RECORDED)
 
     @property
     def calls(self) -> list[Call]:
-        found = []
-        for call in self.mock.calls:
-            request = call.request
-            parts = urlsplit(request.url or "")
-            params = {k: ",".join(v) for k, v in parse_qs(parts.query).items()}
-            raw = request.body
-            body = json.loads(raw) if isinstance(raw, str | bytes) and raw else None
-            headers = {
-                k: v if isinstance(v, str) else v.decode() for k, v in request.headers.items()
-            }
-            found.append(Call(request.method or "", parts.path, params, body, headers))
-        return found
+        return [
+            Call(
+                method,
+                path,
+                {k: ",".join(v) for k, v in query.items()},
+                json.loads(body) if body else None,
+                headers,
+            )
+            for method, path, query, body, headers in self.requests()
+        ]
 
     def calls_to(self, path: str, method: str = "GET") -> list[Call]:
         return [c for c in self.calls if c.path == path and c.method == method]
@@ -157,7 +99,7 @@ SECRETS = {
 
 def first_poll(x_api: XApi) -> None:
     x_api.answer("users_me")
-    x_api.answer("mentions_page1", first_page=True)
+    x_api.answer("mentions_page1", absent=("pagination_token",))
     x_api.answer("mentions_page2", query={"pagination_token": NEXT_TOKEN})
     x_api.answer("dm_events_first")
 
@@ -169,17 +111,13 @@ def second_poll(x_api: XApi) -> None:
 
 def use_test_credentials(env: pytest.MonkeyPatch) -> None:
     """The recordings' made-up credentials, and no other ASKDESK_TWITTER_* variable."""
-    for name in [*os.environ]:
-        if name.startswith("ASKDESK_TWITTER"):
-            env.delenv(name)
-    for name, value in SECRETS.items():
-        env.setenv(name, value)
+    use_only(env, "ASKDESK_TWITTER", SECRETS)
 
 
 @contextmanager
 def recorded_x_api() -> Iterator[XApi]:
     """X as the recordings answer it, for the ``with`` block; unqueued requests fail."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with recorded_requests() as mock:
         yield XApi(mock)
 
 
