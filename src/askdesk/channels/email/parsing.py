@@ -94,7 +94,19 @@ def message_ids(value: str) -> list[str]:
 
 def one_line(value: str) -> str:
     """A header value safe to show and to answer with: no line breaks, no control characters."""
-    return " ".join(_CONTROLS.sub(" ", value).split())
+    return " ".join(_CONTROLS.sub(" ", _unescaped(value)).split())
+
+
+def _unescaped(value: str) -> str:
+    """``value`` with raw 8-bit header bytes read as UTF-8 (RFC 6532), the rest as stand-ins.
+
+    The stdlib keeps a byte it cannot decode in a header as a lone surrogate
+    (``surrogateescape``): no store, screen or log line can encode one, so a
+    name holding a raw ``\\xff`` would fail every fetch from then on.
+    """
+    if value.isascii() or not any("\udc80" <= char <= "\udcff" for char in value):
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def parse_mail(raw: bytes, own_address: str, *, whole: bool = True) -> Mail:
@@ -221,6 +233,8 @@ def _plain_address(value: str) -> str:
     """An address fit for an envelope: one ``local@domain``, nothing that breaks a line."""
     value = value.strip()
     if not value or _CONTROLS.search(value) or any(c in value for c in ' ,;<>"()'):
+        return ""
+    if _unescaped(value) != value:  # raw bytes no mail server could deliver to
         return ""
     local, at, domain = value.rpartition("@")
     return value if at and local and domain else ""
