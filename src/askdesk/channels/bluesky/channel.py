@@ -217,7 +217,13 @@ class BlueskyChannel:
             known = state.chats.get(convo_id)
             if known is not None and rev <= known:
                 continue
-            newest = self._convo(convo, convo_id, known, state, me, messages, problems)
+            try:
+                newest = self._convo(convo, convo_id, known, state, me, messages, problems)
+            except UnexpectedPayload as error:
+                # One conversation the service cannot hand over whole (a patron's hostile
+                # message) waits, said on the health line; the other chats still arrive.
+                problems.append(Problem(where("chat conversation", convo), f"{error}; skipped"))
+                continue
             state.chats[convo_id] = max(newest, known or "")
         return messages
 

@@ -103,7 +103,14 @@ class BlueskyClient:
 
         def run(client: Any) -> Any:
             target = self._chat_client(client) if chat else client
-            response = target.invoke_query(nsid, params=params)
+            try:
+                response = target.invoke_query(nsid, params=params)
+            except ValueError:
+                # The SDK's JSON parser refuses a lone surrogate or nesting 200 deep, both
+                # of which a patron's own record or chat message could hold.
+                raise UnexpectedPayload(
+                    f"{self.service} answered {what} with JSON askdesk cannot read"
+                ) from None
             self._note_rate(response.headers)
             return response.content
 

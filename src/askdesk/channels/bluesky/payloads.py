@@ -8,6 +8,7 @@ reason (the fetch skips it and says so), the rest still arrive.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +40,15 @@ KEEP_CONVERSATIONS = 200
 """Chat conversations whose last read message the cursor remembers (the most recent)."""
 KEEP_SEEN = 100
 """Notification URIs the cursor remembers at its newest time, against reading one twice."""
+
+
+_HANDLE = re.compile(
+    r"(?=.{3,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]"
+    r"(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+)
+_DID = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]{1,2040}(?<!:)")
+"""The AT Protocol's handle and DID syntax: a chat member's are not checked by any lexicon
+model, and they become the author that a reply's ``{patron}`` names."""
 
 
 class BadItem(ValueError):
@@ -186,7 +196,7 @@ def chat_message(
         return None  # a reply staff sent
     wanted = ("id", "rev", "text", "sentAt")
     missing = [f for f in wanted if not isinstance(raw.get(f), str)]
-    if missing or not isinstance(sender_did, str):
+    if missing or not isinstance(sender_did, str) or not _DID.fullmatch(sender_did):
         raise BadItem(f"{', '.join(missing or ['sender'])} missing or not text; skipped")
     sent_at = parse_time(raw["sentAt"])
     if sent_at is None:
@@ -208,12 +218,12 @@ def chat_message(
 def members_of(convo: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
     """A chat conversation's members: DID -> (handle, display name)."""
     found: dict[str, tuple[str, str | None]] = {}
-    for member in convo.get("members") or []:
-        if isinstance(member, dict) and isinstance(member.get("did"), str):
+    for member in _list(convo.get("members")):
+        if isinstance(member, dict) and _DID.fullmatch(str(member.get("did"))):
             handle = member.get("handle")
             name = member.get("displayName")
             found[member["did"]] = (
-                handle if isinstance(handle, str) else member["did"],
+                handle if isinstance(handle, str) and _HANDLE.fullmatch(handle) else member["did"],
                 _display_name(name),
             )
     return found
@@ -275,13 +285,19 @@ def _attachments(embed: Any) -> str:
     inner = embed.get("media")
     media: dict[str, Any] = inner if isinstance(inner, dict) else embed
     lines: list[str] = []
-    for image in media.get("images") or []:
+    for image in _list(media.get("images")):
         alt = image.get("alt") if isinstance(image, dict) else None
         lines.append(f"[image: {alt}]" if isinstance(alt, str) and alt else "[image]")
     external = media.get("external")
     if isinstance(external, dict) and isinstance(external.get("uri"), str):
         lines.append(f"[link: {external['uri']}]")
     return "".join(f"\n{line}" for line in lines)
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON array as a list; anything else (a chat message is not checked against its
+    lexicon) as an empty one."""
+    return value if isinstance(value, list) else []
 
 
 def _display_name(value: Any) -> str | None:

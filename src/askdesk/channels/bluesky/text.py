@@ -38,6 +38,8 @@ def with_full_links(text: str, facets: Sequence[Any]) -> str:
     cutting a character in two) leave the text as it is: it is still what
     the patron wrote.
     """
+    if not isinstance(facets, list):
+        return text  # a chat message is not checked against its lexicon
     data = text.encode("utf-8")
     spans: list[tuple[int, int, str]] = []
     for facet in facets:
