@@ -106,7 +106,7 @@ class GraphClient:
         self._note_usage(response.headers)
         try:
             payload = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested 1,000 deep
             payload = None
         if response.status_code >= 400 or (isinstance(payload, dict) and "error" in payload):
             raise self._error(what, now, response, payload)

@@ -51,6 +51,10 @@ def thread_of(raw: Any) -> tuple[str, datetime, str | None]:
     if not isinstance(raw, dict):
         raise BadItem("not a conversation object")
     thread = graph_id(raw.get("id"))
+    if thread is not None and ("/" in thread or thread.strip(".") == ""):
+        # The id goes into the next request's path ({thread}/messages): one that climbs
+        # out of it would take the Page's token to another Graph endpoint.
+        thread = None
     updated = parse_time(raw.get("updated_time"))
     if thread is None or updated is None:
         raise BadItem("its id or updated_time is missing or malformed; skipped")
