@@ -108,7 +108,8 @@ class TwilioProvider:
                 if at is not None and at < since:
                     return found
                 try:
-                    media = self._media(raw, now) if media_count(raw) else []
+                    count = media_count(raw)
+                    media = self._media(raw, count, now) if count else []
                     message = inbound(raw, channel=channel, number=number, media=media)
                 except BadItem as error:
                     problems.append(Problem(_where(raw), str(error)))
@@ -120,14 +121,20 @@ class TwilioProvider:
         )
         return found
 
-    def _media(self, raw: dict[str, Any], now: datetime) -> list[str]:
+    def _media(self, raw: dict[str, Any], count: int, now: datetime) -> list[str]:
         """An MMS's media by type and address: the list is read, the media never fetched."""
         sid = sid_of(raw)
         if sid is None:
             return []
-        payload = self._call(
-            "listing an MMS's media", now, "GET", f"{self._messages}/{sid}/Media.json"
-        )
+        try:
+            payload = self._call(
+                "listing an MMS's media", now, "GET", f"{self._messages}/{sid}/Media.json"
+            )
+        except (RefusedByPlatform, UnexpectedPayload) as error:
+            # Media deleted in Twilio's console: the text still arrives, and so do the
+            # others (failing the fetch would stop every later poll at this one text).
+            how_many = "1 item" if count == 1 else f"{count} items"
+            return [f"{how_many} not listed: {error}"]
         items = payload.get("media_list")
         listed = [media_item(item) for item in items] if isinstance(items, list) else []
         return [f"{kind} {self.base}{path}" for kind, path in filter(None, listed)]
@@ -187,7 +194,7 @@ class TwilioProvider:
             ) from None
         try:
             payload = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested 1,000 deep
             payload = None
         if response.status_code >= 400:
             raise self._error(what, now, response, payload, patron)
