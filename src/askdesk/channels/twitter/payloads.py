@@ -23,6 +23,10 @@ _DM_THREAD = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?")
 _CREATED_AT_LEGACY = "%a %b %d %H:%M:%S %z %Y"
 
 
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,50}")
+"""X's username syntax (15 characters today; some historical accounts are longer)."""
+
+
 class BadItem(ValueError):
     """One tweet or DM event that cannot become a message; the text says why."""
 
@@ -169,8 +173,11 @@ def users(payload: Mapping[str, Any]) -> dict[str, str]:
     listed = includes.get("users") if isinstance(includes, dict) else None
     found: dict[str, str] = {}
     for user in listed if isinstance(listed, list) else []:
-        if isinstance(user, dict) and isinstance(user.get("username"), str):
-            found[str(user.get("id"))] = user["username"]
+        username = user.get("username") if isinstance(user, dict) else None
+        # A public reply starts with "@username": anything but X's own syntax could
+        # make it mention someone else ("mallory @mayor").
+        if isinstance(username, str) and _USERNAME.fullmatch(username):
+            found[str(user.get("id"))] = username
     return found
 
 
