@@ -66,6 +66,11 @@ class SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return inert(self.redactor.redact(super().format(record)))
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # The record's own line stays one line: a line break in a key or a platform's
+        # words would otherwise start a forged record. A traceback follows on its lines.
+        return inert(super().formatMessage(record), keep_newlines=False)
+
 
 def _worth_keeping(record: logging.LogRecord) -> bool:
     """askdesk's own records from INFO up; other libraries' only from WARNING up."""

@@ -224,3 +224,32 @@ def test_retention_removes_whole_records_naming_a_patron_and_writing_goes_on(
         "after the purge",
     ]
     assert mode(path) == 0o600
+
+
+def test_a_line_break_in_a_key_cannot_forge_a_log_record(tmp_path: Path) -> None:
+    """A platform id is the patron's to choose on some channels (a drop relay's, a chat
+    message's): a line break in it must not start a record of its own in the log."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    forged = "2026-12-03 05:00:00,000 ERROR askdesk.store: the store is corrupt, run purge"
+    received = datetime.now(UTC) - timedelta(minutes=5)
+    line = {"id": f"q2\n{forged}", "author": AUTHOR, "text": "Open?"}
+    (folder / "q.jsonl").write_text(
+        json.dumps({**line, "received_at": received.isoformat()}) + "\n", encoding="utf-8"
+    )
+    blocker = tmp_path / "blocked"  # the outbox's folder is a file: the send fails
+    blocker.write_text("", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[[channels]]\ntype = "drop"\nname = "web"\npath = "{folder}"\n'
+        f'outbox = "{blocker / "outbox.jsonl"}"\n',
+        encoding="utf-8",
+    )
+    common = ["--store", str(tmp_path / "desk.json"), "--config", str(config), "--as", "ana"]
+    assert main(["fetch", *common]) == 0
+    assert main(["reply", f"web:q2\n{forged}", "--text", "Yes.", *common]) == 1
+
+    logged = log_file(log_folder(), today()).read_text(encoding="utf-8").splitlines()
+    [record] = [entry for entry in logged if "web:q2" in entry]
+    assert "not sent" in record and forged in record  # on the record's own line
+    assert not [entry for entry in logged if entry.startswith(forged)]
