@@ -16,6 +16,7 @@ import pytest
 from bluesky_service import APP_PASSWORD, HANDLE, StandIn, recording, stand_in
 
 from askdesk.channels.bluesky import BlueskyChannel
+from askdesk.channels.bluesky.payloads import post_url
 from askdesk.channels.registry import build_channel
 from askdesk.config import ChannelConfig
 from askdesk.model import Kind
@@ -145,3 +146,23 @@ def test_a_chat_the_service_cannot_hand_over_waits_and_the_rest_arrive(
         f"chat conversation 3lconvohostile: {service.url} answered reading direct messages "
         "with JSON askdesk cannot read; skipped"
     )
+
+
+@pytest.mark.parametrize(
+    "handle", ["marisol.bsky.social @mayor.bsky.social", "m" * 10_000 + ".bsky.social"]
+)
+def test_a_notification_whose_author_handle_is_no_handle_is_named_by_its_did(
+    service: StandIn, handle: str
+) -> None:
+    """The author of a mention leads the public reply a template's ``{patron}`` fills: a
+    'handle' with a second @-mention in it would make the library's reply mention the mayor."""
+    page = copy.deepcopy(recording("notifications_page1"))
+    hostile = next(n for n in page["notifications"] if n["reason"] == "mention")
+    hostile["author"]["handle"] = handle
+    service.answer(LIST, page)
+    service.answer(LIST, recorded="notifications_page2")
+    fetched = channel(service).fetch(None, NOW)
+    [message] = [m for m in fetched.messages if m.remote_id == hostile["uri"]]
+    did = hostile["author"]["did"]
+    assert (message.author, message.url) == (f"@{did}", post_url(did, hostile["uri"]))
+    assert fetched.problems == []

@@ -152,7 +152,7 @@ def notification(raw: Any, me: str, *, channel: str, models: Any) -> Message | N
         raise BadItem(f"indexedAt {checked.indexed_at[:40]!r} is not a time; skipped")
     text = with_full_links(str(written), record.get("facets") or [])
     text += _attachments(record.get("embed"))
-    handle = checked.author.handle
+    handle = _handle_or_did(checked.author.handle, checked.author.did)
     uri = checked.uri
     return Message(
         channel=channel,
@@ -222,10 +222,7 @@ def members_of(convo: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
         if isinstance(member, dict) and _DID.fullmatch(str(member.get("did"))):
             handle = member.get("handle")
             name = member.get("displayName")
-            found[member["did"]] = (
-                handle if isinstance(handle, str) and _HANDLE.fullmatch(handle) else member["did"],
-                _display_name(name),
-            )
+            found[member["did"]] = (_handle_or_did(handle, member["did"]), _display_name(name))
     return found
 
 
@@ -292,6 +289,16 @@ def _attachments(embed: Any) -> str:
     if isinstance(external, dict) and isinstance(external.get("uri"), str):
         lines.append(f"[link: {external['uri']}]")
     return "".join(f"\n{line}" for line in lines)
+
+
+def _handle_or_did(handle: Any, did: Any) -> str:
+    """What names the author: their handle, or their DID when the handle is not one (the
+    SDK does not check its syntax, and a reply's ``{patron}`` must name them alone)."""
+    if isinstance(handle, str) and _HANDLE.fullmatch(handle):
+        return handle
+    if isinstance(did, str) and _DID.fullmatch(did):
+        return did
+    raise BadItem("its author has neither a handle nor a DID; skipped")
 
 
 def _list(value: Any) -> list[Any]:
