@@ -37,3 +37,39 @@ def test_raw_8bit_bytes_in_headers_arrive_readable_and_the_reply_goes(mailbox: M
     outbox.queue("mail:raw8bit@example.org", "At ten.")
     [sent] = outbox.run_due()
     assert sent.status is ReplyStatus.SENT
+
+
+ESCAPES = (
+    b"From: =?utf-8?q?=1B]0;pwned=07=1B[2J=C2=9B31m[@click=app.quit]_=E2=80=AEEve?= "
+    b"<eve@example.org>\r\n"
+    b"Subject: =?utf-8?q?Fines_=1B]8;;https://evil.example=07here=1B]8;;=07_=C2=9B2J?=\r\n"
+    b"Message-ID: <escapes@example.org>\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + b"A long one. " * 90_000 + b"\r\n"
+    b"--b\r\nContent-Type: application/x-\x1b[2J; name=x\r\n"
+    b'Content-Disposition: attachment; filename="../../etc/=?utf-8?q?passwd=1B=5B2J?="\r\n\r\n'
+    b"x\r\n--b--\r\n"
+)
+
+
+def test_escape_codes_in_encoded_words_never_reach_a_header_or_a_line(mailbox: Mailbox) -> None:
+    """OSC title, OSC 8 link and CSI in an encoded-word name and subject, a 1 MB body, an
+    attachment named like a path with a control character in its MIME type: the mail
+    arrives with C0 controls gone from its one-line fields (the screen shows the rest inert),
+    its text cut at the desk's limit, the attachment only listed; the reply goes to Eve."""
+    mailbox.deliver(ESCAPES)
+    assert mailbox.poll().added == 1
+    message = mailbox.desk.get("mail:escapes@example.org").latest  # type: ignore[union-attr]
+    subject = message.text.partition("\n")[0]
+    for line in (message.author, subject):
+        assert not [c for c in line if ord(c) < 0x20], line
+    assert message.author.endswith("<eve@example.org>") and message.url == "mailto:eve@example.org"
+    assert len(message.text) < 101_000 and "cut here" in message.text
+    outbox = outbox_of(mailbox)
+    outbox.queue("mail:escapes@example.org", "We waive it.")
+    [sent] = outbox.run_due()
+    assert sent.status is ReplyStatus.SENT
+    [(_, rcpt, mail)] = mailbox.smtp.outbox.received
+    assert rcpt == ["eve@example.org"]
+    assert "\x1b" not in str(mail["Subject"]) and mail["Bcc"] is None
