@@ -78,3 +78,22 @@ def test_a_page_nested_too_deep_is_a_sentence_and_the_desk_polls_on(
         "Facebook answered reading the Page's conversations with something that is not a "
         "JSON object; askdesk tries again later"
     )
+
+
+def test_half_an_emoji_is_stored_as_a_stand_in_and_the_thread_arrives(
+    graph: StandIn, desk: Desk
+) -> None:
+    """A message cut inside an emoji reaches JSON as a lone surrogate (``"\\ud83d"``), which
+    Python's JSON reader keeps and no store can encode: it failed the whole write, so every
+    later poll stopped at that thread and no Messenger message arrived at all."""
+    kay = copy.deepcopy(recorded("messages_kay"))
+    kay["data"][0]["message"] = "Do you have the sequel? \ud83d"
+    graph.on("GET", f"{V}/{PAGE}/conversations", ok("conversations"))
+    graph.on("GET", f"{V}/{KAY_THREAD}/messages", Answer(200, kay))
+    adapter = channel(graph)
+    result = Poller(desk, [adapter]).poll(adapter)
+    assert result.error is None
+    conversation = desk.get(f"fb:{KAY_THREAD}")
+    assert conversation is not None
+    assert conversation.latest.text == "Do you have the sequel? \ufffd"
+    assert desk.get(f"fb:{SAM_THREAD}") is not None

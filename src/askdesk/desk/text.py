@@ -14,6 +14,7 @@ shows as it is), never a markup string built by f-string.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 from rich.cells import cell_len, set_cell_size
@@ -23,6 +24,7 @@ from rich.text import Text
 # Bidi embeddings, overrides and isolates reorder what follows them on screen.
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 _REPLACEMENT = "\ufffd"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _stand_in(char: str) -> str:
@@ -42,6 +44,17 @@ def _dangerous(char: str) -> bool:
     # to UTF-8, so printing it would crash; Zl/Zp break lines where Python's
     # ``splitlines`` looks, though a terminal does not.
     return category in ("Cc", "Cs", "Zl", "Zp") or (category == "Cf" and char not in "\u200d\u200c")
+
+
+def well_formed(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, so it can be stored at all.
+
+    JSON's ``"\\ud83d"`` (half an emoji, cut by a platform) reads as a lone
+    surrogate, which UTF-8 cannot encode: kept, it fails every write it is in.
+    """
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub(_REPLACEMENT, text)
 
 
 def inert(text: str, *, keep_newlines: bool = True) -> str:

@@ -8,6 +8,7 @@ compare-and-set.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from askdesk.channels import Notice
@@ -15,6 +16,7 @@ from askdesk.clock import Clock
 from askdesk.config import Team
 from askdesk.desk import staff
 from askdesk.desk.retention import RETENTION_STAFF
+from askdesk.desk.text import well_formed
 from askdesk.errors import TransitionError
 from askdesk.model import Conversation, Message, Outcome, QuestionType, replying, transitions
 from askdesk.model.message import key_for
@@ -201,7 +203,10 @@ class Desk:
     def ingest(
         self, messages: Sequence[Message], cursor: tuple[str, str | None] | None = None
     ) -> IngestResult:
-        return self.store.ingest(messages, self.clock.now(), cursor)
+        # Every channel's messages pass here: one that cannot be stored must not fail
+        # the write of all the others, poll after poll.
+        storable = [_storable(m) for m in messages]
+        return self.store.ingest(storable, self.clock.now(), cursor)
 
     def record_notices(self, channel: str, notices: Sequence[Notice]) -> list[Notice]:
         """Note each automatic answer in the history of the conversation it answers.
@@ -250,3 +255,16 @@ class Desk:
         if not self._remembered:
             staff.remember(self.store, self.staff)
             self._remembered = True
+
+
+_MESSAGE_STRINGS = ("channel", "remote_id", "author", "text", "conversation", "url", "label")
+
+
+def _storable(message: Message) -> Message:
+    """``message`` with any lone surrogate in its strings replaced (``text.well_formed``)."""
+    changed: dict[str, str] = {}
+    for name in _MESSAGE_STRINGS:
+        value = getattr(message, name)
+        if isinstance(value, str) and (fixed := well_formed(value)) != value:
+            changed[name] = fixed
+    return replace(message, **changed) if changed else message  # type: ignore[arg-type]
