@@ -24,6 +24,10 @@ from askdesk.channels.html_text import html_to_text
 
 MAX_TEXT_CHARS = 100_000
 """A mail's text kept on the desk; the rest stays in the mailbox (a pasted book, say)."""
+MAX_HTML_CHARS = 1_000_000
+"""HTML read from one mail's body: plenty for its words, while taking markup apart costs
+about 2 s a megabyte (a 20 MB mail of empty tags held the mailbox's fetch for a minute)."""
+_CUT = "\n\n(… cut here: the rest is in the mailbox.)"
 MAX_THREAD_IDS = 50
 """References kept from one mail: a thread longer than this is still found by its first one."""
 
@@ -142,7 +146,7 @@ def parse_mail(raw: bytes, own_address: str, *, whole: bool = True) -> Mail:
         fold_at = len(text)
         text += "\n\n" + quoted.strip("\n")
     if len(text) > MAX_TEXT_CHARS:
-        text = text[:MAX_TEXT_CHARS] + "\n\n(… cut here: the rest is in the mailbox.)"
+        text = text[:MAX_TEXT_CHARS] + _CUT
         fold_at = fold_at if fold_at is not None and fold_at < MAX_TEXT_CHARS else None
 
     author = f"{name} <{address}>" if name and address else (address or name or "unknown sender")
@@ -319,6 +323,8 @@ def _readable(part: Message) -> str:
     if not isinstance(content, str):
         return ""
     if part.get_content_subtype() == "html":
+        if len(content) > MAX_HTML_CHARS:
+            return html_to_text(content[:MAX_HTML_CHARS]) + _CUT
         return html_to_text(content)
     return content
 
