@@ -199,3 +199,19 @@ async def test_retention_at_start_also_cleans_the_drop_folder(week: Week, tmp_pa
         notes = [m.notification.message for m in recorder.of(Notify) if isinstance(m, Notify)]
     assert any("removed 1 processed files of drop folder drop" in note for note in notes)
     assert not read.exists()
+
+
+async def test_a_day_hour_or_weekday_without_transactions_draws_no_bar(week: Week) -> None:
+    """Every cell a chart paints in a bar's colour is part of a bar: a zero leaves plain
+    cells (plotext painted blanks in the bar's colour, which an SVG showed as a bar at 0)."""
+    app = make_app(week)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await settle(pilot)
+        for chart_id in ("#chart-day", "#chart-hour", "#chart-weekday"):
+            chart = app.screen.query_one(chart_id, PlotextPlot)
+            segments = [s for strip in chart.render_lines(chart.region.reset_offset) for s in strip]
+            axis = next(s.style.color for s in segments if "└" in s.text and s.style)
+            painted = [s.text for s in segments if s.style and s.style.color not in (None, axis)]
+            assert painted, chart_id  # the week has bars in every chart
+            assert all(set(text) <= {"█", "▌", "▐"} for text in painted), (chart_id, painted)

@@ -55,7 +55,8 @@ class ConversationScreen(Screen[None]):
             "resolve",
             "Resolve",
             id="resolve",
-            tooltip="Done: record outcome, question type and READ level",
+            tooltip="Done: record question type, READ level, outcome, minutes spent "
+            "and your library's own fields",
         ),
         Binding(
             "exclamation_mark",

@@ -6,6 +6,7 @@ archives); the screen changes only when the ``Computed`` message arrives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, cast
@@ -21,6 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from askdesk.config import StatsField
 from askdesk.desk.stats import Group, Stats, day_start, format_duration, format_minutes, read
@@ -64,6 +66,48 @@ def _count_ticks(counts: list[int], most: int = 5) -> list[float]:
     top = max(counts, default=0)
     step = max(1, -(-top // most))
     return [float(n) for n in range(0, top + step, step)]
+
+
+ASKED_RESOLVED = ("asked", "resolved")
+"""The two series of the hour and weekday charts, as their legend names them."""
+
+
+def _bars(
+    plt: Plot,
+    series: Sequence[Sequence[int]],
+    labels: Sequence[str | None] = (None,),
+    *,
+    first: int = 1,
+    width: float = 0.8,
+) -> None:
+    """Each of ``series`` as bars side by side, its n-th count at ``first + n``, as
+    plotext's ``multiple_bar`` draws them, except that a count of zero draws nothing.
+
+    plotext draws a zero as a row of blanks in the bar's colour, joined to the
+    next bar into one run of text: the screen shows nothing there, but an SVG
+    snapshot (what reviewers look at) drew that next bar at the run's start, a
+    block at zero on a day without transactions. Only bars with a height go to
+    plotext, so those cells stay plain.
+    """
+    each = width / len(series)
+    positions = len(series[0])
+    for n, (counts, label) in enumerate(zip(series, labels, strict=True)):
+        offset = (n - (len(series) - 1) / 2) * each
+        shown = [(first + i + offset, count) for i, count in enumerate(counts) if count]
+        if not shown:
+            continue
+        xs = [x for x, _ in shown]
+        # plotext scales a bar's width by the mean gap between the xs it is given.
+        gap = (xs[-1] - xs[0]) / (len(xs) - 1) if len(xs) > 1 else 1.0
+        plt.bar(
+            xs,
+            [count for _, count in shown],
+            marker="sd",
+            width=each / gap,
+            label=label,
+            reset_ticks=False,
+        )
+    plt.xlim(first - 0.5, first + positions - 0.5)
 
 
 class StatsScreen(Screen[None]):
@@ -184,7 +228,7 @@ class StatsScreen(Screen[None]):
         plt.clear_figure()
         plt.title("Transactions per day")
         if days:
-            plt.bar(list(range(1, len(days) + 1)), list(days.values()), marker="sd", width=0.6)
+            _bars(plt, [list(days.values())], width=0.6)
             plt.xticks(positions, tick_labels)
             plt.yticks(_count_ticks(list(days.values())))
         chart.refresh()
@@ -209,13 +253,7 @@ class StatsScreen(Screen[None]):
         plt = chart.plt
         plt.clear_figure()
         plt.title("By hour of day")
-        plt.multiple_bar(
-            [int(h) for h in asked],
-            [list(asked.values()), list(resolved.values())],
-            labels=["asked", "resolved"],  # type: ignore[call-arg]  # plotext takes labels; its stub says label
-            marker="sd",
-            width=0.8,
-        )
+        _bars(plt, [list(asked.values()), list(resolved.values())], ASKED_RESOLVED, first=0)
         plt.yticks(_count_ticks([*asked.values(), *resolved.values()]))
         plt.xticks([float(h) for h in range(0, 24, 3)], [f"{h:02d}" for h in range(0, 24, 3)])
         chart.refresh()
@@ -225,14 +263,9 @@ class StatsScreen(Screen[None]):
         plt = chart.plt
         plt.clear_figure()
         plt.title("By weekday")
-        plt.multiple_bar(
-            list(asked),
-            [list(asked.values()), list(resolved.values())],
-            labels=["asked", "resolved"],  # type: ignore[call-arg]  # plotext takes labels; its stub says label
-            marker="sd",
-            width=0.8,
-        )
+        _bars(plt, [list(asked.values()), list(resolved.values())], ASKED_RESOLVED)
         plt.yticks(_count_ticks([*asked.values(), *resolved.values()]))
+        plt.xticks([float(n) for n in range(1, len(asked) + 1)], list(asked))
         chart.refresh()
 
     # -- keys -----------------------------------------------------------------------
