@@ -310,7 +310,7 @@ async def test_help_lists_the_keys_for_the_row_under_the_cursor(
         shown = "\n".join(screen_lines(app.export_screenshot()))
         for words in [
             "Take this conversation",
-            "Done: record outcome",
+            "Done: record question type",
             "Flag for review",
             "Add an internal note",
             "Hand this conversation",
