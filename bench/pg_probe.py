@@ -129,10 +129,29 @@ def repaints(url: str) -> list[float]:
     return samples[2:]
 
 
-def stats_command(store: str) -> tuple[float, float]:
-    """Seconds for ``askdesk stats`` over everything, from exec to exit, and the CPU
-    seconds the command used (user + system), which a busy machine stretches less."""
+def server_cpu(server: pg_server.Server | None) -> float:
+    """CPU seconds the PostgreSQL server has used: the postmaster's own and that of its
+    children that have exited (each connection's backend, once the command closed it)."""
+    if server is None:
+        return 0.0
+    pid = (server.data / "postmaster.pid").read_text().split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def stats_command(
+    store: str, server: pg_server.Server | None = None
+) -> tuple[float, float, float, float]:
+    """Seconds for ``askdesk stats`` over everything, from exec to exit, the CPU
+    seconds the command used (user + system), which a busy machine stretches less,
+    the machine's load average (1 minute) as it started, and on PostgreSQL the
+    CPU seconds the server spent for it (``pg_tally``'s statements run there).
+
+    Command CPU plus server CPU is what the command would take on an idle
+    machine, where nothing else wants the two cores."""
     askdesk = Path(sys.executable).with_name("askdesk")
+    load = os.getloadavg()[0]
+    served = server_cpu(server)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
@@ -147,14 +166,16 @@ def stats_command(store: str) -> tuple[float, float]:
     if done.returncode != 0:
         raise SystemExit(f"askdesk stats failed: {done.stderr.strip()}")
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return took, cpu
+    time.sleep(0.3)  # the postmaster reaps the command's backends, adding their CPU to its own
+    return took, cpu, load, server_cpu(server) - served
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--count", type=int, default=60)
-    parser.add_argument("--stats-reps", type=int, default=3)
+    parser.add_argument("--stats-reps", type=int, default=7)
+    parser.add_argument("--tinydb-stats-reps", type=int, default=3)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
@@ -182,10 +203,16 @@ def main() -> None:
             "copy_s": copy_s,
             "server": {"fsync": "on", "synchronous_commit": "on"},
         }
+        # One run first: a store copied by an older askdesk recomputes its transactions once.
+        stats_command(url)
         for name, store_at in (("postgres", url), ("tinydb", str(hot))):
-            runs = [stats_command(store_at) for _ in range(args.stats_reps)]
-            result[f"stats_{name}_s"] = [wall for wall, _ in runs]
-            result[f"stats_{name}_cpu_s"] = [cpu for _, cpu in runs]
+            reps = args.stats_reps if name == "postgres" else args.tinydb_stats_reps
+            on = server if name == "postgres" else None
+            runs = [stats_command(store_at, on) for _ in range(reps)]
+            result[f"stats_{name}_s"] = [wall for wall, _, _, _ in runs]
+            result[f"stats_{name}_cpu_s"] = [cpu for _, cpu, _, _ in runs]
+            result[f"stats_{name}_load"] = [load for _, _, load, _ in runs]
+            result[f"stats_{name}_server_cpu_s"] = [served for _, _, _, served in runs]
         result["claims"] = claims(store, sqlite_path, args.count)
         store.close()
         source.close()

@@ -223,9 +223,41 @@ def measure_postgres(size: int, claims: int) -> dict[str, Any]:
         "pg_colleague_claim_ms_p95": round(percentile(repaint, 0.95), 1),
         "pg_colleague_claim_max_ms": round(max(repaint), 1),
         "pg_stats_s": round(median(result["stats_postgres_s"]), 2),
+        "pg_stats_min_s": round(min(result["stats_postgres_s"]), 2),
         "pg_stats_tinydb_s": round(median(result["stats_tinydb_s"]), 2),
         "pg_stats_cpu_s": round(median(result["stats_postgres_cpu_s"]), 2),
         "pg_stats_tinydb_cpu_s": round(median(result["stats_tinydb_cpu_s"]), 2),
+        "pg_stats_load": round(median(result["stats_postgres_load"]), 1),
+        "pg_stats_server_cpu_s": round(median(result["stats_postgres_server_cpu_s"]), 2),
+        "pg_stats_idle_estimate_s": round(
+            median(
+                [
+                    c + s
+                    for c, s in zip(
+                        result["stats_postgres_cpu_s"],
+                        result["stats_postgres_server_cpu_s"],
+                        strict=True,
+                    )
+                ]
+            ),
+            2,
+        ),
+        "pg_stats_tinydb_load": round(median(result["stats_tinydb_load"]), 1),
+        "pg_stats_runs": [
+            {
+                "wall_s": round(w, 2),
+                "cpu_s": round(c, 2),
+                "server_cpu_s": round(sc, 2),
+                "load": round(lo, 1),
+            }
+            for w, c, sc, lo in zip(
+                result["stats_postgres_s"],
+                result["stats_postgres_cpu_s"],
+                result["stats_postgres_server_cpu_s"],
+                result["stats_postgres_load"],
+                strict=True,
+            )
+        ],
     }
 
 
@@ -434,9 +466,16 @@ def postgres_table(pg: dict[str, Any], verdict: dict[str, Any], width: int) -> s
         f"{pg['pg_colleague_claim_max_ms']}",
         "pg_colleague_claim_max_ms",
     )
-    row("askdesk stats, everything s", f"{pg['pg_stats_s']}", "pg_stats_s")
+    row("askdesk stats, everything s (median)", f"{pg['pg_stats_s']}", "pg_stats_s")
+    row("  fastest run s", f"{pg['pg_stats_min_s']}")
+    row(
+        "  CPU s of the command / of the server",
+        f"{pg['pg_stats_cpu_s']} / {pg['pg_stats_server_cpu_s']}",
+    )
+    row("  on an idle machine (the two CPUs) s", f"{pg['pg_stats_idle_estimate_s']}")
+    row("  load average as it ran", f"{pg['pg_stats_load']}")
     row("  the same on TinyDB s", f"{pg['pg_stats_tinydb_s']}")
-    row("  CPU s, PostgreSQL / TinyDB", f"{pg['pg_stats_cpu_s']} / {pg['pg_stats_tinydb_cpu_s']}")
+    row("  TinyDB CPU s / load", f"{pg['pg_stats_tinydb_cpu_s']} / {pg['pg_stats_tinydb_load']}")
     return "\n".join(lines)
 
 

@@ -139,9 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("channels", "each channel's health: last poll, next poll, rate limit, last error")
     p.add_argument("--format", choices=["table", "json"], default="table")
     _statistics_commands(command)
-    from askdesk import cli_replies, cli_store
+    from askdesk import cli_reply_commands, cli_store
 
-    cli_replies.add_commands(command)
+    cli_reply_commands.add_commands(command)
     cli_store.add_commands(command)
     return parser
 

@@ -23,7 +23,6 @@ from askdesk.channels import (
     ReportsLengthLimit,
     Sender,
 )
-from askdesk.channels.registry import build_channel
 from askdesk.cli_output import say
 from askdesk.config import Config
 from askdesk.desk import Desk
@@ -33,46 +32,10 @@ from askdesk.desk.templates import load_templates
 from askdesk.desk.text import fit, inert_text, one_line
 from askdesk.errors import NotFound, RepeatedReply, TransitionError
 from askdesk.model import Outcome, QuestionType, ReplyStatus
-from askdesk.model.message import READ_LEVELS
 
 EXIT_ERROR = 1
 OTHER_SENDER_WAIT_S = 30.0
 """How long ``askdesk reply`` waits for a desk that took its reply to finish sending it."""
-
-
-def add_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    p = command("reply", "answer a conversation now (through the outbox)")
-    p.add_argument("key")
-    text = p.add_mutually_exclusive_group(required=True)
-    text.add_argument("--template", metavar="NAME", help="a template by name")
-    text.add_argument("--text", metavar="TEXT", help="the reply's words")
-    p.add_argument("--private", action="store_true", help="answer by private message")
-    p.add_argument(
-        "--public-ok",
-        action="store_true",
-        help="send a public reply even though it looks like it holds personal data",
-    )
-    p.add_argument("--resolve", action="store_true", help="resolve once the reply has gone out")
-    p.add_argument(
-        "--again",
-        action="store_true",
-        help="send it even though the same words went to this conversation in the last 10 minutes",
-    )
-    p.add_argument("--outcome", choices=[o.value for o in Outcome], default="answered")
-    p.add_argument("--type", dest="question_type", choices=[t.value for t in QuestionType])
-    p.add_argument("--read", type=int, choices=sorted(READ_LEVELS))
-    cli_resolve.add_record_options(p)
-    p = command("templates", "list the reply templates")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p = command("outbox", "replies not yet sent; retry, cancel or confirm them")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    act = p.add_mutually_exclusive_group()
-    act.add_argument("--send", action="store_true", help="send what is due now")
-    act.add_argument("--retry", metavar="REPLY_ID", help="send a failed or uncertain reply again")
-    act.add_argument("--cancel", metavar="REPLY_ID", help="never send this reply")
-    act.add_argument(
-        "--confirm-sent", metavar="REPLY_ID", help="you checked: an uncertain reply did go out"
-    )
 
 
 def reply_settings(config: Config, channels: Mapping[str, Channel]) -> ReplySettings:
@@ -118,6 +81,10 @@ def length_limits(channels: Mapping[str, Channel]) -> Callable[[str], int | None
 
 
 def build_channels(config: Config) -> dict[str, Channel]:
+    # Here, not at the top: the registry imports every platform's adapter, which
+    # commands that never reach a channel (stats, list, claim…) should not pay for.
+    from askdesk.channels.registry import build_channel
+
     return {c.name: build_channel(c) for c in config.effective_channels()}
 
 

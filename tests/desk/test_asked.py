@@ -109,7 +109,7 @@ def test_a_thanks_follow_up_adds_no_ask_of_its_own() -> None:
         ),
     )
     stats = compute([conversation], now=NOW, tz=UTC)
-    assert len(stats.transactions) == 1
+    assert stats.transaction_count == 1
     assert nonzero(stats.count_by("asked_hour")) == {"22": 1}
 
 
@@ -145,7 +145,8 @@ def test_asked_dimensions_group_the_first_response_by_hour_asked() -> None:
         datetime(2026, 11, 17, 9, 30, tzinfo=UTC),
         replied=datetime(2026, 11, 17, 9, 5, tzinfo=UTC),
     )
-    groups = {g.value: g for g in compute([night, morning], now=NOW, tz=UTC).groups("asked_hour")}
+    stats = compute([night, morning], now=NOW, tz=UTC, timed=["asked_hour"])
+    groups = {g.value: g for g in stats.groups("asked_hour")}
     assert groups["23"].first_response_median_s == 10 * 3600
     assert groups["9"].first_response_median_s == 300
     assert groups["9"].transactions == groups["23"].transactions == 1
@@ -175,7 +176,7 @@ def test_a_night_question_answered_in_the_morning_is_a_closed_time_first_respons
         datetime(2026, 11, 17, 9, 30, tzinfo=UTC),
         replied=datetime(2026, 11, 17, 9, 5, tzinfo=UTC),
     )
-    stats = compute([night, morning], now=NOW, tz=UTC)
+    stats = compute([night, morning], now=NOW, tz=UTC, hours=WEEKDAYS_9_TO_5)
     data = stats_record(stats, NOW, hours=WEEKDAYS_9_TO_5)
     assert data["first_response_s"] == {"median": 18000.0, "p90": 35700.0}
     assert data["first_response_open_s"] == {"median": 300.0, "p90": 300.0}
@@ -200,7 +201,9 @@ def test_open_or_closed_is_read_on_the_local_clock_across_summer_time() -> None:
     monday = asked_then_resolved(
         datetime(2026, 3, 30, 8, 30, tzinfo=UTC), datetime(2026, 3, 30, 8, 50, tzinfo=UTC)
     )
-    stats = compute([friday, monday], now=datetime(2026, 3, 31, tzinfo=UTC), tz=LONDON)
+    stats = compute(
+        [friday, monday], now=datetime(2026, 3, 31, tzinfo=UTC), tz=LONDON, hours=WEEKDAYS_9_TO_5
+    )
     split = stats.first_response_by_opening(WEEKDAYS_9_TO_5)
     assert split["closed"]["median"] == 600
     assert split["open"]["median"] == 1200

@@ -13,10 +13,10 @@ import pytest
 
 from askdesk.config import StatsField
 from askdesk.desk.export import COLUMNS, FIELDS, export_records, write_csv
-from askdesk.desk.stats import compute, read
+from askdesk.desk.stats import resolved_in, stored_in
 from askdesk.model import Kind, Outcome, QuestionType, transitions
 from askdesk.model.transactions import Transaction
-from tests.desk.statsweek import NOW, PATRON_STRINGS, Week, at, build_week, message
+from tests.desk.statsweek import PATRON_STRINGS, Week, at, build_week, message
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +28,7 @@ def week(tmp_path: Path) -> Week:
 
 def exported(week: Week, tz: ZoneInfo | None = None) -> str:
     out = io.StringIO()
-    write_csv(compute(week.store.history(), now=NOW, tz=tz or UTC).transactions, tz or UTC, out)
+    write_csv(resolved_in(week.store.history(), None, None), tz or UTC, out)
     return out.getvalue()
 
 
@@ -112,7 +112,7 @@ def test_no_patron_data_in_the_export(week: Week) -> None:
 
 
 def test_json_has_the_same_rows(week: Week) -> None:
-    transactions = compute(week.store.history(), now=NOW, tz=UTC).transactions
+    transactions = resolved_in(week.store.history(), None, None)
     records = export_records(transactions, UTC)
     assert [list(r) for r in records] == [list(FIELDS)] * 5
     assert records[1]["flagged"] is True
@@ -123,9 +123,8 @@ def ids_by_row(
     week: Week, since: datetime | None = None, until: datetime | None = None
 ) -> dict[str, str]:
     """Each exported row's ``id`` by when it was asked, read through the store as the CLI does."""
-    now = week.clock.now()
-    stats = read(week.store, now=now, tz=UTC, since=since, until=until)
-    return {r["asked_at"]: r["id"] for r in export_records(stats.transactions, UTC)}
+    transactions = stored_in(week.store, since, until)
+    return {r["asked_at"]: r["id"] for r in export_records(transactions, UTC)}
 
 
 def test_the_id_is_the_same_in_overlapping_exports_and_after_a_late_correction(week: Week) -> None:
@@ -148,7 +147,7 @@ def test_the_id_is_the_same_in_overlapping_exports_and_after_a_late_correction(w
     assert ids_by_row(week) == whole
     [d] = [
         t
-        for t in read(week.store, now=week.clock.now(), tz=UTC).transactions
+        for t in stored_in(week.store, None, None)
         if t.channel == "web" and t.question_type is QuestionType.RESEARCH
     ]
     assert (d.staff, whole[d.started_at.isoformat()]) == ("ana", d.id)
@@ -216,7 +215,7 @@ def test_a_cell_a_spreadsheet_would_run_is_written_as_text() -> None:
 
 
 def test_excel_starts_with_a_byte_order_mark(week: Week) -> None:
-    transactions = compute(week.store.history(), now=NOW, tz=UTC).transactions
+    transactions = resolved_in(week.store.history(), None, None)
     plain, excel = io.StringIO(), io.StringIO()
     write_csv(transactions, UTC, plain)
     write_csv(transactions, UTC, excel, excel=True)

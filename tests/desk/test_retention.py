@@ -17,7 +17,7 @@ from askdesk.desk.retention import (
     is_anonymized,
     purge,
 )
-from askdesk.desk.stats import compute, stats_record
+from askdesk.desk.stats import compute, resolved_in, stats_record
 from askdesk.model import Outcome, QuestionType, Status
 from askdesk.store import Store
 from askdesk.store.codec import to_dict
@@ -41,7 +41,7 @@ def everything_on_disk(folder: Path) -> str:
 def figures(store: Store) -> tuple[dict[str, object], str]:
     stats = compute(store.history(), now=NOW, tz=UTC)
     out = io.StringIO()
-    write_csv(stats.transactions, UTC, out)
+    write_csv(resolved_in(store.history(), None, None), UTC, out)
     return stats_record(stats, NOW), out.getvalue()
 
 
@@ -204,7 +204,7 @@ def test_a_patron_writing_again_makes_it_live_and_it_goes_again_later(week: Week
     assert purge(week.store, AT_ONCE, week.clock.now()).keys == ("web:d1",)
     d = week.store.get("web:d1")
     assert d is not None and {m.text for m in d.messages} == {""}
-    assert len(compute([d], now=NOW + timedelta(days=1), tz=UTC).transactions) == 2
+    assert compute([d], now=NOW + timedelta(days=1), tz=UTC).transaction_count == 2
 
 
 def test_sent_replies_lose_their_words_and_open_ones_wait(week: Week) -> None:

@@ -76,7 +76,7 @@ async def test_s_shows_the_figures_and_charts(week: Week) -> None:
         assert isinstance(app.screen, StatsScreen)
         (computed,) = recorder.of(StatsScreen.Computed)
         assert isinstance(computed, StatsScreen.Computed)
-        assert len(computed.stats.transactions) == 5
+        assert computed.stats.transaction_count == 5
         assert "last 30 days" in static_text(app, "#stats-title")
         assert len(app.screen.query(PlotextPlot)) == 4
 
@@ -99,7 +99,7 @@ async def test_a_short_range_counts_only_what_was_resolved_in_it(week: Week) -> 
         await settle(pilot)
         (computed,) = recorder.of(StatsScreen.Computed)
         assert isinstance(computed, StatsScreen.Computed)
-        assert len(computed.stats.transactions) == 2  # C again and D, on Wednesday
+        assert computed.stats.transaction_count == 2  # C again and D, on Wednesday
 
 
 async def test_h_hands_over_in_one_pass_and_shows_the_summary(week: Week) -> None:

@@ -1,19 +1,16 @@
 """Reference statistics: the figures built on the transactions of ``askdesk.model.transactions``.
 
 ``docs/statistics.md`` gives every definition. ``compute`` is pure
-(conversations in, numbers out); ``read`` takes a store's transactions. The
-caller brings the clock and the time zone.
+(conversations in, numbers out); ``read`` has the store tally its
+transactions (``askdesk.store.tally``: in SQL on PostgreSQL). The caller
+brings the clock and the time zone.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cached_property
 from typing import Any
 
 from askdesk.config import NO_ANSWER, StatsField, Team
@@ -22,8 +19,20 @@ from askdesk.model.message import READ_LEVELS
 from askdesk.model.opening_hours import OpeningHours
 from askdesk.model.transactions import Transaction, open_since, transactions_of, whole_seconds
 from askdesk.store.base import Store
+from askdesk.store.tally import WEEKDAYS as WEEKDAYS  # what exports name weekdays by
+from askdesk.store.tally import (
+    Answer,
+    Attribute,
+    GroupKey,
+    LocalTime,
+    Medians,
+    Percentiles,
+    Tally,
+    WithinHours,
+    tally_of,
+)
+from askdesk.store.tally import percentiles as tally_percentiles
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DIMENSIONS = (
     "channel",
     "kind",
@@ -62,56 +71,35 @@ def _in_range(at: datetime, since: datetime | None, until: datetime | None) -> b
 
 # -- the figures ----------------------------------------------------------------------
 
+KEYS: dict[str, GroupKey] = {
+    "channel": Attribute("channel"),
+    "kind": Attribute("kind"),
+    "type": Attribute("question_type"),
+    "outcome": Attribute("outcome"),
+    "read": Attribute("read_level"),
+    "staff": Attribute("staff"),
+    "day": LocalTime("resolved_at", "day"),
+    "hour": LocalTime("resolved_at", "hour"),
+    "weekday": LocalTime("resolved_at", "weekday"),
+    "asked_hour": LocalTime("started_at", "hour"),
+    "asked_weekday": LocalTime("started_at", "weekday"),
+}
+"""What each dimension groups transactions by (``askdesk.store.tally``)."""
+
+
+def field_key(name: str) -> GroupKey:
+    """The answers to one of the library's ``[[stats.fields]]``; ``(none)`` where it has none."""
+    return Answer(name, NO_ANSWER)
+
 
 def percentiles(values: Sequence[float]) -> dict[str, float | None]:
     """``median`` (the middle value, or the mean of the two middle ones) and
     ``p90`` (nearest rank: the smallest value at least 90% of values do not exceed)."""
-    if not values:
-        return {"median": None, "p90": None}
-    ordered = sorted(values)
-    rank = math.ceil(0.9 * len(ordered))
-    return {"median": float(statistics.median(ordered)), "p90": float(ordered[rank - 1])}
+    return _as_dict(tally_percentiles(values))
 
 
-def _dimension(name: str, tz: tzinfo) -> Callable[[Transaction], str]:
-    match name:
-        case "channel":
-            return lambda t: t.channel
-        case "kind":
-            return lambda t: t.kind.value
-        case "type":
-            return lambda t: t.question_type.value
-        case "outcome":
-            return lambda t: t.outcome.value
-        case "read":
-            return lambda t: str(t.read_level)
-        case "staff":
-            return lambda t: t.staff
-        case "day":
-            return lambda t: local_day(t.resolved_at, tz).isoformat()
-        case "hour":
-            return lambda t: str(t.resolved_at.astimezone(tz).hour)
-        case "weekday":
-            return lambda t: WEEKDAYS[t.resolved_at.astimezone(tz).weekday()]
-        case "asked_hour":
-            return lambda t: str(t.started_at.astimezone(tz).hour)
-        case "asked_weekday":
-            return lambda t: WEEKDAYS[t.started_at.astimezone(tz).weekday()]
-    raise ValueError(f"cannot group transactions by {name!r}")
-
-
-_BY_RESOLVE_TIME: dict[str, Callable[[datetime], str]] = {
-    "day": lambda local: local.date().isoformat(),
-    "hour": lambda local: str(local.hour),
-    "weekday": lambda local: WEEKDAYS[local.weekday()],
-}
-"""The dimensions read from the local resolve time, as ``_dimension`` gives them."""
-
-_BY_ASK_TIME: dict[str, Callable[[datetime], str]] = {
-    "asked_hour": lambda local: str(local.hour),
-    "asked_weekday": lambda local: WEEKDAYS[local.weekday()],
-}
-"""The dimensions read from the local time of the patron's first message."""
+def _as_dict(p: Percentiles) -> dict[str, float | None]:
+    return {"median": p.median, "p90": p.p90}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,20 +111,25 @@ class Group:
     share: float
     first_response_median_s: float | None
     resolve_median_s: float | None
+    """The medians: of a breakdown that was timed (``read(timed=…)``), else ``None``."""
 
 
 @dataclass(frozen=True)
 class Stats:
-    """The figures for one range; ``transactions`` are those resolved in it."""
+    """The figures for one range: the tally of the transactions resolved in it."""
 
     since: datetime | None
     until: datetime | None
     tz: tzinfo
     as_of: datetime
     """The moment the backlog is counted at: the end of the range, or now."""
-    transactions: tuple[Transaction, ...]
+    tally: Tally
     backlog_open: int
     backlog_oldest_s: int | None
+
+    @property
+    def transaction_count(self) -> int:
+        return self.tally.transactions
 
     def values(self, dimension: str) -> list[str]:
         """Every value of ``dimension`` in display order, zeros included where the set is fixed."""
@@ -154,106 +147,90 @@ class Stats:
             return fixed[dimension]
         if dimension == "day":
             return [d.isoformat() for d in self.days()]
-        key = _dimension(dimension, self.tz)
-        return sorted({key(t) for t in self.transactions})
+        return sorted(self._counts(KEYS[dimension]))
 
-    @cached_property
-    def _resolved_local(self) -> list[datetime]:
-        """Each transaction's resolve time in ``tz``, converted once: converting it again
-        for every breakdown by day, hour and weekday was most of what a year's figures cost."""
-        return [t.resolved_at.astimezone(self.tz) for t in self.transactions]
-
-    @cached_property
-    def _asked_local(self) -> list[datetime]:
-        """When each transaction was asked (the patron's first message), in ``tz``."""
-        return [t.started_at.astimezone(self.tz) for t in self.transactions]
-
-    @cached_property
-    def _key_lists(self) -> dict[str, list[str]]:
-        return {}
-
-    def _keys(self, dimension: str) -> list[str]:
-        """Each transaction's value of ``dimension``, in order, worked out once per dimension."""
-        keys = self._key_lists.get(dimension)
-        if keys is None:
-            by_time = _BY_RESOLVE_TIME.get(dimension)
-            by_ask = _BY_ASK_TIME.get(dimension)
-            if by_time is not None:
-                keys = list(map(by_time, self._resolved_local))
-            elif by_ask is not None:
-                keys = list(map(by_ask, self._asked_local))
-            else:
-                keys = list(map(_dimension(dimension, self.tz), self.transactions))
-            self._key_lists[dimension] = keys
-        return keys
+    def _counts(self, key: GroupKey) -> Mapping[str, int]:
+        counts = self.tally.counts.get(key)
+        if counts is None:
+            raise ValueError(f"{key} was not counted: name it to read() or compute()")
+        return counts
 
     def days(self) -> list[date]:
         """Every local day of the range; an open start begins at the first transaction."""
-        seen = (at.date() for at in self._resolved_local)
-        first = local_day(self.since, self.tz) if self.since else min(seen, default=None)
+        seen = self._counts(KEYS["day"])
+        if self.since:
+            first: date | None = local_day(self.since, self.tz)
+        else:
+            first = date.fromisoformat(min(seen)) if seen else None
         end = self.until - timedelta(microseconds=1) if self.until else self.as_of
         last = local_day(end, self.tz)
-        if first is None or last is None or last < first:
+        if first is None or last < first:
             return []
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     def count_by(self, dimension: str) -> dict[str, int]:
-        counts = Counter(self._keys(dimension))
+        counts = self._counts(KEYS[dimension])
         return {value: counts.get(value, 0) for value in self.values(dimension)}
 
     def groups(self, dimension: str) -> list[Group]:
-        return self._groups(self._keys(dimension), self.values(dimension))
+        return self._groups(KEYS[dimension], self.values(dimension))
 
     def field_values(self, field: StatsField) -> list[str]:
         """Its choices, then any other answer recorded before the choices changed, then
         ``(none)`` for transactions resolved without an answer to it."""
-        others = {t.fields[field.name] for t in self.transactions if field.name in t.fields}
+        others = set(self._counts(field_key(field.name))) - {NO_ANSWER}
         return [*field.choices, *sorted(others - set(field.choices)), NO_ANSWER]
 
     def field_groups(self, field: StatsField) -> list[Group]:
         """A breakdown by one of the library's own fields, zeros included."""
-        keys = [t.fields.get(field.name, NO_ANSWER) for t in self.transactions]
-        return self._groups(keys, self.field_values(field))
+        return self._groups(field_key(field.name), self.field_values(field))
 
     def count_by_field(self, field: StatsField) -> dict[str, int]:
-        return {g.value: g.transactions for g in self.field_groups(field)}
+        counts = self._counts(field_key(field.name))
+        return {value: counts.get(value, 0) for value in self.field_values(field)}
 
-    def _groups(self, keys: Iterable[str], values: list[str]) -> list[Group]:
-        """``keys``: each transaction's value, in order."""
-        members: dict[str, list[Transaction]] = {v: [] for v in values}
-        for key, t in zip(keys, self.transactions, strict=True):
-            members.setdefault(key, []).append(t)
-        total = len(self.transactions)
+    def _groups(self, key: GroupKey, values: list[str]) -> list[Group]:
+        counts = self._counts(key)
+        medians = self.tally.medians.get(key, {})
+        total = self.tally.transactions
+        none = Medians(None, None)
         return [
             Group(
                 value=value,
-                transactions=len(ts),
-                share=len(ts) / total if total else 0.0,
-                first_response_median_s=percentiles([t.first_response_s for t in ts])["median"],
-                resolve_median_s=percentiles([t.resolve_s for t in ts])["median"],
+                transactions=counts.get(value, 0),
+                share=counts.get(value, 0) / total if total else 0.0,
+                first_response_median_s=medians.get(value, none).first_response_s,
+                resolve_median_s=medians.get(value, none).resolve_s,
             )
-            for value, ts in members.items()
+            for value in values
         ]
 
     def first_response(self) -> dict[str, float | None]:
-        return percentiles([t.first_response_s for t in self.transactions])
+        return _as_dict(self.tally.first_response_s)
 
     def first_response_by_opening(self, hours: OpeningHours) -> dict[str, dict[str, float | None]]:
         """The first response of the questions asked while the library was ``open``, and
         of those asked while it was ``closed`` (by the patron's first message and
         ``hours``): a night's queue answered in the morning does not hide the daytime
         service, nor the daytime service the night's wait."""
-        waits: dict[bool, list[int]] = {True: [], False: []}
-        for t, asked in zip(self.transactions, self._asked_local, strict=True):
-            waits[hours.is_open(asked, self.tz)].append(t.first_response_s)
-        return {"open": percentiles(waits[True]), "closed": percentiles(waits[False])}
+        times = self.tally.medians.get(opening_key(hours))
+        if times is None:
+            raise ValueError("the first response by opening hours was not timed: pass hours")
+        none = Medians(None, None)
+        return {
+            when: {
+                "median": times.get(when, none).first_response_s,
+                "p90": times.get(when, none).first_response_p90_s,
+            }
+            for when in ("open", "closed")
+        }
 
     def asked_while_open(self, hours: OpeningHours) -> int:
         """How many of the transactions were asked while the library was open."""
-        return sum(hours.is_open(asked, self.tz) for asked in self._asked_local)
+        return self._counts(opening_key(hours)).get("open", 0)
 
     def resolve_time(self) -> dict[str, float | None]:
-        return percentiles([t.resolve_s for t in self.transactions])
+        return _as_dict(self.tally.resolve_s)
 
     def first_response_by_day(self) -> dict[str, float | None]:
         """The median first response of each day's transactions: the response-time trend."""
@@ -261,22 +238,71 @@ class Stats:
 
     @property
     def flagged(self) -> int:
-        return sum(t.flagged for t in self.transactions)
+        return self.tally.flagged
 
     def time_spent(self) -> dict[str, float | None]:
         """Minutes staff recorded: ``total`` and ``median``, over the transactions that have it."""
-        minutes = [t.time_spent_min for t in self.transactions if t.time_spent_min is not None]
-        return {"total": sum(minutes), "median": percentiles(minutes)["median"]}
+        return {
+            "total": self.tally.time_spent_total_min,
+            "median": self.tally.time_spent_median_min,
+        }
 
     @property
     def time_spent_recorded(self) -> int:
         """How many transactions have a time spent recorded."""
-        return sum(t.time_spent_min is not None for t in self.transactions)
+        return self.tally.time_spent_recorded
 
     @property
     def reference_transactions(self) -> int:
         """Not directional, answered or referred: the headline figure for a director."""
-        return sum(t.reference for t in self.transactions)
+        return self.tally.reference
+
+
+def opening_key(hours: OpeningHours) -> GroupKey:
+    """Whether the patron asked while the library was open (``[library] hours``)."""
+    return WithinHours("started_at", hours)
+
+
+def keys_for(
+    fields: Sequence[str] = (), timed: Sequence[str] = (), hours: OpeningHours | None = None
+) -> tuple[list[GroupKey], list[GroupKey]]:
+    """What to count (every dimension and every field named) and what to time:
+    ``timed`` names dimensions, or fields as ``field:NAME``; the day is always
+    timed, for the response-time trend, and with ``hours`` whether it was asked
+    while open, for the first response open and closed."""
+    counted = [*KEYS.values(), *(field_key(name) for name in fields)]
+    named = {"day", *timed}
+    timed_keys = [
+        field_key(name.removeprefix("field:")) if name.startswith("field:") else KEYS[name]
+        for name in named
+    ]
+    if hours is not None:
+        counted.append(opening_key(hours))
+        timed_keys.append(opening_key(hours))
+    return counted, timed_keys
+
+
+def resolved_in(
+    conversations: Iterable[Conversation], since: datetime | None, until: datetime | None
+) -> list[Transaction]:
+    """The transactions resolved in ``[since, until)``, in resolve order: what an export lists."""
+    found: list[Transaction] = []
+    for conversation in conversations:
+        last = conversation.resolutions[-1].at if conversation.resolutions else None
+        if last is not None and (since is None or last >= since):
+            found.extend(
+                t for t in transactions_of(conversation) if _in_range(t.resolved_at, since, until)
+            )
+    return in_order(found)
+
+
+def stored_in(store: Store, since: datetime | None, until: datetime | None) -> list[Transaction]:
+    """The same, read through the store."""
+    return in_order(store.transactions(since, until))
+
+
+def in_order(transactions: Iterable[Transaction]) -> list[Transaction]:
+    return sorted(transactions, key=lambda t: (t.resolved_at, t.started_at, t.channel))
 
 
 def compute(
@@ -286,27 +312,31 @@ def compute(
     tz: tzinfo,
     since: datetime | None = None,
     until: datetime | None = None,
+    fields: Sequence[str] = (),
+    timed: Sequence[str] = (),
+    hours: OpeningHours | None = None,
     team: Team | None = None,
 ) -> Stats:
     """The statistics of the transactions resolved in ``[since, until)``.
 
     The backlog is counted at the end of the range (or now, if that is
-    earlier), so a range that has ended always gives the same figures. With a
-    ``team`` list, each transaction is credited to the member as listed.
+    earlier), so a range that has ended always gives the same figures.
+    ``fields`` names the ``[[stats.fields]]`` to count; ``timed`` (see
+    ``keys_for``) the breakdowns whose medians are wanted; ``hours`` the
+    library's opening hours, for the first response asked while open and closed.
+    With a ``team`` list, each transaction is credited to the member as listed.
     """
     as_of = min(until, now) if until is not None else now
-    found: list[Transaction] = []
-    waiting: list[datetime] = []
-    for conversation in conversations:
-        last = conversation.resolutions[-1].at if conversation.resolutions else None
-        if last is not None and (since is None or last >= since):
-            found.extend(
-                t for t in transactions_of(conversation) if _in_range(t.resolved_at, since, until)
-            )
-        started = open_since(conversation, as_of)
-        if started is not None:
-            waiting.append(started)
-    return _tally(credited(found, team), waiting, since=since, until=until, tz=tz, as_of=as_of)
+    conversations = list(conversations)
+    waiting = [
+        started
+        for conversation in conversations
+        if (started := open_since(conversation, as_of)) is not None
+    ]
+    counted, timed_keys = keys_for(fields, timed, hours)
+    credit = team.credited if team else None
+    figures = tally_of(resolved_in(conversations, since, until), tz, counted, timed_keys, credit)
+    return _stats(figures, waiting, since=since, until=until, tz=tz, as_of=as_of)
 
 
 def read(
@@ -316,18 +346,23 @@ def read(
     tz: tzinfo,
     since: datetime | None = None,
     until: datetime | None = None,
+    fields: Sequence[str] = (),
+    timed: Sequence[str] = (),
+    hours: OpeningHours | None = None,
     team: Team | None = None,
 ) -> Stats:
-    """The same figures as ``compute`` over the store's history, read through the store:
-    its transactions by resolve time, and only the conversations that may be waiting."""
+    """The same figures as ``compute`` over the store's history, tallied by the store
+    (in SQL on PostgreSQL), and only the conversations that may be waiting read."""
     as_of = min(until, now) if until is not None else now
     waiting = [
         started
         for conversation in store.open_at(as_of)
         if (started := open_since(conversation, as_of)) is not None
     ]
-    found = list(store.transactions(since, until))
-    return _tally(credited(found, team), waiting, since=since, until=until, tz=tz, as_of=as_of)
+    counted, timed_keys = keys_for(fields, timed, hours)
+    credit = team.credited if team else None
+    figures = store.tally(since, until, tz, counted, timed_keys, credit)
+    return _stats(figures, waiting, since=since, until=until, tz=tz, as_of=as_of)
 
 
 def credited(transactions: list[Transaction], team: Team | None) -> list[Transaction]:
@@ -347,8 +382,8 @@ def credited(transactions: list[Transaction], team: Team | None) -> list[Transac
     return out
 
 
-def _tally(
-    found: list[Transaction],
+def _stats(
+    figures: Tally,
     waiting: list[datetime],
     *,
     since: datetime | None,
@@ -357,14 +392,13 @@ def _tally(
     as_of: datetime,
 ) -> Stats:
     """``waiting``: when each question open at ``as_of`` was asked."""
-    found.sort(key=lambda t: (t.resolved_at, t.started_at, t.channel))
     oldest = min(waiting, default=None)
     return Stats(
         since=since,
         until=until,
         tz=tz,
         as_of=as_of,
-        transactions=tuple(found),
+        tally=figures,
         backlog_open=len(waiting),
         backlog_oldest_s=whole_seconds(as_of - oldest) if oldest is not None else None,
     )
@@ -389,7 +423,7 @@ def stats_record(
         "until": stats.until.isoformat() if stats.until else None,
         "timezone": str(stats.tz),
         "reference_transactions": stats.reference_transactions,
-        "transactions": len(stats.transactions),
+        "transactions": stats.transaction_count,
         "by_channel": stats.count_by("channel"),
         "by_kind": stats.count_by("kind"),
         "by_type": stats.count_by("type"),

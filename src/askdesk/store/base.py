@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from askdesk.model import Conversation, Message
 from askdesk.model.transactions import Transaction
+from askdesk.store.tally import Credit, GroupKey, Tally
 
 Change = Callable[[Conversation], Conversation]
 """A pure transition; the store applies it to the freshest copy, under its lock."""
@@ -81,6 +82,22 @@ class Store(Protocol):
 
         A store may keep them beside their conversations (PostgreSQL) or work
         them out from ``history`` (TinyDB): the same transactions either way.
+        """
+        ...
+
+    def tally(
+        self,
+        resolved_since: datetime | None,
+        resolved_until: datetime | None,
+        tz: tzinfo,
+        counted: Sequence[GroupKey],
+        timed: Sequence[GroupKey] = (),
+        credit: Credit | None = None,
+    ) -> Tally:
+        """The tally (``askdesk.store.tally``) of the transactions ``transactions`` gives.
+
+        Exactly ``tally_of(self.transactions(…), tz, counted, timed, credit)``; a store that
+        keeps transactions in a database works it out there.
         """
         ...
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Json
+from psycopg.types.json import Json, Jsonb
 
 from askdesk.model import Conversation
 from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
@@ -27,8 +27,35 @@ REFRESH_BATCH = 500
 """Conversations recomputed per SQL transaction: a colleague's claim waits for one batch at most."""
 
 _INSERT = (
-    "INSERT INTO transactions (conversation, ordinal, resolved_at, fields) VALUES (%s, %s, %s, %s)"
+    "INSERT INTO transactions (conversation, ordinal, resolved_at, fields, channel, kind, "
+    "question_type, outcome, read_level, staff, started_at, first_response_s, resolve_s, "
+    "flagged, reference, time_spent_min, answers) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+
+
+def _row(conversation_id: int, ordinal: int, t: Transaction) -> tuple[Any, ...]:
+    """The whole transaction as JSON (for exports), and the values statistics
+    count and group by as columns (``pg_tally``)."""
+    return (
+        conversation_id,
+        ordinal,
+        t.resolved_at,
+        Json(to_record(t)),
+        t.channel,
+        t.kind.value,
+        t.question_type.value,
+        t.outcome.value,
+        t.read_level,
+        t.staff,
+        t.started_at,
+        t.first_response_s,
+        t.resolve_s,
+        t.flagged,
+        t.reference,
+        t.time_spent_min,
+        Jsonb(t.fields),
+    )
 
 
 def opened_at(conversation: Conversation) -> datetime | None:
@@ -49,7 +76,7 @@ def save(conn: Connection, written: Sequence[tuple[int, Conversation]], *, new: 
             ([row_id for row_id, _ in written],),
         )
     rows = [
-        (row_id, ordinal, t.resolved_at, Json(to_record(t)))
+        _row(row_id, ordinal, t)
         for row_id, conversation in written
         for ordinal, t in enumerate(transactions_of(conversation))
     ]

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import orjson
@@ -27,10 +27,11 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
-from askdesk.store import pg_schema, pg_transactions
+from askdesk.store import pg_schema, pg_tally, pg_transactions
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import from_dict, to_dict
 from askdesk.store.location import shown
+from askdesk.store.tally import Credit, GroupKey, Tally, tally_of
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +400,35 @@ class PostgresStore:
         self.refresh_transactions()
         with self._transaction() as conn:
             yield from pg_transactions.read(conn, resolved_since, resolved_until)
+
+    def tally(
+        self,
+        resolved_since: datetime | None,
+        resolved_until: datetime | None,
+        tz: tzinfo,
+        counted: Sequence[GroupKey],
+        timed: Sequence[GroupKey] = (),
+        credit: Credit | None = None,
+    ) -> Tally:
+        """Worked out by the server (``pg_tally``), after recomputing any rows an older
+        askdesk computed; in Python from ``transactions`` for a zone the server cannot
+        name or a key its SQL does not group by."""
+        self.refresh_transactions()
+        zone = pg_tally.zone_name(tz)
+        if zone is not None:
+            with self._transaction() as conn:
+                if pg_tally.can_tally(conn, zone, [*counted, *timed]):
+                    return pg_tally.tally(
+                        conn,
+                        resolved_since,
+                        resolved_until,
+                        zone,
+                        list(counted),
+                        list(timed),
+                        credit,
+                    )
+        found = self.transactions(resolved_since, resolved_until)
+        return tally_of(found, tz, counted, timed, credit)
 
     def stale_transactions(self) -> int:
         with self._transaction() as conn:

@@ -17,7 +17,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -33,6 +33,7 @@ from askdesk.store.codec import MalformedRecord, from_dict, to_dict
 from askdesk.store.files import Watched, load, sweep_stale_temps
 from askdesk.store.hot_storage import HotStorage, Version
 from askdesk.store.lock import StoreLock
+from askdesk.store.tally import Credit, GroupKey, Tally, tally_of
 
 LOCK_TIMEOUT_S = 30
 LOCK_POLL_S = 0.001
@@ -190,6 +191,18 @@ class TinyDBStore:
                     resolved_until is None or t.resolved_at < resolved_until
                 ):
                     yield t
+
+    def tally(
+        self,
+        resolved_since: datetime | None,
+        resolved_until: datetime | None,
+        tz: tzinfo,
+        counted: Sequence[GroupKey],
+        timed: Sequence[GroupKey] = (),
+        credit: Credit | None = None,
+    ) -> Tally:
+        found = self.transactions(resolved_since, resolved_until)
+        return tally_of(found, tz, counted, timed, credit)
 
     def open_at(self, as_of: datetime) -> Iterator[Conversation]:
         for conversation in self.history(resolved_since=as_of):

@@ -193,6 +193,8 @@ class StatsScreen(Screen[None]):
             tz=app.tz,
             since=since,
             until=until,
+            fields=[f.name for f in app.stats_fields],
+            hours=app.opening_hours,
             team=app.desk.team,
         )
         self.post_message(self.Computed(stats, range_index))
@@ -290,7 +292,7 @@ def summary_table(stats: Stats, hours: OpeningHours | None = None) -> Table:
     table.add_column(justify="right")
     first, resolve = stats.first_response(), stats.resolve_time()
     table.add_row("Reference transactions", str(stats.reference_transactions))
-    table.add_row("All transactions", str(len(stats.transactions)))
+    table.add_row("All transactions", str(stats.transaction_count))
     table.add_row("First response, median", format_duration(first["median"]))
     table.add_row("First response, 90%", format_duration(first["p90"]))
     if hours is not None:

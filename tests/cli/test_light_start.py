@@ -1,0 +1,49 @@
+"""A command that reaches no channel does not import the platforms' code.
+
+``askdesk stats`` over 100,000 conversations on PostgreSQL must take under a
+second, and importing every platform adapter (Mastodon, Bluesky, email…) to
+parse the command line and check a config that names none of them was a third
+of it. Checked in a fresh interpreter, as a command starts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PLATFORMS = ("bluesky", "demo", "email", "facebook", "mastodon", "twitter", "xmpp")
+
+PROBE = """
+import sys
+from askdesk import cli
+from askdesk.config import ChannelConfig
+from askdesk.desk.settings import check_config
+from askdesk.config import Config
+
+cli.build_parser().parse_args(["stats", "--format", "json"])
+import askdesk.cli_stats
+import askdesk.store.postgres_store
+check_config(Config(channels=(ChannelConfig(type="drop", name="web", options={"path": "."}),)))
+print(" ".join(sorted(m for m in sys.modules if m.startswith("askdesk.channels."))))
+"""
+
+
+def imported_channel_modules() -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(done.stdout.split())
+
+
+def test_stats_with_one_channel_configured_imports_no_other_platform() -> None:
+    imported = imported_channel_modules()
+    assert "askdesk.channels.drop" in imported  # the configured one is checked
+    assert {f"askdesk.channels.{p}" for p in PLATFORMS} & imported == set()
+
+
+def test_every_type_still_has_its_adapter() -> None:
+    from askdesk.channels.registry import ADAPTERS
+
+    assert {kind: adapter.type for kind, adapter in ADAPTERS.items()} == {
+        kind: kind for kind in ADAPTERS
+    }

@@ -1,0 +1,90 @@
+"""The store's tally is exactly the one worked out in Python, on every backend.
+
+PostgreSQL works it out in SQL (``pg_tally``); these tests hold it to
+``tally_of`` over the same transactions: every group key, local days and
+hours across the end of summer time, medians of odd and even counts, minutes
+spent, the library's fields, and ranges with and without ends.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from askdesk.model.opening_hours import parse_hours
+from askdesk.model.transactions import transactions_of
+from askdesk.store import Store
+from askdesk.store.tally import Answer, Attribute, GroupKey, LocalTime, WithinHours, tally_of
+from tests.busy_fortnight import END, FIELD_NAMES, HOURS, START, fill
+
+KEYS: list[GroupKey] = [
+    *(
+        Attribute(name)
+        for name in ("channel", "kind", "question_type", "outcome", "read_level", "staff")
+    ),
+    *(
+        LocalTime(time, part)
+        for time in ("resolved_at", "started_at")
+        for part in ("day", "hour", "weekday")
+    ),
+    *(Answer(name, "(none)") for name in (*FIELD_NAMES, "never_asked")),
+    # Openings on the half hour, a day in two, a day to midnight, Sunday closed.
+    WithinHours("started_at", parse_hours(HOURS)),
+    WithinHours("resolved_at", parse_hours({"sun": "0:00-24:00"})),
+]
+ZONES: list[tzinfo] = [
+    UTC,
+    ZoneInfo("America/New_York"),
+    ZoneInfo("Europe/Berlin"),
+    ZoneInfo("Asia/Kathmandu"),  # +05:45: a day does not start on the hour
+    timezone(timedelta(hours=-3)),  # no name a server knows: worked out in Python
+]
+RANGES = [
+    (None, None),
+    (START + timedelta(days=3, hours=5), None),
+    (None, START + timedelta(days=9, minutes=17)),
+    (datetime(2026, 10, 25, tzinfo=ZoneInfo("Europe/Berlin")), END),
+    (END + timedelta(days=30), None),  # nothing in it
+]
+
+
+@pytest.fixture
+def busy(store: Store) -> Store:
+    fill(store)
+    return store
+
+
+def test_the_tally_is_the_one_python_works_out(busy: Store) -> None:
+    every = [t for c in busy.history() for t in transactions_of(c)]
+    for tz, (since, until) in itertools.product(ZONES, RANGES):
+        chosen = [
+            t
+            for t in every
+            if (since is None or t.resolved_at >= since)
+            and (until is None or t.resolved_at < until)
+        ]
+        assert busy.tally(since, until, tz, KEYS, KEYS) == tally_of(chosen, tz, KEYS, KEYS)
+
+
+def test_a_count_without_medians_and_the_figures_of_the_whole_range(busy: Store) -> None:
+    figures = busy.tally(None, None, UTC, [Attribute("staff")])
+    assert figures.medians == {}
+    assert sum(figures.counts[Attribute("staff")].values()) == figures.transactions > 150
+    assert 0 < figures.reference < figures.transactions
+    assert 0 < figures.time_spent_recorded < figures.transactions
+    assert figures.first_response_s.median is not None
+
+
+def test_a_team_list_credits_the_names_as_listed_on_both_backends(busy: Store) -> None:
+    """Two recorded names credited to one member (``Bo`` is ``bo``): merged, medians too."""
+
+    def credit(name: str) -> str:
+        return "ana" if name in ("ana", "bo") else name.upper()
+
+    every = [t for c in busy.history() for t in transactions_of(c)]
+    figures = busy.tally(None, None, UTC, KEYS, KEYS, credit)
+    assert figures == tally_of(every, UTC, KEYS, KEYS, credit)
+    assert set(figures.counts[Attribute("staff")]) == {"ana", "CY", "DEE", "ED"}
