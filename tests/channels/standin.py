@@ -9,7 +9,9 @@ every request is kept for the test to read: method, path, query, headers, body.
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +26,9 @@ class Answer:
     body: Any = None
     """JSON-able, sent as ``application/json``; a ``str`` is sent as it is."""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds to wait before answering, after the request was taken: longer than the
+    client's read timeout, it is a platform that acted but whose answer was lost."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def serving(standin: StandIn) -> Iterator[StandIn]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             found = standin.answer(self.command, self.path, dict(self.headers.items()), body)
+            time.sleep(found.delay)
             raw = (
                 found.body.encode()
                 if isinstance(found.body, str)
@@ -99,7 +105,12 @@ def serving(standin: StandIn) -> Iterator[StandIn]:
         def log_message(self, format: str, *args: Any) -> None:
             del format, args  # quiet: pytest shows what matters
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)  # a client gone after a delay
+
+    server = Server(("127.0.0.1", 0), Handler)
     standin.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from askdesk.channels.facebook import FacebookChannel
+from askdesk.channels.facebook import client as graph_client
 from askdesk.channels.registry import build_channel
 from askdesk.cli_replies import reply_settings
 from askdesk.clock import FixedClock
@@ -167,6 +168,36 @@ def test_a_reply_goes_to_the_patrons_page_scoped_id_as_a_response(
         "messaging_type": "RESPONSE",
         "message": {"text": "Sí, tenemos 2 copias."},
     }
+
+
+def test_a_retry_after_a_lost_answer_finds_the_reply_in_the_thread_and_never_sends_twice(
+    graph: StandIn, desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graph_client, "TIMEOUT", (5.0, 1.0))
+    adapter = ingest(desk, graph)
+    key, send = f"fb:{KAY_THREAD}", f"{V}/{PAGE}/messages"
+    graph.on("POST", send, Answer(200, recorded("send_ok"), delay=2.0))  # Meta sent it
+    outbox = Outbox(desk, {adapter.name: adapter})
+    _, reply = outbox.queue(key, "Sí, tenemos 2 copias.")
+    lost = outbox.send(key, reply.id)
+    assert lost.status is ReplyStatus.PENDING
+    assert lost.detail.startswith(
+        "Facebook did not answer within 1 seconds while sending a reply; it may have gone "
+        "out, so askdesk looks for it in the conversation before sending it again; retry at "
+    )
+    graph.on("POST", send, ok("send_ok"))
+    graph.on("GET", f"{V}/{KAY_THREAD}/messages", ok("messages_kay_after_reply"))
+    clock.advance(minutes=1)
+    (result,) = outbox.run_due()
+    assert (result.status, result.detail) == (ReplyStatus.SENT, recorded("send_ok")["message_id"])
+    assert len(graph.requests("POST", send)) == 1
+    # Looked up again later (a crash before it was recorded), the same message is found.
+    conversation = desk.get(key)
+    assert conversation is not None
+    assert adapter.find_sent(conversation, reply) is not None
+    # A later reply with the same words is not taken for the one already recorded.
+    again = Reply(id="r2", text=reply.text, staff="ana", created_at=clock.now())
+    assert adapter.find_sent(conversation, again) is None
 
 
 def test_the_composer_shows_the_time_left_of_the_window(graph: StandIn, desk: Desk) -> None:

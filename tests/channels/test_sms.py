@@ -18,6 +18,7 @@ import pytest
 
 from askdesk.channels.registry import build_channel
 from askdesk.channels.sms import SmsChannel
+from askdesk.channels.sms import twilio as twilio_api
 from askdesk.channels.sms.numbers import former_patron_id, patron_id
 from askdesk.cli import main
 from askdesk.cli_replies import reply_settings
@@ -30,6 +31,7 @@ from askdesk.desk.sync import Poller
 from askdesk.desk.views import listed_author
 from askdesk.errors import ConfigError, CredentialsRejected, RateLimited
 from askdesk.model import Kind, Message, Outcome, QuestionType, Reply, ReplyStatus, Role, Status
+from askdesk.model.replying import take_for_sending
 from askdesk.store import Store, TinyDBStore, open_store
 from tests.channels.standin import Answer, StandIn, serving
 from tests.conftest import NOW
@@ -294,6 +296,85 @@ def test_twilio_21610_says_the_patron_opted_out(twilio: StandIn, desk: Desk) -> 
         "+1 555-•••-4321 has opted out (texted STOP): no text can go to them until they "
         "text START (Twilio error 21610)"
     )
+
+
+# -- a send cut short ----------------------------------------------------------------------
+
+REPLY = "Volcano books are at 551.21"
+
+
+def lost_answer(twilio: StandIn, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> Outbox:
+    """Twilio takes the text but its answer never arrives: the send times out."""
+    monkeypatch.setattr(twilio_api, "TIMEOUT", (5.0, 1.0))
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    key = only(desk).key
+    twilio.on("POST", MESSAGES, Answer(201, recorded("create_queued"), delay=2.0))
+    outbox = Outbox(desk, {adapter.name: adapter})
+    _, reply = outbox.queue(key, REPLY)
+    result = outbox.send(key, reply.id)
+    assert result.status is ReplyStatus.PENDING
+    assert result.detail.startswith(
+        "Twilio did not answer within 1 seconds while sending a text; it may have gone out, "
+        "so askdesk looks for it on Twilio before sending it again; retry at "
+    )
+    twilio.on("POST", MESSAGES, Answer(201, recorded("create_queued")))
+    return outbox
+
+
+def test_a_retry_after_a_lost_answer_finds_the_text_on_twilio_and_never_sends_twice(
+    twilio: StandIn, desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outbox = lost_answer(twilio, desk, monkeypatch)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("sent_to_rosa")))
+    clock.advance(minutes=1)
+    (result,) = outbox.run_due()
+    assert (result.status, result.detail) == (ReplyStatus.SENT, sid(0x99))
+    assert len(twilio.requests("POST", MESSAGES)) == 1
+    looked = [r.query for r in twilio.requests("GET", MESSAGES) if "From" in r.query]
+    assert looked == [{"To": ROSA, "From": LIBRARY, "PageSize": "50"}]
+
+
+def test_a_retry_sends_when_twilio_has_no_such_text(
+    twilio: StandIn, desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outbox = lost_answer(twilio, desk, monkeypatch)
+    # Only the library's earlier text, written before this reply: this one never got there.
+    twilio.on("GET", MESSAGES, Answer(200, recorded("sent_to_rosa_earlier_only")))
+    clock.advance(minutes=1)
+    (result,) = outbox.run_due()
+    assert result.status is ReplyStatus.SENT
+    assert len(twilio.requests("POST", MESSAGES)) == 2
+
+
+def test_a_send_cut_short_by_a_crash_is_settled_by_the_lookup_or_left_to_staff_in_words(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    key = only(desk).key
+    outbox = Outbox(desk, {adapter.name: adapter})
+    replies = [outbox.queue(key, text)[1] for text in (REPLY, "And the atlas is at 912.")]
+    for reply in replies:  # taken for sending, then the process died
+        desk.store.update(key, lambda c, r=reply: take_for_sending(c, r.id, clock.now(), "gone:1"))
+    clock.advance(minutes=5)
+    twilio.on(
+        "GET",
+        MESSAGES,
+        Answer(200, recorded("sent_to_rosa")),
+        Answer(500, {"code": 20500, "message": "Internal Server Error", "status": 500}),
+    )
+    found, unknown = sorted(outbox.recover(), key=lambda r: r.status)
+    assert (found.status, found.detail) == (ReplyStatus.SENT, "found on the platform")
+    assert unknown.status is ReplyStatus.UNCERTAIN
+    conversation = desk.get(key)
+    assert conversation is not None
+    left = conversation.reply(unknown.reply_id)
+    assert left is not None and left.last_error == (
+        "the send was interrupted and could not check: Twilio is having trouble (500) while "
+        "checking whether a text went out; askdesk tries again later; check and decide"
+    )
+    assert twilio.requests("POST", MESSAGES) == []
 
 
 # -- segments --------------------------------------------------------------------------------

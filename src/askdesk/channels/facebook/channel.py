@@ -11,7 +11,7 @@ the registry lists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from askdesk.channels.base import Adapter, Fetched, Problem, Receipt, ReplyWindow
@@ -48,6 +48,11 @@ MESSAGE_FIELDS = "id,created_time,from,to,message,sticker,attachments,reactions"
 THREAD_FIELDS = "id,updated_time,link,participants"
 TEXT_LIMIT = 2000
 """Messenger's limit on one message's text."""
+SENT_FIELDS = "id,created_time,from,message"
+SENT_PAGES = 3
+"""Pages of a thread's newest messages read when checking whether a reply went out."""
+SENT_SLACK = timedelta(minutes=10)
+"""How long before a reply was written a message with its words may have been made (clocks)."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,8 @@ class FacebookChannel:
         Within 24 hours of their last message as a ``RESPONSE``; later, only
         with ``human_agent`` on, tagged ``HUMAN_AGENT``. Meta's own refusal
         (error 10, subcode 2018278) is told in the words the composer uses.
+        A retry first looks in the thread for what the attempt before may have
+        delivered (a timeout after Meta had sent it).
         """
         last = conversation.latest.received_at
         window = self.reply_window(conversation, now)
@@ -233,6 +240,10 @@ class FacebookChannel:
                 f"the reply is {len(reply.text):,}/{TEXT_LIMIT:,} characters, over "
                 "Messenger's limit; shorten it"
             )
+        if reply.attempts > 1:
+            found = self._find_sent(conversation, reply, now)
+            if found is not None:
+                return found
         body: dict[str, Any] = {
             "recipient": {"id": self._patron(conversation, now)},
             "messaging_type": "RESPONSE",
@@ -252,6 +263,44 @@ class FacebookChannel:
         if sent is None:
             raise UnexpectedPayload(f"Facebook did not give the id of the reply after {what}")
         return Receipt(remote_id=sent)
+
+    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
+        """Whether ``reply`` went out: the Page's message in the thread with its words."""
+        return self._find_sent(conversation, reply, datetime.now(UTC))
+
+    def _find_sent(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt | None:
+        """The Page's message in the thread with the reply's words, made since it was
+        written, that is not already another reply's (the Send API gives the id the
+        thread lists)."""
+        thread = conversation.latest.conversation
+        if not thread:
+            raise RefusedByPlatform(f"{conversation.key} has no Messenger thread to look in")
+        taken = {r.remote_id for r in conversation.replies if r.remote_id and r.id != reply.id}
+        since = reply.created_at - SENT_SLACK
+        what = "checking whether a reply went out"
+        params: dict[str, Any] = {"fields": SENT_FIELDS, "limit": PAGE_SIZE}
+        for _ in range(SENT_PAGES):
+            items, after = page(self._graph.get(what, now, f"{thread}/messages", **params), what)
+            for item in items:  # newest first
+                if not isinstance(item, dict):
+                    continue
+                created = parse_time(item.get("created_time"))
+                if created is not None and created < since:
+                    return None  # older than the reply: it never went out
+                sender = item.get("from")
+                found = graph_id(item.get("id"))
+                if (
+                    found is not None
+                    and found not in taken
+                    and isinstance(sender, dict)
+                    and sender.get("id") == self.settings.page_id
+                    and item.get("message") == reply.text
+                ):
+                    return Receipt(remote_id=found)
+            if after is None:
+                return None
+            params["after"] = after
+        return None
 
     def _patron(self, conversation: Conversation, now: datetime) -> str:
         """The page-scoped id a reply goes to: the thread's participant who is not the Page."""

@@ -88,9 +88,20 @@ class GraphClient:
             response = session.request(
                 method, f"{self.base}/{path}", timeout=TIMEOUT, allow_redirects=False, **kwargs
             )
+        except requests.ReadTimeout:
+            # The request went; Meta may have delivered the message before the answer was lost.
+            after = (
+                "it may have gone out, so askdesk looks for it in the conversation before "
+                "sending it again"
+                if method == "POST"
+                else "askdesk tries again later"
+            )
+            raise PlatformUnavailable(
+                f"Facebook did not answer within {TIMEOUT[1]:.0f} seconds while {what}; {after}"
+            ) from None
         except requests.Timeout:
             raise PlatformUnavailable(
-                f"Facebook did not answer within {TIMEOUT[1]:.0f} seconds while {what}; "
+                f"could not reach Facebook within {TIMEOUT[0]:.0f} seconds while {what}; "
                 "askdesk tries again later"
             ) from None
         except requests.ConnectionError:

@@ -10,7 +10,7 @@ does the HTTP; ``ADAPTER`` at the end is what the registry lists.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from askdesk.channels.base import Adapter, Fetched, Problem, Receipt, ReplyWindow
 from askdesk.channels.credentials import credential_options, load_secrets
@@ -29,6 +29,8 @@ SLACK = timedelta(minutes=5)
 """How far before the newest text seen the next poll reads again (clock skew; deduped)."""
 BACKFILL = timedelta(hours=24)
 """How far back the first run reads."""
+SENT_SLACK = timedelta(minutes=10)
+"""How long before a reply was written a text with its words may have been made (clocks)."""
 
 
 def opted_out(number: str, at: datetime) -> str:
@@ -102,18 +104,45 @@ class SmsChannel:
         return ReplyWindow()
 
     def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
-        """``To`` the patron's number, ``From`` the library's."""
+        """``To`` the patron's number, ``From`` the library's.
+
+        A retry first looks for what the attempt before may have left with
+        Twilio (a timeout after Twilio had taken the text): sent twice is paid
+        twice and read twice.
+        """
         window = self.reply_window(conversation, now)
         if window.refusal:
             raise RefusedByPlatform(window.refusal)
-        to = e164(conversation.latest.author)
-        if to is None:
-            raise RefusedByPlatform(f"{conversation.key} has no phone number to text back")
+        to = self._number_of(conversation)
+        if reply.attempts > 1:
+            found = self.find_sent(conversation, reply)
+            if found is not None:
+                return found
         try:
             sent = self._provider.send(to, self.number, reply.text, now)
         except OptedOut:
             raise  # its words say the same as ours, without a time Twilio does not give
         return Receipt(remote_id=sent.remote_id)
+
+    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
+        """Whether ``reply`` went out: a text with its words to the patron, made since it
+        was written, that is not already another reply's."""
+        taken = {r.remote_id for r in conversation.replies if r.remote_id and r.id != reply.id}
+        found = self._provider.find_sent(
+            self._number_of(conversation),
+            self.number,
+            reply.text,
+            reply.created_at - SENT_SLACK,
+            taken,
+            datetime.now(UTC),
+        )
+        return Receipt(remote_id=found) if found is not None else None
+
+    def _number_of(self, conversation: Conversation) -> str:
+        to = e164(conversation.latest.author)
+        if to is None:
+            raise RefusedByPlatform(f"{conversation.key} has no phone number to text back")
+        return to
 
     def delivery(self, remote_id: str, now: datetime) -> str | None:
         """Twilio's status of a text sent: queued, sent, delivered, undelivered or failed."""

@@ -51,7 +51,16 @@ def listing(payload: dict[str, Any]) -> tuple[list[Any], str | None]:
 
 def sent_at(raw: Any) -> datetime | None:
     """A message's ``date_sent`` (RFC 2822, ``Thu, 23 Nov 2026 13:50:01 +0000``) or None."""
-    value = raw.get("date_sent") if isinstance(raw, dict) else None
+    return _time(raw, "date_sent")
+
+
+def created_at(raw: Any) -> datetime | None:
+    """A message's ``date_created``: when Twilio took it (a queued text has no ``date_sent``)."""
+    return _time(raw, "date_created")
+
+
+def _time(raw: Any, field: str) -> datetime | None:
+    value = raw.get(field) if isinstance(raw, dict) else None
     if not isinstance(value, str):
         return None
     try:

@@ -11,6 +11,7 @@ patron opted out.
 from __future__ import annotations
 
 import threading
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from askdesk.channels.redaction import guard_logs
 from askdesk.channels.sms.numbers import masked
 from askdesk.channels.sms.payloads import (
     BadItem,
+    created_at,
     error_of,
     inbound,
     listing,
@@ -44,6 +46,9 @@ API = "2010-04-01"
 TIMEOUT = (10.0, 30.0)
 PAGE_SIZE = 100
 MAX_PAGES = 10
+SENT_PAGE_SIZE = 50
+SENT_PAGES = 3
+"""How far back a send cut short is looked for: the newest texts to the patron."""
 RETRY_AFTER = timedelta(seconds=60)
 """How long a 429 rests when Twilio sends no ``Retry-After``."""
 OPTED_OUT = 21610
@@ -153,6 +158,33 @@ class TwilioProvider:
             raise UnexpectedPayload("Twilio did not give the id of the text it took")
         return Sent(remote_id=sid, status=status or "queued")
 
+    def find_sent(
+        self, to: str, sender: str, text: str, since: datetime, taken: Set[str], now: datetime
+    ) -> str | None:
+        # No DateSent filter: a text still queued has no date_sent yet, and it is the one
+        # a send cut short a moment ago most likely left. Newest first, by date_created.
+        what = "checking whether a text went out"
+        path: str | None = f"{self._messages}.json"
+        params: dict[str, Any] | None = {"To": to, "From": sender, "PageSize": SENT_PAGE_SIZE}
+        for _ in range(SENT_PAGES):
+            if path is None:
+                return None
+            items, path = listing(self._call(what, now, "GET", path, params=params))
+            params = None  # next_page_uri carries them
+            for raw in items:
+                made = created_at(raw)
+                if made is not None and made < since:
+                    return None  # older than the reply: it never went out
+                sid = sid_of(raw)
+                if (
+                    sid is not None
+                    and sid not in taken
+                    and str(raw.get("direction", "")).startswith("outbound")
+                    and raw.get("body") == text
+                ):
+                    return sid
+        return None
+
     def delivery(self, remote_id: str, now: datetime) -> str | None:
         return status_of(
             self._call(
@@ -182,9 +214,19 @@ class TwilioProvider:
                 timeout=TIMEOUT,
                 allow_redirects=False,
             )
+        except requests.ReadTimeout:
+            # The request went; Twilio may have taken the text before the answer was lost.
+            after = (
+                "it may have gone out, so askdesk looks for it on Twilio before sending it again"
+                if method == "POST"
+                else "askdesk tries again later"
+            )
+            raise PlatformUnavailable(
+                f"Twilio did not answer within {TIMEOUT[1]:.0f} seconds while {what}; {after}"
+            ) from None
         except requests.Timeout:
             raise PlatformUnavailable(
-                f"Twilio did not answer within {TIMEOUT[1]:.0f} seconds while {what}; "
+                f"could not reach Twilio within {TIMEOUT[0]:.0f} seconds while {what}; "
                 "askdesk tries again later"
             ) from None
         except requests.RequestException:
