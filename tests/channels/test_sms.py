@@ -27,6 +27,7 @@ from askdesk.config import ChannelConfig, load_config
 from askdesk.desk import Desk
 from askdesk.desk.outbox import Outbox
 from askdesk.desk.pseudonyms import BOOKMARK
+from askdesk.desk.retention import ANONYMIZED, RetentionPolicy, purge
 from askdesk.desk.sync import Poller
 from askdesk.desk.views import listed_author
 from askdesk.errors import ConfigError, CredentialsRejected, RateLimited
@@ -284,6 +285,67 @@ def test_start_lets_replies_go_again_to_the_number(
         "From": LIBRARY,
         "Body": "Welcome back! Volcano books are at 551.21.",
     }
+
+
+def test_a_stop_from_a_number_with_no_conversation_opens_none_and_is_never_answered(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel(twilio)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_stop")))
+    poll(desk, adapter)
+    assert [c for c in desk.live() if c.channel == "text"] == []  # nothing in New
+    # The number asks a question a day later: it arrives, with the opt-out beside it.
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_next_day")))
+    clock.advance(days=1, hours=2)
+    poll(desk, adapter)
+    rosa = only(desk)
+    assert rosa.status is Status.NEW and rosa.latest.remote_id == sid(4)
+    assert [m.role for m in rosa.messages] == [Role.QUESTION, Role.OPT_OUT]
+    assert rosa.messages[1].text == (
+        "still opted out: texted STOP at 2026-11-23 13:58 UTC and not START since, "
+        "so no text can go to this number"
+    )
+    said = (
+        "+1 555-•••-4321 texted STOP earlier and not START since: no text can go to them "
+        "until they do"
+    )
+    settings = reply_settings(load_config(None, env={}), {adapter.name: adapter})
+    assert settings.refusal("We open at nine.", rosa, False, clock.now()) == said
+    reply = send(desk, adapter, rosa.key, "We open at nine.")
+    assert (reply.status, reply.last_error) == (ReplyStatus.FAILED, said)
+    assert twilio.requests("POST", MESSAGES) == []
+    # START lets replies go again.
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_start_later")))
+    clock.advance(minutes=40)
+    poll(desk, adapter)
+    assert only(desk).opted_out_at is None
+    assert send(desk, adapter, rosa.key, "We open at nine.").status is ReplyStatus.SENT
+
+
+def test_an_opt_out_outlives_the_anonymising_of_its_conversation(
+    twilio: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = channel(twilio)
+    poll(desk, adapter)
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_stop")))
+    clock.advance(minutes=1)
+    poll(desk, adapter)
+    desk.resolve(only(desk).key, Outcome.ANSWERED, QuestionType.READERS_ADVISORY, 2)
+    clock.advance(days=2)
+    assert len(purge(desk.store, RetentionPolicy(default_days=1), clock.now()).keys) == 1
+    assert {m.author for m in only(desk).messages} == {ANONYMIZED}
+    kept = desk.store.cursor("text")
+    assert kept is not None and "5554321" not in kept  # the register holds no number
+    # A week later the number asks again: a new conversation, and still no text may go.
+    twilio.on("GET", MESSAGES, Answer(200, recorded("messages_a_week_later")))
+    clock.advance(days=6, hours=2)
+    poll(desk, adapter)
+    (rosa,) = [c for c in desk.live() if c.status is Status.NEW]
+    assert [m.role for m in rosa.messages] == [Role.QUESTION, Role.OPT_OUT]
+    reply = send(desk, adapter, rosa.key, "Yes, it is on order.")
+    assert reply.status is ReplyStatus.FAILED
+    assert reply.last_error is not None and "texted STOP earlier" in reply.last_error
+    assert twilio.requests("POST", MESSAGES) == []
 
 
 def test_twilio_21610_says_the_patron_opted_out(twilio: StandIn, desk: Desk) -> None:

@@ -63,6 +63,8 @@ def place(
     long enough ago to be archived is past any sensible gap. ``former_names``
     gives the names a message's patron went by before (an SMS number's unkeyed
     pseudonym): a conversation begun under one is theirs too, and keeps its key.
+    A record (an opt-out) from a patron with no conversation here is left out:
+    it opens none, so it never lands in New.
     """
     if not messages:
         return []
@@ -85,6 +87,10 @@ def place(
         # A record (an opt-out) joins the patron's latest conversation however old:
         # it reopens nothing, and is where staff will look before they reply.
         question = message.role is Role.QUESTION
+        if session is None and not question:
+            # Nothing on the desk to keep it on (a STOP from a number that never asked):
+            # the channel keeps the opt-out itself, and there is nothing to answer.
+            continue
         if session is None or (
             question
             and session.resolved_at is not None

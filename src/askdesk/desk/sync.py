@@ -223,9 +223,17 @@ class Poller:
             messages = fetched.messages
             if isinstance(channel, PlacesSessions):
                 former = channel.former_names if isinstance(channel, NamesPatrons) else None
-                messages = sessions.place(
+                placed = sessions.place(
                     messages, self.desk.live(), channel.session_gap, former_names=former
                 )
+                if len(placed) < len(messages):
+                    log.info(
+                        "%s: %d opt-out or opt-in record(s) from patrons with no conversation "
+                        "on the desk; the channel keeps them, none opens one",
+                        channel.name,
+                        len(messages) - len(placed),
+                    )
+                messages = placed
             result = self.desk.ingest(messages, cursor=(channel.name, fetched.cursor))
             if unplaced:  # some may answer a question that came in this same fetch
                 self.desk.record_notices(channel.name, unplaced)

@@ -16,12 +16,13 @@ from askdesk.channels.base import Adapter, Fetched, Problem, Receipt, ReplyWindo
 from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.options import Number, Options, Text, poll_seconds
 from askdesk.channels.sms.numbers import e164, former_patron_id, masked, patron_id
+from askdesk.channels.sms.opt_outs import OptOuts, is_reminder
 from askdesk.channels.sms.provider import SmsProvider
 from askdesk.channels.sms.twilio import OptedOut, TwilioCredentials, TwilioProvider
 from askdesk.channels.time_cursor import TimeCursor
 from askdesk.config import NumberRange
 from askdesk.errors import ConfigError, RefusedByPlatform
-from askdesk.model import Conversation, Message, Reply
+from askdesk.model import Conversation, Message, Reply, Role
 
 DEFAULT_PREFIX = "ASKDESK_TWILIO_"
 NAMES = ("ACCOUNT_SID", "AUTH_TOKEN", "API_KEY_SID", "API_KEY_SECRET")
@@ -85,23 +86,43 @@ class SmsChannel:
         problems: list[Problem] = []
         state = TimeCursor.read(cursor, now, BACKFILL, problems, "sms")
         since = state.since - SLACK if state.since else state.start
-        messages = [
-            replace(m, conversation=patron_id(secret, self.name, m.author))
-            for m in self._provider.received(self.number, since, now, self.name, problems)
-        ]
-        newest = max((m.received_at for m in messages), default=None)
+        texts = sorted(
+            (
+                replace(m, conversation=patron_id(secret, self.name, m.author))
+                for m in self._provider.received(self.number, since, now, self.name, problems)
+            ),
+            key=lambda m: m.received_at,
+        )
+        # In time order, so a STOP and a START are kept up with as they came.
+        opt_outs = OptOuts.read(cursor)
+        messages: list[Message] = []
+        for text in texts:
+            messages.append(text)
+            reminder = opt_outs.note(text)
+            if reminder is not None:
+                messages.append(reminder)
+        newest = max((m.received_at for m in texts), default=None)
         if newest is not None and not any(p.where == "texts" for p in problems):
             state.since = max(state.since or newest, newest)
-        messages.sort(key=lambda m: m.received_at)
-        return Fetched(messages=messages, cursor=state.dump(), problems=problems)
+        return Fetched(messages=messages, cursor=opt_outs.into(state.dump()), problems=problems)
 
     def reply_window(self, conversation: Conversation, now: datetime) -> ReplyWindow:
         """Closed while the number's last word on the matter was an opt-out."""
         del now
         stopped = conversation.opted_out_at
-        if stopped is not None:
-            return ReplyWindow(refusal=opted_out(conversation.latest.author, stopped))
-        return ReplyWindow()
+        if stopped is None:
+            return ReplyWindow()
+        number = conversation.latest.author
+        for message in reversed(conversation.messages):
+            if message.role is Role.OPT_IN:
+                break
+            if message.role is Role.OPT_OUT and not is_reminder(message):
+                return ReplyWindow(refusal=opted_out(number, message.received_at))
+        # Only the channel's reminder: the STOP itself is on an earlier conversation, or none.
+        return ReplyWindow(
+            refusal=f"{masked(number)} texted STOP earlier and not START since: no text can "
+            "go to them until they do"
+        )
 
     def send(self, conversation: Conversation, reply: Reply, now: datetime) -> Receipt:
         """``To`` the patron's number, ``From`` the library's.
