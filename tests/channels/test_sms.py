@@ -459,6 +459,24 @@ def test_an_emoji_reply_is_counted_in_ucs2_segments_against_max_segments(
     )
 
 
+def test_a_reply_made_longer_after_composing_is_refused_before_it_is_sent(
+    twilio: StandIn, desk: Desk
+) -> None:
+    adapter = channel(twilio, max_segments=2)
+    poll(desk, adapter)
+    key = only(desk).key
+    outbox = Outbox(desk, {adapter.name: adapter})
+    _, reply = outbox.queue(key, "Volcanoes 🌋")
+    outbox.edit(key, reply.id, "Volcanoes 🌋 " * 12)  # three UCS-2 segments of 67
+    result = outbox.send(key, reply.id)
+    assert result.status is ReplyStatus.FAILED
+    assert result.detail == (
+        "too long for sms: 3 segments, limit 2 (SMS, 67 characters each, Unicode); "
+        "shorten it before sending; waiting for staff"
+    )
+    assert twilio.requests("POST", MESSAGES) == []
+
+
 # -- errors and odd input --------------------------------------------------------------------
 
 

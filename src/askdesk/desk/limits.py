@@ -3,7 +3,8 @@
 Twitter/X weighs text with the official twitter-text rules (URLs 23, CJK and
 emoji 2), which the ``twitter-text-parser`` package implements; Bluesky and
 Mastodon count grapheme clusters, which the ``regex`` package's ``\\X`` finds;
-SMS counts GSM-7 septets or UTF-16 units per segment, done here by table.
+SMS counts GSM-7 septets or UTF-16 units per segment (``channels.sms.segments``,
+which the sms channel checks again before sending).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import regex  # type: ignore[import-untyped, unused-ignore]  # stubs are the optional types-regex
+
+from askdesk.channels.sms.segments import Segments, segments
 
 PLATFORMS = ("twitter", "mastodon", "bluesky", "facebook", "sms", "email", "chat", "drop")
 """The platforms askdesk knows how to measure and how to address in template variants."""
@@ -22,15 +25,6 @@ BLUESKY_CHAT_LIMIT = 1000
 FACEBOOK_LIMIT = 2000
 URL_LENGTH = 23
 """What a link costs on Twitter/X (t.co) and on Mastodon, however long it is."""
-
-# GSM 03.38: the basic set costs one septet, the extension table two (escape + char).
-_GSM_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
-_GSM_SINGLE, _GSM_SEGMENT = 160, 153
-_UCS2_SINGLE, _UCS2_SEGMENT = 70, 67
 
 _GRAPHEME = regex.compile(r"\X")
 
@@ -66,14 +60,10 @@ class Measure:
         return f"{self.used:,}/{self.limit:,}"
 
     def _sms_label(self) -> str:
-        unicode = ", Unicode" if self.encoding == "UCS-2" else ""
-        if self.used <= 1:
-            size = f"{self.characters or 0:,}/{self.segment_size}"
-            detail = f"SMS, {size} characters{unicode}"
-        else:
-            detail = f"SMS, {self.segment_size} characters each{unicode}"
-        limit = f", limit {self.limit}" if self.over else ""
-        return f"{self.used} {_plural(self.used, 'segments')}{limit} ({detail})"
+        counted = Segments(
+            self.used, self.characters or 0, self.segment_size or 0, self.encoding or "GSM-7"
+        )
+        return counted.label(self.limit if self.limit is not None else self.used)
 
 
 def _plural(count: int, unit: str) -> str:
@@ -128,19 +118,12 @@ def _mastodon_length(text: str) -> int:
 
 
 def _sms(text: str, max_segments: int) -> Measure:
-    if all(char in _GSM_BASIC or char in _GSM_EXTENSION for char in text):
-        costs = [2 if char in _GSM_EXTENSION else 1 for char in text]
-        encoding, single, segment = "GSM-7", _GSM_SINGLE, _GSM_SEGMENT
-    else:
-        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]  # UTF-16 surrogate pairs
-        encoding, single, segment = "UCS-2", _UCS2_SINGLE, _UCS2_SEGMENT
-    total = sum(costs)
-    if total <= single:
-        return Measure(1 if text else 0, max_segments, "segments", total, single, encoding)
-    # An escape pair or a surrogate pair is never split: it moves whole to the next segment.
-    segments, filled = 1, 0
-    for cost in costs:
-        if filled + cost > segment:
-            segments, filled = segments + 1, 0
-        filled += cost
-    return Measure(segments, max_segments, "segments", total, segment, encoding)
+    counted = segments(text)
+    return Measure(
+        counted.count,
+        max_segments,
+        "segments",
+        counted.characters,
+        counted.segment_size,
+        counted.encoding,
+    )

@@ -18,6 +18,7 @@ from askdesk.channels.options import Number, Options, Text, poll_seconds
 from askdesk.channels.sms.numbers import e164, former_patron_id, masked, patron_id
 from askdesk.channels.sms.opt_outs import OptOuts, is_reminder
 from askdesk.channels.sms.provider import SmsProvider
+from askdesk.channels.sms.segments import segments
 from askdesk.channels.sms.twilio import OptedOut, TwilioCredentials, TwilioProvider
 from askdesk.channels.time_cursor import TimeCursor
 from askdesk.config import NumberRange
@@ -134,6 +135,12 @@ class SmsChannel:
         window = self.reply_window(conversation, now)
         if window.refusal:
             raise RefusedByPlatform(window.refusal)
+        counted = segments(reply.text)
+        if counted.count > self.max_segments:
+            # The composer counted what staff typed; a template or an edit since may be longer.
+            raise RefusedByPlatform(
+                f"too long for sms: {counted.label(self.max_segments)}; shorten it before sending"
+            )
         to = self._number_of(conversation)
         if reply.attempts > 1:
             found = self.find_sent(conversation, reply)
