@@ -397,6 +397,19 @@ def test_a_retry_after_a_lost_answer_finds_the_text_on_twilio_and_never_sends_tw
     assert looked == [{"To": ROSA, "From": LIBRARY, "PageSize": "50"}]
 
 
+def test_a_text_found_on_twilio_stays_sent_though_the_patron_texted_stop_since(
+    twilio: StandIn, desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outbox = lost_answer(twilio, desk, monkeypatch)
+    stop, sent = recorded("messages_stop"), recorded("sent_to_rosa")
+    twilio.on("GET", MESSAGES, Answer(200, stop), Answer(200, sent))
+    poll(desk, channel(twilio))  # STOP arrives before the retry
+    clock.advance(minutes=1)
+    (result,) = outbox.run_due()
+    assert (result.status, result.detail) == (ReplyStatus.SENT, sid(0x99))
+    assert len(twilio.requests("POST", MESSAGES)) == 1
+
+
 def test_a_retry_sends_when_twilio_has_no_such_text(
     twilio: StandIn, desk: Desk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -229,8 +229,13 @@ class FacebookChannel:
         with ``human_agent`` on, tagged ``HUMAN_AGENT``. Meta's own refusal
         (error 10, subcode 2018278) is told in the words the composer uses.
         A retry first looks in the thread for what the attempt before may have
-        delivered (a timeout after Meta had sent it).
+        delivered (a timeout after Meta had sent it), before the window is
+        checked again: a reply that did go out stays sent.
         """
+        if reply.attempts > 1:
+            found = self._find_sent(conversation, reply, now)
+            if found is not None:
+                return found
         last = conversation.latest.received_at
         window = self.reply_window(conversation, now)
         if window.refusal:
@@ -240,10 +245,6 @@ class FacebookChannel:
                 f"the reply is {len(reply.text):,}/{TEXT_LIMIT:,} characters, over "
                 "Messenger's limit; shorten it"
             )
-        if reply.attempts > 1:
-            found = self._find_sent(conversation, reply, now)
-            if found is not None:
-                return found
         body: dict[str, Any] = {
             "recipient": {"id": self._patron(conversation, now)},
             "messaging_type": "RESPONSE",

@@ -130,8 +130,13 @@ class SmsChannel:
 
         A retry first looks for what the attempt before may have left with
         Twilio (a timeout after Twilio had taken the text): sent twice is paid
-        twice and read twice.
+        twice and read twice. It looks before the rules are checked again: a text
+        that did go out stays sent, whatever the patron texted since (``STOP``).
         """
+        if reply.attempts > 1:
+            found = self.find_sent(conversation, reply)
+            if found is not None:
+                return found
         window = self.reply_window(conversation, now)
         if window.refusal:
             raise RefusedByPlatform(window.refusal)
@@ -142,10 +147,6 @@ class SmsChannel:
                 f"too long for sms: {counted.label(self.max_segments)}; shorten it before sending"
             )
         to = self._number_of(conversation)
-        if reply.attempts > 1:
-            found = self.find_sent(conversation, reply)
-            if found is not None:
-                return found
         try:
             sent = self._provider.send(to, self.number, reply.text, now)
         except OptedOut:
