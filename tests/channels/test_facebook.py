@@ -342,3 +342,20 @@ def test_config_checks_facebook_options(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="human_agent should be whether staff may answer"):
         check_config(load_config(path, env={}))
+
+
+def test_the_pages_copy_of_a_reply_askdesk_sent_is_not_shown_as_sent_elsewhere(
+    graph: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = ingest(desk, graph)
+    key = f"fb:{KAY_THREAD}"
+    reply = queue_and_send(desk, adapter, key, "Sí, tenemos 2 copias.")
+    graph.on("GET", f"{V}/{PAGE}/conversations", ok("conversations_after_reply"))
+    graph.on("GET", f"{V}/{KAY_THREAD}/messages", ok("messages_kay_after_reply"))
+    clock.advance(minutes=2)
+    result = Poller(desk, [adapter]).poll(adapter)
+    assert result.error is None and (result.added, result.joined) == (0, 0)
+    kay = desk.get(key)
+    assert kay is not None
+    assert reply.remote_id not in [m.remote_id for m in kay.messages]
+    assert [m.remote_id for m in kay.messages if m.role is Role.SENT_ELSEWHERE] == ["m_page2"]

@@ -34,7 +34,7 @@ from askdesk.desk import sessions
 from askdesk.desk.pseudonyms import pseudonym_key
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, RateLimited
-from askdesk.model import Conversation, ReplyStatus, Status
+from askdesk.model import Conversation, Message, ReplyStatus, Role, Status
 from askdesk.model.replying import record_delivery
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class Poller:
             # Before the cursor moves on: a crash in between fetches them again,
             # and recording one twice is a no-op.
             unplaced = self.desk.record_notices(channel.name, fetched.notices)
-            messages = fetched.messages
+            messages = self._without_echoes(channel.name, fetched.messages)
             if isinstance(channel, PlacesSessions):
                 former = channel.former_names if isinstance(channel, NamesPatrons) else None
                 placed = sessions.place(
@@ -269,6 +269,20 @@ class Poller:
             problems=fetched.problems,
             waiting=fetched.waiting,
         )
+
+    def _without_echoes(self, channel: str, messages: list[Message]) -> list[Message]:
+        """``messages`` less the platform's copies of replies askdesk sent (a Page's thread
+        lists them among its own messages): they are the replies, not sent elsewhere."""
+        if not any(m.role is Role.SENT_ELSEWHERE for m in messages):
+            return messages
+        ours = {
+            r.remote_id
+            for c in self.desk.live()
+            if c.channel == channel
+            for r in c.replies
+            if r.remote_id
+        }
+        return [m for m in messages if m.role is not Role.SENT_ELSEWHERE or m.remote_id not in ours]
 
     def _check_deliveries(self, channel: TracksDelivery, now: datetime) -> None:
         """Ask after replies sent within ``DELIVERY_WATCH`` whose delivery is not settled."""
