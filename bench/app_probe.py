@@ -242,16 +242,26 @@ class Driver:
         return samples
 
     async def claim(self) -> list[float]:
-        """c on the first New row: the row moves at once; the store write follows the frame."""
+        """c on the first New row: the desk shows it at once in Claimed, under the cursor
+        (the store write follows the frame); then, untimed, back to New."""
+        from askdesk.model import Status
+
         samples: list[float] = []
-        await self.top()
         for _ in range(self.n(SAMPLES)):
+            await self.untimed("1", lambda: all(r.status is Status.NEW for r in self.list.rows))
+            await self.top()
             key = self.list.current.key
 
-            def moved(key: str = key) -> bool:
-                return self.frames.painted and all(r.key != key for r in self.list.rows)
+            def followed(key: str = key) -> bool:
+                current = self.list.current
+                return (
+                    self.frames.painted
+                    and current is not None
+                    and current.key == key
+                    and (current.status is Status.CLAIMED)
+                )
 
-            samples.append(await self.timed("c", moved))
+            samples.append(await self.timed("c", followed))
             if self.app.conversations[key].holder != STAFF:
                 raise SystemExit(f"claim of {key} did not go through")
         return samples

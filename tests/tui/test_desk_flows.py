@@ -92,14 +92,14 @@ async def test_claim_moves_the_row_to_claimed(seeded: Desk, clock: FixedClock) -
         assert stored is not None
         assert (stored.status, stored.holder) == (Status.CLAIMED, "ana")
         assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
-        assert row_keys(app) == [MIDDLE, NEWEST]
-        # The cursor stays on the line: the next question is ready to claim.
-        assert rows_widget(app).current.key == MIDDLE
-
-        await pilot.press("2")
-        await pilot.pause()
+        # The cursor goes with the claimed question: the next key is for it.
         assert row_keys(app) == [OLDEST]
+        assert rows_widget(app).current.key == OLDEST
         assert rows_widget(app).rows[0].holder == "ana"
+
+        await pilot.press("1")
+        await pilot.pause()
+        assert row_keys(app) == [MIDDLE, NEWEST]
 
 
 async def test_release_gives_it_back_to_new(seeded: Desk, clock: FixedClock) -> None:
@@ -107,8 +107,6 @@ async def test_release_gives_it_back_to_new(seeded: Desk, clock: FixedClock) -> 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press("2")
-        await pilot.pause()
         assert row_keys(app) == [OLDEST]
 
         await pilot.press("u")
@@ -142,7 +140,7 @@ async def test_resolve_records_type_and_read_level(seeded: Desk, clock: FixedClo
 
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press("2", "d")
+        await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, ResolveDialog)
         assert app.screen.key == OLDEST
@@ -466,9 +464,10 @@ async def test_claim_race_is_refused_with_the_winners_name(
             ("patron", "arrive"),
             ("bo", "claim"),
         ]
-        # ana's screen showed the claim as hers at once; the refusal put back
-        # the store's truth: the row is in Claimed, held by bo.
-        assert row_keys(app) == [MIDDLE, NEWEST]
+        # ana's screen showed the claim as hers at once, and its cursor went
+        # with it; the refusal put back the store's truth: in Claimed, held by bo.
+        assert row_keys(app) == [OLDEST]
+        assert rows_widget(app).current.holder == "bo"
         assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
         assert app.conversations[OLDEST].holder == "bo"
 
@@ -533,7 +532,7 @@ async def test_a_read_digit_and_enter_typed_in_one_burst_resolve(
 
     app = make_app(seeded, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c", "2", "d")
+        await pilot.press("c", "d")
         await settle(pilot)
         assert isinstance(app.screen, ResolveDialog)
         for key, char in (("2", "2"), ("enter", "\r")):  # as a terminal delivers them
@@ -582,19 +581,21 @@ async def test_a_closed_dialog_is_taken_down_after_the_desk_shows_its_change(
 async def test_rows_below_one_that_leaves_move_up_on_screen(
     desk: Desk, clock: FixedClock, make_message
 ) -> None:  # type: ignore[no-untyped-def]  # fixture factory
-    """Only the lines from the claimed row down are repainted; the screen shows
-    every remaining question once, in order, and the claimed one nowhere."""
+    """Only the lines from the resolved row down are repainted; the screen shows
+    every remaining question once, in order, and the resolved one nowhere."""
     desk.ingest([make_message(str(n), f"question {n:02}", minutes_ago=60 - n) for n in range(8)])
     app = make_app(desk, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("j", "j", "j", "c")
+        await pilot.press("j", "j", "j", "d")
+        await settle(pilot)
+        await pilot.press("enter", "2", "enter")  # the first question type, READ 2
         await settle(pilot)
         shown = [
             line[line.index("question") :].split()[1]
             for line in screen_lines(app.export_screenshot())
             if "question" in line
         ]
-        # The preview shows the row now under the cursor, the one after the claimed one.
+        # The preview shows the row now under the cursor, the one after the resolved one.
         assert shown == ["00", "01", "02", "04", "05", "06", "07", "04"]
         assert rows_widget(app).current.key == "web:4"  # type: ignore[union-attr]
 
@@ -606,7 +607,7 @@ async def test_a_double_enter_in_one_burst_resolves_once_and_stays_on_the_desk(
     neither resolve again nor close the desk under the dialog."""
     app = make_app(seeded, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c", "2", "d", "enter")  # a type: the READ list has the focus
+        await pilot.press("c", "d", "enter")  # a type: the READ list has the focus
         await settle(pilot)
         assert isinstance(app.screen, ResolveDialog)
         for _ in range(2):

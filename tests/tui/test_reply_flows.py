@@ -99,7 +99,7 @@ async def test_claim_reply_from_template_edit_and_send(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
         await settle(pilot)
-        await pilot.press("2", "r")
+        await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, ComposerScreen)
         await pilot.press("ctrl+t")

@@ -251,13 +251,18 @@ class AskdeskApp(App[None]):
         if result.keys or result.elsewhere():
             self.post_message(PatronDetailsRemoved(result))
 
-    def act(self, key: str, step: Step, done: str) -> None:
+    def act(self, key: str, step: Step, done: str, *, follow: bool = False) -> None:
         """Apply a staff action (a model transition) to ``key``.
 
         What it will make of the conversation is shown at once, so the row
         moves in the next frame rather than after the store write. The store
         still decides, as a compare-and-set: if it refuses (a colleague was
         quicker), the refusal is shown and the desk reloads the store's truth.
+
+        ``follow``: the action makes the conversation the staff member's to go
+        on with (claim, take over, reopen), so the cursor goes with it to its
+        new pane. Without it (resolve, release, hand off: it leaves their
+        hands) the cursor stays in the pane, on the row that takes its place.
         """
         on_screen = self.conversations.get(key)
         if on_screen is not None:
@@ -268,6 +273,8 @@ class AskdeskApp(App[None]):
             else:
                 self.conversations[key] = shown
                 self._previews[key] = shown
+                if follow:
+                    self._follow(shown)
                 self._redraw()
                 # Paint first, then write: the store write is CPU work too, and
                 # beside the frame on the event loop it makes both slower.
@@ -447,6 +454,8 @@ class AskdeskApp(App[None]):
     def _reply_queued(self, message: ReplyQueued) -> None:
         c, draft = message.conversation, message.draft
         self.conversations[c.key] = c
+        if not draft.resolve:  # a reply claims the question: the next key is for it
+            self._follow(c)
         self.keep_draft(c.key, None)  # sent: the draft has done its work
         self._redraw()
         if self.outbox is not None:
@@ -486,6 +495,8 @@ class AskdeskApp(App[None]):
             self._conversation_changed(ConversationChanged(message.conversation, message.done))
             return
         self.notify(message.refusal or "", title="Not resolved", severity="error", timeout=12)
+        if message.reply_failed and (shown := self.conversations.get(key)) is not None:
+            self._follow(shown)  # still claimed: the desk's cursor goes to it, under its view
         self._seen_version = None
         self.check_store()
         on_top = self.screen
@@ -614,6 +625,12 @@ class AskdeskApp(App[None]):
             self._previews.clear()
             self._seen_version = None
             self.check_store()
+
+    def _follow(self, conversation: Conversation) -> None:
+        """Keep ``conversation`` under the cursor of every screen, at their next redraw."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ConversationScreen):
+                screen.follow(conversation)
 
     def _redraw(self) -> None:
         for screen in self.screen_stack:

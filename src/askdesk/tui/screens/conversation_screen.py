@@ -98,6 +98,10 @@ class ConversationScreen(Screen[None]):
     def refresh_desk(self) -> None:
         """The desk changed: redraw what this screen shows."""
 
+    def follow(self, conversation: Conversation) -> None:
+        """Staff acted on ``conversation`` and it is theirs to go on with: keep it under
+        the cursor, wherever the action moved it (the desk's panes)."""
+
     def refresh_bindings_if_changed(self) -> None:
         """``refresh_bindings``, but only when a key's availability has changed.
 
@@ -178,13 +182,13 @@ class ConversationScreen(Screen[None]):
             return
         key, seen, holder = c.key, c.version, c.holder
         if c.status is not Status.CLAIMED or holder is None:
-            self.desk_app.act(key, transitions.claim, "claimed")
+            self.desk_app.act(key, transitions.claim, "claimed", follow=True)
             return
 
         def decided(answer: str | None) -> None:
             if answer == "y":
                 take_over = unchanged_since(seen, transitions.take_over, "taken over")
-                self.desk_app.act(key, take_over, f"taken over from {holder}")
+                self.desk_app.act(key, take_over, f"taken over from {holder}", follow=True)
 
         self.app.push_screen(
             Choice(
@@ -202,7 +206,7 @@ class ConversationScreen(Screen[None]):
 
     def action_reopen(self) -> None:
         if key := self._key():
-            self.desk_app.act(key, transitions.reopen, "reopened")
+            self.desk_app.act(key, transitions.reopen, "reopened", follow=True)
 
     def action_resolve(self) -> None:
         c = self.current()

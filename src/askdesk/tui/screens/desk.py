@@ -15,6 +15,7 @@ from textual.widgets import Input, Static, Tab, Tabs
 from askdesk.desk.text import inert
 from askdesk.desk.views import Row, RowCache
 from askdesk.model import Conversation, Status
+from askdesk.model.transitions import PATRON
 from askdesk.tui.screens.conversation_screen import ConversationScreen
 from askdesk.tui.screens.detail import DetailScreen
 from askdesk.tui.widgets.conversation_list import Columns, ConversationList
@@ -102,6 +103,8 @@ class DeskScreen(ConversationScreen):
         self.hidden = 0
         """How many of the pane's conversations the filter hides."""
         self._cursor_keys: dict[Status, str | None] = {}
+        self._following: str | None = None
+        """The key the next redraw puts the cursor on (``follow``), if any."""
         self._row_cache = RowCache()
 
     def compose(self) -> ComposeResult:
@@ -193,11 +196,50 @@ class DeskScreen(ConversationScreen):
             tab = tabs.query_one(f"#{status.value}", PaneTab)
             tab.relabel(f"{label} ({counts[status]})")
         current = self.conversation_list.current
-        self._show_rows(keep=current.key if current else None)
+        keep = self._following or (current.key if current else None)
+        self._following = None
+        self._show_rows(keep=keep)
+        if current is not None and current.key == keep:
+            self._say_if_taken_away(current)
         self._show_status()
         self._show_preview()
         self._show_position()
         self.refresh_bindings_if_changed()
+
+    def follow(self, conversation: Conversation) -> None:
+        """Put the cursor on ``conversation`` in the pane it is now in, at the next redraw.
+
+        After a claim the next key is for the patron just claimed: ``c`` then
+        ``d`` must resolve that one, not the question that moved up into its
+        line in New.
+        """
+        self._following = conversation.key
+        pane = conversation.status
+        if pane is not self.pane:
+            self.pane = pane  # the redraw that follows fills the list with this pane
+            self.query_one(Tabs).active = pane.value
+
+    def _say_if_taken_away(self, row: Row) -> None:
+        """Say so when the conversation under the cursor left the pane by someone else's hand.
+
+        The cursor is then on the next row, and a ``c`` or ``d`` meant for the
+        one that left would act on another patron. Our own resolve, release or
+        hand-off moves it too, and is said by its own notification.
+        """
+        shown = self.conversation_list.current
+        c = self.desk_app.conversations.get(row.key)
+        if (shown is not None and shown.key == row.key) or c is None or c.status is row.status:
+            return  # still there, gone from the desk, or only hidden by the filter
+        by = c.events[-1].staff if c.events else None
+        if by == self.desk_app.desk.staff:
+            return
+        if c.status is Status.CLAIMED and c.holder:
+            now = f"claimed by {c.holder}"
+        elif by == PATRON:
+            now = f"{c.status.value} again: the patron wrote again"
+        else:
+            now = c.status.value + (f" by {by}" if by else "")
+        self.notify(f"{c.key}, the one you were on, is now {now}", timeout=6)
 
     def refresh_status(self) -> None:
         """Redraw the status bar alone (who is on shift changed)."""
@@ -269,8 +311,8 @@ class DeskScreen(ConversationScreen):
 
     @on(Tabs.TabActivated)
     def _pane_changed(self, event: Tabs.TabActivated) -> None:
-        if event.tab.id is None:
-            return
+        if event.tab.id is None or Status(event.tab.id) is self.pane:
+            return  # ``follow`` has already shown this pane
         self.pane = Status(event.tab.id)
         self._show_rows(keep=self._cursor_keys.get(self.pane))
         self._show_preview()
