@@ -6,8 +6,11 @@ another patron. The rule the desk keeps:
 
 - an action that makes the conversation yours to go on with (claim, take
   over, reopen, a reply that claims it) takes the cursor with it, to its pane;
-- one that takes it out of your hands (resolve, release, hand off) leaves the
-  cursor in the pane you work in, on the row that takes its place;
+- once that conversation leaves your hands (resolve, release, hand off), the
+  cursor goes back to where it came from, on the row that took its place:
+  ``c`` ``r`` ``d`` works down the New queue;
+- in a pane you went to yourself, resolve, release and hand off leave the
+  cursor in it, on the row that takes its place;
 - a colleague's change or a new message never moves the cursor to another
   conversation by line number; when the one under it is taken away, the desk
   says so.
@@ -18,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Static, Tabs
 from tuikit import Recorder, settle, type_text
 
@@ -104,8 +108,56 @@ async def test_c_then_d_resolves_the_question_just_claimed(seeded: Desk, clock: 
         assert isinstance(app.screen, ResolveDialog)
         assert app.screen.key == OLDEST
         await resolve_in_dialog(pilot)
+        # Done with it: back in New, on the question that took its place.
+        assert where(app) == ("new", MIDDLE)
     assert seeded.get(OLDEST).status is Status.RESOLVED  # type: ignore[union-attr]
     assert seeded.get(MIDDLE).status is Status.NEW  # type: ignore[union-attr]
+
+
+async def test_a_pane_key_typed_with_the_claim_in_one_burst_is_obeyed(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    """``c`` ``1`` faster than a frame: the desk ends in New, its tab marked."""
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in ("c", "1"):  # as a terminal delivers them
+            app.post_message(events.Key(key, key))
+        await settle(pilot)
+        assert where(app) == ("new", MIDDLE)
+        assert [r.status for r in desk_screen(app).query_one(ConversationList).rows] == [
+            Status.NEW,
+            Status.NEW,
+        ]
+
+
+async def test_c_then_u_is_undone_by_c(seeded: Desk, clock: FixedClock) -> None:
+    """A claim by mistake, released: back in New on that very question."""
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "c")
+        await settle(pilot)
+        assert where(app) == ("claimed", MIDDLE)
+        await pilot.press("u")
+        await settle(pilot)
+        assert where(app) == ("new", MIDDLE)
+
+
+async def test_a_question_claimed_then_handed_on_goes_back_to_new(
+    seeded: Desk, bo: Desk, clock: FixedClock
+) -> None:
+    bo.note(NEWEST, "bo works here")  # a known name: the hand-off asks nothing more
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "bo")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert seeded.get(OLDEST).holder == "bo"  # type: ignore[union-attr]
+        assert where(app) == ("new", MIDDLE)
 
 
 async def test_c_then_r_replies_to_the_question_just_claimed(
@@ -198,7 +250,7 @@ async def test_reopen_takes_the_cursor_to_new_where_c_claims_it_again(
         assert where(app) == ("claimed", MIDDLE)
 
 
-# -- it leaves your hands: the cursor stays in the pane ----------------------------------
+# -- in a pane you chose, it leaves your hands: the cursor stays in the pane --------------
 
 
 async def test_resolve_release_and_hand_off_leave_the_cursor_in_claimed(

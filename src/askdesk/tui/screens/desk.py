@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from rich.cells import cell_len
@@ -105,6 +106,8 @@ class DeskScreen(ConversationScreen):
         self._cursor_keys: dict[Status, str | None] = {}
         self._following: str | None = None
         """The key the next redraw puts the cursor on (``follow``), if any."""
+        self._came_from: _CameFrom | None = None
+        """Where the cursor was before it followed a conversation, to go back once it is done."""
         self._row_cache = RowCache()
 
     def compose(self) -> ComposeResult:
@@ -178,13 +181,14 @@ class DeskScreen(ConversationScreen):
         rows.sort(key=lambda r: r.sort_at, reverse=status is Status.RESOLVED)
         return rows
 
-    def _show_rows(self, keep: str | None) -> None:
-        """Fill the list with the pane's rows; say so when the filter hides them all."""
+    def _show_rows(self, keep: str | None, at: int | None = None) -> None:
+        """Fill the list with the pane's rows, the cursor on ``keep`` (else on line ``at``);
+        say so when the filter hides them all."""
         rows = self._rows(self.pane)
         self.conversation_list.empty_text = (
             f"{self.hidden} hidden by the filter (esc clears)" if self.hidden else EMPTY[self.pane]
         )
-        self.conversation_list.set_rows(rows, keep=keep)
+        self.conversation_list.set_rows(rows, keep=keep, at=at)
 
     def refresh_desk(self) -> None:
         counts = {s: 0 for s in PANES}
@@ -198,9 +202,14 @@ class DeskScreen(ConversationScreen):
         current = self.conversation_list.current
         keep = self._following or (current.key if current else None)
         self._following = None
-        self._show_rows(keep=keep)
-        if current is not None and current.key == keep:
-            self._say_if_taken_away(current)
+        back = self._back_when_done()
+        if back is not None:
+            self._show_pane(back.pane)
+            self._show_rows(keep=back.key, at=back.line)
+        else:
+            self._show_rows(keep=keep)
+            if current is not None and current.key == keep:
+                self._say_if_taken_away(current)
         self._show_status()
         self._show_preview()
         self._show_position()
@@ -215,9 +224,49 @@ class DeskScreen(ConversationScreen):
         """
         self._following = conversation.key
         pane = conversation.status
-        if pane is not self.pane:
-            self.pane = pane  # the redraw that follows fills the list with this pane
-            self.query_one(Tabs).active = pane.value
+        if pane is self.pane:
+            return
+        current = self.conversation_list
+        line = current.cursor if current.current and current.current.key == conversation.key else 0
+        self._came_from = _CameFrom(conversation.key, self.pane, line, pane)
+        self._show_pane(pane)  # the redraw that follows fills the list with it
+
+    def _show_pane(self, pane: Status) -> None:
+        """Make ``pane`` the one shown; the caller fills the list.
+
+        Its tab is marked a frame later: moving the tab bar's highlight
+        restyles two tabs and scrolls the bar (~3 ms), and the list the claim
+        moved is what staff look at first.
+        """
+        self.pane = pane
+        self.call_after_refresh(self._mark_tab)
+
+    def _mark_tab(self) -> None:
+        self.query_one(Tabs).active = self.pane.value  # ``_pane_changed`` finds it shown
+
+    def _back_when_done(self) -> _CameFrom | None:
+        """Where to go back to, now that the conversation the cursor followed is done.
+
+        Claim a question in New, answer and resolve it (or release it, or hand
+        it on) and the desk is back in New on the question that took its
+        place: ``c`` ``r`` ``d`` down the queue. Only for the staff member's
+        own action, and only while the pane it followed to is shown.
+        """
+        back = self._came_from
+        if back is None or self.pane is not back.followed_to:
+            return None
+        c = self.desk_app.conversations.get(back.key)
+        me = self.desk_app.desk.staff
+        if (
+            c is not None
+            and c.status is back.followed_to
+            and (c.status is not Status.CLAIMED or c.holder == me)
+        ):
+            return None  # still where it was followed to, and not handed on: not done
+        self._came_from = None
+        if c is None or not c.events or c.events[-1].staff != me:
+            return None  # a colleague's doing: stay, and ``_say_if_taken_away`` says so
+        return back
 
     def _say_if_taken_away(self, row: Row) -> None:
         """Say so when the conversation under the cursor left the pane by someone else's hand.
@@ -307,17 +356,28 @@ class DeskScreen(ConversationScreen):
     # -- panes and filter --------------------------------------------------------
 
     def action_pane(self, name: str) -> None:
-        self.query_one(Tabs).active = name
+        self._came_from = None  # staff chose where to be
+        self._switch_to(Status(name))
 
     @on(Tabs.TabActivated)
     def _pane_changed(self, event: Tabs.TabActivated) -> None:
-        if event.tab.id is None or Status(event.tab.id) is self.pane:
-            return  # ``follow`` has already shown this pane
-        self.pane = Status(event.tab.id)
-        self._show_rows(keep=self._cursor_keys.get(self.pane))
+        if event.tab.id is not None:  # a click on a tab
+            self._switch_to(Status(event.tab.id))
+
+    def _switch_to(self, pane: Status) -> None:
+        """Show ``pane``, the cursor where it was when the pane was last shown.
+
+        Not through the tab bar's message: a key pressed before ``follow``
+        marked its tab would find the bar still on the pane it left.
+        """
+        if pane is self.pane:
+            return  # shown already (by ``follow``, or the tab's own message coming back)
+        self.pane = pane
+        self._show_rows(keep=self._cursor_keys.get(pane))
         self._show_preview()
         self._show_position()
         self.refresh_bindings()
+        self.query_one(Tabs).active = pane.value
 
     def _step_pane(self, step: int) -> None:
         order = list(PANES)
@@ -356,6 +416,16 @@ class DeskScreen(ConversationScreen):
             self.filter_text = ""
             self.refresh_desk()
             self.conversation_list.focus()
+
+
+@dataclass(frozen=True, slots=True)
+class _CameFrom:
+    """The pane and line the cursor left when it followed ``key`` to ``followed_to``."""
+
+    key: str
+    pane: Status
+    line: int
+    followed_to: Status
 
 
 def _matches(c: Conversation, needle: str) -> bool:

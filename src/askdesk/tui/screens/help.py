@@ -22,8 +22,8 @@ cannot claim it too (`c` on it asks whether to take it over while you are
 away). Resolve it (`d`) with a question type, a READ level, an outcome, the
 minutes you spent (proposed from how long you had it open) and any fields your
 library asks for (patron type, branch…); it moves to **Resolved** and counts
-in the statistics, and the cursor stays in the pane, on the next row (so too
-after release `u` and hand-off `a`).
+in the statistics, and the cursor goes back to New, on the next question (so
+too after release `u` and hand-off `a`).
 
 A follow-up from the patron joins its conversation: it stays with whoever
 holds it, or reopens it if it was resolved. Rows marked **LATE** have waited

@@ -172,14 +172,15 @@ class ConversationList(ScrollView, can_focus=True):
     def current(self) -> Row | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
-    def set_rows(self, rows: list[Row], *, keep: str | None = None) -> None:
-        """Show ``rows``; the cursor stays on ``keep`` if it is still there, else on its line."""
+    def set_rows(self, rows: list[Row], *, keep: str | None = None, at: int | None = None) -> None:
+        """Show ``rows``; the cursor stays on ``keep`` if it is still there, else on line
+        ``at`` (by default the line it is on)."""
         shown = self.rows
         self.rows = rows
         self._set_height(len(rows))
         index = next((i for i, r in enumerate(rows) if r.key == keep), None) if keep else None
         if index is None:
-            index = min(self.cursor, max(0, len(rows) - 1))
+            index = min(self.cursor if at is None else at, max(0, len(rows) - 1))
         if not self._fit_columns(self.size.width):  # every line moves; the header follows
             self._refresh_changed_lines(shown, rows)
         self.cursor = index
