@@ -31,6 +31,7 @@ from askdesk.desk.templates import Template
 from askdesk.desk.text import inert
 from askdesk.desk.time_spent import TimeOnConversations
 from askdesk.desk.triage import Step, handing_to, unchanged_since
+from askdesk.desk.views import listed_author
 from askdesk.errors import AskdeskError, Collision
 from askdesk.model import Conversation, ReplyStatus, Resolution
 from askdesk.model.opening_hours import OpeningHours
@@ -478,6 +479,7 @@ class AskdeskApp(App[None]):
                 proposed=defaults.fields if defaults else None,
                 on_choice=resolved,
                 after_send=True,
+                patron=listed_author(c),
             )
         )
 

@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from askdesk.desk.templates import Template
 from askdesk.desk.triage import flagging, noting, unchanged_since
+from askdesk.desk.views import listed_author
 from askdesk.model import Conversation, Status, transitions
 from askdesk.tui.screens.confirm import Choice
 from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog, TextPrompt
@@ -163,18 +164,19 @@ class ConversationScreen(Screen[None]):
             self.desk_app.open_composer(key)
 
     def action_reply_from_template(self) -> None:
-        conversation = self.current()
-        if conversation is None:
+        c = self.current()
+        if c is None:
             return
-        key = conversation.key
+        key = c.key
 
         def picked(template: Template | None) -> None:
             if template is not None:
                 self.desk_app.open_composer(key, template)
 
         app = self.desk_app
-        proposed = app.reply_settings.proposed(conversation, app.clock.now())
-        self.app.push_screen(TemplatePicker(proposed.templates, proposed.why_first), picked)
+        proposed = app.reply_settings.proposed(c, app.clock.now())
+        picker = TemplatePicker(proposed.templates, proposed.why_first, for_whom=naming(c))
+        self.app.push_screen(picker, picked)
 
     def action_claim(self) -> None:
         c = self.current()
@@ -192,7 +194,7 @@ class ConversationScreen(Screen[None]):
 
         self.app.push_screen(
             Choice(
-                f"Take over {key} from {holder}?",
+                f"Take over {naming(c)} from {holder}?",
                 [f"{holder} holds it now; the history will say that you took it over."],
                 {"y": "take it over"},
             ),
@@ -224,6 +226,7 @@ class ConversationScreen(Screen[None]):
                 minutes=app.minutes_spent(key),
                 fields=app.stats_fields,
                 on_choice=resolved,
+                patron=listed_author(c),
             )
         )
 
@@ -242,8 +245,10 @@ class ConversationScreen(Screen[None]):
 
         self.app.push_screen(
             TextPrompt(
-                f"Flag {key} for review",
+                f"Flag {naming(c)} for review",
                 "Why? e.g. hostile, sarcastic, off-limits, check policy",
+                verb="flag",
+                required="Type why it needs a review",
                 suggestions=[
                     "hostile",
                     "sarcastic",
@@ -256,15 +261,24 @@ class ConversationScreen(Screen[None]):
         )
 
     def action_note(self) -> None:
-        key = self._key()
-        if key is None:
+        c = self.current()
+        if c is None:
             return
+        key = c.key
 
         def noted(text: str | None) -> None:
             if text:
                 self.desk_app.act(key, noting(text), "note added")
 
-        self.app.push_screen(TextPrompt(f"Note on {key}", "Visible to staff only"), noted)
+        self.app.push_screen(
+            TextPrompt(
+                f"Note on {naming(c)}",
+                "Visible to staff only",
+                verb="add the note",
+                required="Type the note",
+            ),
+            noted,
+        )
 
     def action_hand_off(self) -> None:
         c = self.current()
@@ -278,7 +292,11 @@ class ConversationScreen(Screen[None]):
 
         self.app.push_screen(
             TextPrompt(
-                f"Hand {key} to", "Colleague's name", suggestions=self.desk_app.desk.colleagues()
+                f"Hand {naming(c)} to",
+                "Colleague's name",
+                suggestions=self.desk_app.desk.colleagues(),
+                verb="hand it over",
+                required="Type a colleague's name",
             ),
             handed,
         )
@@ -313,6 +331,12 @@ class ConversationScreen(Screen[None]):
             return
         self.app.open_url(url)
         self.notify(f"Opened in your browser: {url}", timeout=4)
+
+
+def naming(c: Conversation) -> str:
+    """The conversation as a dialog title names it: who asked, as the list shows them, and
+    its key. A dialog covers the row it acts on."""
+    return f"{listed_author(c)} · {c.key}"
 
 
 def is_web_link(url: str) -> bool:

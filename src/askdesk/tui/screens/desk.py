@@ -236,10 +236,13 @@ class DeskScreen(ConversationScreen):
 
         Its tab is marked a frame later: moving the tab bar's highlight
         restyles two tabs and scrolls the bar (~3 ms), and the list the claim
-        moved is what staff look at first.
+        moved is what staff look at first. The app's queue, not this screen's:
+        a callback asked for here can run before the frame (the screen may be
+        idle before the list has said it needs a repaint), and with it the
+        store write ``act`` queued behind it.
         """
         self.pane = pane
-        self.call_after_refresh(self._mark_tab)
+        self.app.call_after_refresh(self._mark_tab)
 
     def _mark_tab(self) -> None:
         self.query_one(Tabs).active = self.pane.value  # ``_pane_changed`` finds it shown
@@ -302,6 +305,7 @@ class DeskScreen(ConversationScreen):
             text.append(f" · {problem}, showing what the desk had", "bold red")
         if self.filter_text:  # before what a narrow terminal cuts: it changes what is listed
             text.append(f" · filter: {inert(self.filter_text, keep_newlines=False)}", "bold")
+            text.append(" (esc clears)")
         text.append(inert(f" · {app.library} · you are ", keep_newlines=False))
         text.append(inert(app.desk.staff, keep_newlines=False), "bold")
         if app.on_shift:

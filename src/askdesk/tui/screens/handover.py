@@ -36,6 +36,7 @@ from askdesk.desk.text import fit, inert, inert_text, one_line
 from askdesk.desk.views import format_age
 from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
+from askdesk.tui.screens.conversation_screen import naming
 from askdesk.tui.screens.prompts import TextPrompt
 from askdesk.tui.widgets.footer import KeysFooter
 
@@ -110,11 +111,7 @@ class HandoverScreen(Screen[None]):
             Text.assemble(
                 ("Handover", "bold"),
                 f" · you hold {count}"
-                + (
-                    " · space: keep / release / hand to… · ctrl+s: apply all"
-                    if count
-                    else " · nothing to hand over: ctrl+s shows your shift summary"
-                ),
+                + (" · space: keep / release / hand to… · ctrl+s: apply all" if count else ""),
             )
         )
         option_list = self.query_one(OptionList)
@@ -122,6 +119,8 @@ class HandoverScreen(Screen[None]):
         option_list.highlighted = 0 if count else None
         option_list.focus()
         self.query_one("#handover-summary").display = False
+        if not count:  # nothing to decide: an empty list and a key to press said nothing
+            self.action_confirm()
 
     def _prompt(self, c: Conversation) -> Text:
         decision = self.decisions[c.key]
@@ -199,7 +198,13 @@ class HandoverScreen(Screen[None]):
         if self._last_colleague:
             colleagues.insert(0, self._last_colleague)
         self.app.push_screen(
-            TextPrompt(f"Hand {c.key} to", "Colleague's name", suggestions=colleagues), named
+            TextPrompt(
+                f"Hand {naming(c)} to",
+                "Colleague's name",
+                suggestions=colleagues,
+                verb="choose",
+            ),
+            named,
         )
 
     def action_note(self) -> None:
@@ -212,7 +217,11 @@ class HandoverScreen(Screen[None]):
             self._set(index, replace(self.decisions[c.key], note=text or None))
 
         self.app.push_screen(
-            TextPrompt(f"Note on {c.key} for whoever picks it up", "Visible to staff only"),
+            TextPrompt(
+                f"Note on {naming(c)} for whoever picks it up",
+                "Visible to staff only (empty: no note)",
+                initial=self.decisions[c.key].note or "",
+            ),
             noted,
         )
 
@@ -247,8 +256,9 @@ class HandoverScreen(Screen[None]):
         summary = self.query_one("#handover-summary", VerticalScroll)
         summary.display = True
         summary.focus()  # the arrows and page keys scroll it
+        done = "Handover done" if self.conversations else "Nothing to hand over"
         self.query_one("#handover-title", Static).update(
-            Text.assemble(("Handover done", "bold"), " · w saves the summary · esc goes back")
+            Text.assemble((done, "bold"), " · w saves the summary · esc goes back")
         )
         self.refresh_bindings()
         self.desk_app.check_store()
@@ -264,7 +274,16 @@ class HandoverScreen(Screen[None]):
                 self.save(Path(path).expanduser(), self.summary)
 
         self.app.push_screen(
-            TextPrompt("Save the summary to", default, suggestions=[default]), chosen
+            # Filled in: an enter on an empty field, the default only a grey
+            # placeholder, closed the prompt and saved nothing.
+            TextPrompt(
+                "Save the summary to",
+                "a file name",
+                initial=default,
+                verb="save",
+                required="Type a file name",
+            ),
+            chosen,
         )
 
     @work(thread=True, group="handover-save", exit_on_error=False)

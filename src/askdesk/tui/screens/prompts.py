@@ -123,9 +123,12 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
         proposed: Mapping[str, str] | None = None,
         on_choice: Callable[[ResolveChoice], None] | None = None,
         after_send: bool = False,
+        patron: str = "",
     ) -> None:
         super().__init__()
         self.key = key
+        self.patron = patron
+        """Who asked, as the desk lists them: the dialog hides the row it acts on."""
         self.defaults = {"type": question_type, "read": str(read) if read else None}
         self.minutes = minutes
         """What "minutes spent" proposes: how long the conversation was open on this desk."""
@@ -144,9 +147,8 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resolve-dialog", classes="dialog"):
-            yield Label(
-                inert_text(f"Resolve {self.key}", keep_newlines=False), classes="dialog-title"
-            )
+            title = f"Resolve {self.patron} · {self.key}" if self.patron else f"Resolve {self.key}"
+            yield Label(inert_text(title, keep_newlines=False), classes="dialog-title")
             with Horizontal():
                 with Vertical(id="type-column"):
                     yield Label("Question type")
@@ -285,7 +287,7 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
 
 
 class TextPrompt(Dialog[str | None]):
-    """One line of text (a flag reason, a note, a colleague's name); enter saves."""
+    """One line of text (a flag reason, a note, a colleague's name); enter does ``verb``."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
 
@@ -295,12 +297,19 @@ class TextPrompt(Dialog[str | None]):
         placeholder: str,
         suggestions: list[str] | None = None,
         initial: str = "",
+        *,
+        verb: str = "save",
+        required: str | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.suggestions = suggestions or []
         self.initial = initial
+        self.verb = verb
+        """What enter does, in the hint: "flag", "hand it over"."""
+        self.required = required
+        """What to type, said when enter finds nothing typed; ``None``: empty is an answer."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog prompt"):
@@ -312,14 +321,25 @@ class TextPrompt(Dialog[str | None]):
                 if self.suggestions
                 else None,
             )
-            hint = "enter: save · esc: cancel"
-            if self.suggestions:
-                hint = f"e.g. {', '.join(self.suggestions[:5])} · → accepts a suggestion · {hint}"
-            yield Label(inert_text(hint, keep_newlines=False), classes="dialog-hint")
+            yield Label(inert_text(self._hint(), keep_newlines=False), classes="dialog-hint")
+
+    def _hint(self) -> str:
+        hint = f"enter: {self.verb} · esc: cancel"
+        if self.suggestions:
+            # The suggestion shows once its first letters are typed, not before.
+            shown = ", ".join(self.suggestions[:5])
+            return f"e.g. {shown} · type the first letters, → completes · {hint}"
+        return hint
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+        text = event.value.strip()
+        if not text and self.required:
+            # Closing on an empty enter did nothing staff could see.
+            hint = self.query_one(".dialog-hint", Label)
+            hint.update(inert_text(f"{self.required}, or esc to cancel", keep_newlines=False))
+            return
+        self.dismiss(text or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

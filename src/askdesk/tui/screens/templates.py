@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from askdesk.desk.templates import Template
-from askdesk.desk.text import fit, one_line
+from askdesk.desk.text import fit, inert_text, one_line
 
 
 class TemplatePicker(ModalScreen[Template | None]):
@@ -23,17 +23,29 @@ class TemplatePicker(ModalScreen[Template | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, templates: tuple[Template, ...], why_first: str | None = None) -> None:
-        """``why_first``: why the first template leads the list, said in the title."""
+    def __init__(
+        self,
+        templates: tuple[Template, ...],
+        why_first: str | None = None,
+        *,
+        for_whom: str | None = None,
+    ) -> None:
+        """``why_first``: why the first template leads the list, said in the title.
+        ``for_whom``: the patron and key the reply is to (the picker hides their row)."""
         super().__init__()
         self.templates = templates
         self.shown: list[Template] = list(templates)
         self.why_first = why_first
+        self.for_whom = for_whom
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            title = "Template" + (f" · {self.why_first}" if self.why_first else "")
-            yield Label(title, classes="dialog-title", markup=False)
+            title = "Template"
+            if self.for_whom:
+                title += f" for the reply to {self.for_whom}"
+            if self.why_first:
+                title += f" · {self.why_first}"
+            yield Label(inert_text(title, keep_newlines=False), classes="dialog-title")
             yield Input(placeholder="type to filter · 1-9 picks by quick key", id="template-filter")
             yield OptionList(id="template-list")
             yield Label("enter: use · ↑↓: choose · esc: cancel", classes="dialog-hint")
