@@ -184,8 +184,8 @@ async def test_a_long_dialog_hint_wraps_instead_of_being_cut(
         await pilot.pause()
         assert isinstance(app.screen, TextPrompt)
         shown = " ".join(" ".join(screen_lines(app.export_screenshot())).split())
-        assert "accepts a suggestion" in shown
-        assert "enter: save · esc: cancel" in shown
+        assert "the first letters, → completes" in shown
+        assert "enter: flag · esc: cancel" in shown
 
 
 async def test_flag_with_a_reason_and_clear_it(seeded: Desk, clock: FixedClock) -> None:
@@ -460,9 +460,10 @@ async def test_claim_race_is_refused_with_the_winners_name(
             ("bo", "claim"),
         ]
         # ana's screen showed the claim as hers at once, and its cursor went
-        # with it; the refusal put back the store's truth: in Claimed, held by bo.
-        assert row_keys(app) == [OLDEST]
-        assert rows_widget(app).current.holder == "bo"
+        # with it; the refusal put back the store's truth (in Claimed, held by
+        # bo) and the cursor where the claim was made, on the next question.
+        assert row_keys(app) == [MIDDLE, NEWEST]
+        assert rows_widget(app).current.key == MIDDLE
         assert tab_labels(app) == ["New (2)", "Claimed (1)", "Resolved (0)"]
         assert app.conversations[OLDEST].holder == "bo"
 

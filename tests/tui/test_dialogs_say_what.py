@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Label, Static
 from tuikit import screen_lines, settle, type_text
 
@@ -87,7 +88,7 @@ async def test_the_template_picker_says_whom_the_reply_is_to(
         await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, TemplatePicker)
-        assert title(app) == f"Reply to @reader · {KEY} from"
+        assert title(app) == f"Template for the reply to @reader · {KEY}"
 
 
 async def test_a_texters_number_stays_masked_in_a_dialog_title(
@@ -179,3 +180,47 @@ async def test_w_then_enter_saves_the_summary_where_the_prompt_says(
         await settle(pilot)
     [saved] = tmp_path.glob("askdesk-shift-ana-*.txt")
     assert "Shift summary for ana" in saved.read_text()
+
+
+async def test_minutes_typed_in_the_same_burst_as_the_type_land_in_minutes(
+    seeded: Desk, clock: FixedClock
+) -> None:
+    """Enter on a type, 3, tab, tab, 5 typed faster than the desk: READ 3 and 5 minutes.
+
+    The type list's "chosen" message came after the keys and pulled the focus
+    back to READ, where the 5 became READ 5 and no minutes were recorded.
+    """
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ResolveDialog)
+        burst = [("down", None), ("enter", "\r"), ("3", "3"), ("tab", "\t"), ("tab", "\t")]
+        for key, char in burst:  # as a terminal delivers them
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        await pilot.press("5", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+    conversation = seeded.get(KEY)
+    assert conversation is not None and conversation.resolution is not None
+    resolution = conversation.resolution
+    assert (resolution.question_type.value, resolution.read_level) == ("ready-reference", 3)
+    assert resolution.time_spent_min == 5
+
+
+async def test_a_long_title_wraps_and_keeps_its_question_mark(
+    desk: Desk, clock: FixedClock, make_message
+) -> None:  # type: ignore[no-untyped-def]  # fixture factory
+    """At 80 columns "Hand … to zed?" was cut before the name it asks about."""
+    long_id = "CAF3x9-" + "q" * 48 + "@mail.example.org"
+    desk.ingest([make_message(long_id, "Hours?", author="someone.with.a.long.name@example.org")])
+    app = make_app(desk, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "zed")
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = " ".join(" ".join(screen_lines(app.export_screenshot())).split())
+        assert "to zed?" in shown

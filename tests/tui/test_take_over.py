@@ -40,7 +40,8 @@ async def test_handing_to_a_name_nobody_has_used_asks_first(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, Choice)
-        assert "Nobody called zed has used this desk" in app.screen.title_text
+        assert app.screen.title_text == "Hand @reader · web:1 to zed?"
+        assert "Nobody called zed has used this desk" in app.screen.lines[0]
         await pilot.press("escape")  # a typo: nothing happens
         await settle(pilot)
         assert isinstance(app.screen, DeskScreen)
@@ -91,7 +92,7 @@ async def test_claim_on_a_colleagues_conversation_offers_to_take_it_over(
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, Choice)
-        assert app.screen.title_text == "Take over web:1 from bo?"
+        assert app.screen.title_text == "Take over @reader · web:1 from bo?"
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, DeskScreen)

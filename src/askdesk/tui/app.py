@@ -53,7 +53,7 @@ from askdesk.tui.messages import (
 from askdesk.tui.screens.channels import ChannelsScreen
 from askdesk.tui.screens.composer import ComposerScreen, Draft
 from askdesk.tui.screens.confirm import Choice
-from askdesk.tui.screens.conversation_screen import ConversationScreen
+from askdesk.tui.screens.conversation_screen import ConversationScreen, naming
 from askdesk.tui.screens.desk import DeskScreen
 from askdesk.tui.screens.detail import DetailScreen
 from askdesk.tui.screens.handover import HandoverScreen
@@ -442,10 +442,14 @@ class AskdeskApp(App[None]):
             if answer == "y":
                 hand()
 
+        shown = self.conversations.get(key)
         self.push_screen(
             Choice(
-                f"Nobody called {name} has used this desk. Hand {key} to {name}?",
-                [f"Only someone working as {name} will see it as theirs: check the spelling."],
+                f"Hand {naming(shown) if shown else key} to {name}?",
+                [
+                    f"Nobody called {name} has used this desk: only someone working as "
+                    f"{name} will see it as theirs. Check the spelling."
+                ],
                 {"y": f"hand it to {name}"},
             ),
             decided,
@@ -583,6 +587,9 @@ class AskdeskApp(App[None]):
         self.notify(message.reason, severity="warning", timeout=6)
         if message.key is not None:
             self._previews.pop(message.key, None)
+            for screen in self.screen_stack:
+                if isinstance(screen, ConversationScreen):
+                    screen.refused(message.key)
         self._seen_version = None  # reload even if the store did not change: undo what we showed
         self.check_store()
 

@@ -103,6 +103,9 @@ class ConversationScreen(Screen[None]):
         """Staff acted on ``conversation`` and it is theirs to go on with: keep it under
         the cursor, wherever the action moved it (the desk's panes)."""
 
+    def refused(self, key: str) -> None:
+        """The store refused this desk's action on ``key``: what it showed is undone."""
+
     def refresh_bindings_if_changed(self) -> None:
         """``refresh_bindings``, but only when a key's availability has changed.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from rich.cells import cell_len
@@ -247,6 +247,12 @@ class DeskScreen(ConversationScreen):
     def _mark_tab(self) -> None:
         self.query_one(Tabs).active = self.pane.value  # ``_pane_changed`` finds it shown
 
+    def refused(self, key: str) -> None:
+        if self._came_from is not None and self._came_from.key == key:
+            # The claim did not happen (a colleague was quicker, the store is away):
+            # back to where it was made once the store's truth is shown.
+            self._came_from = replace(self._came_from, refused=True)
+
     def _back_when_done(self) -> _CameFrom | None:
         """Where to go back to, now that the conversation the cursor followed is done.
 
@@ -267,9 +273,9 @@ class DeskScreen(ConversationScreen):
         ):
             return None  # still where it was followed to, and not handed on: not done
         self._came_from = None
-        if c is None or not c.events or c.events[-1].staff != me:
-            return None  # a colleague's doing: stay, and ``_say_if_taken_away`` says so
-        return back
+        if back.refused or (c is not None and c.events and c.events[-1].staff == me):
+            return back
+        return None  # a colleague's doing: stay, and ``_say_if_taken_away`` says so
 
     def _say_if_taken_away(self, row: Row) -> None:
         """Say so when the conversation under the cursor left the pane by someone else's hand.
@@ -430,6 +436,8 @@ class _CameFrom:
     pane: Status
     line: int
     followed_to: Status
+    refused: bool = False
+    """The store refused the action the cursor followed."""
 
 
 def _matches(c: Conversation, needle: str) -> bool:

@@ -208,7 +208,11 @@ class ResolveDialog(Dialog[ResolveChoice | None]):
 
     @on(OptionList.OptionSelected, "#type")
     def _type_chosen(self) -> None:
-        self._focus_read()
+        # Only if the focus is still on the type: this message comes after the
+        # keys typed in the same burst, and "enter 3 tab tab 5" must leave the
+        # 5 in minutes spent, not pull the focus back to READ (where 5 is READ 5).
+        if self.focused is self.query_one("#type", OptionList):
+            self._focus_read()
 
     @on(OptionList.OptionSelected, "#read")
     @on(OptionList.OptionSelected, "#outcome")
