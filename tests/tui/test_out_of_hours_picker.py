@@ -56,7 +56,7 @@ async def test_t_offers_the_out_of_hours_template_first(app: AskdeskApp, desk: D
         picker = app.screen
         assert isinstance(picker, TemplatePicker)
         title = str(picker.query_one(".dialog-title", Label).render())
-        assert title == "Template · asked while the library is closed"
+        assert title == "Template · reply to @reader · asked while the library is closed"
         assert picker.shown[0].name == "Out of hours"
         assert picker.query_one(OptionList).highlighted == 0
 
@@ -73,8 +73,8 @@ async def test_t_offers_the_out_of_hours_template_first(app: AskdeskApp, desk: D
 
 def test_the_picker_at_80x24(snap_compare, app: AskdeskApp) -> None:  # type: ignore[no-untyped-def]  # snapshot fixture
     """The template picker at 80x24 over the New pane for a question asked at 13:55 on a
-    Monday whose library closed at noon: the title says "asked while the library is
-    closed", "9 Out of hours" leads the list and is highlighted, the eight other starter
-    templates follow in their order, and the hint shows under the list.
+    Monday whose library closed at noon: the title says whom the reply is to and "asked
+    while the library is closed", "9 Out of hours" leads the list and is highlighted, the
+    eight other starter templates follow in their order, and the hint shows under the list.
     """
     assert snap_compare(app, press=["t"], terminal_size=(80, 24))

@@ -178,7 +178,7 @@ class ConversationScreen(Screen[None]):
 
         app = self.desk_app
         proposed = app.reply_settings.proposed(c, app.clock.now())
-        picker = TemplatePicker(proposed.templates, proposed.why_first, for_whom=naming(c))
+        picker = TemplatePicker(proposed.templates, proposed.why_first, for_whom=listed_author(c))
         self.app.push_screen(picker, picked)
 
     def action_claim(self) -> None:

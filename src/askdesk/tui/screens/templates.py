@@ -31,7 +31,7 @@ class TemplatePicker(ModalScreen[Template | None]):
         for_whom: str | None = None,
     ) -> None:
         """``why_first``: why the first template leads the list, said in the title.
-        ``for_whom``: the patron and key the reply is to (the picker hides their row)."""
+        ``for_whom``: the patron the reply is to (the picker hides their row)."""
         super().__init__()
         self.templates = templates
         self.shown: list[Template] = list(templates)
@@ -41,8 +41,8 @@ class TemplatePicker(ModalScreen[Template | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             title = "Template"
-            if self.for_whom:
-                title += f" for the reply to {self.for_whom}"
+            if self.for_whom:  # one line: at 80x24 the list and its hint fill the rest
+                title += f" · reply to {one_line(self.for_whom, 24)}"
             if self.why_first:
                 title += f" · {self.why_first}"
             yield Label(inert_text(title, keep_newlines=False), classes="dialog-title")
