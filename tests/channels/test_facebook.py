@@ -28,6 +28,7 @@ from askdesk.desk.settings import check_config
 from askdesk.desk.sync import Poller
 from askdesk.errors import ConfigError, CredentialsRejected
 from askdesk.model import Reply, ReplyStatus, Role, Status
+from tests.channels.outbox_send import send_through_outbox
 from tests.channels.standin import Answer, StandIn, serving
 from tests.conftest import NOW
 
@@ -81,17 +82,6 @@ def ingest(desk: Desk, graph: StandIn, **options: object) -> FacebookChannel:
     result = Poller(desk, [adapter]).poll(adapter)
     assert result.error is None, result.error
     return adapter
-
-
-def queue_and_send(desk: Desk, adapter: FacebookChannel, key: str, text: str) -> Reply:
-    outbox = Outbox(desk, {adapter.name: adapter})
-    _, reply = outbox.queue(key, text)
-    outbox.send(key, reply.id)
-    conversation = desk.get(key)
-    assert conversation is not None
-    found = conversation.reply(reply.id)
-    assert found is not None
-    return found
 
 
 # -- in ------------------------------------------------------------------------------------
@@ -159,7 +149,7 @@ def test_a_reply_goes_to_the_patrons_page_scoped_id_as_a_response(
     graph: StandIn, desk: Desk
 ) -> None:
     adapter = ingest(desk, graph)
-    reply = queue_and_send(desk, adapter, f"fb:{KAY_THREAD}", "Sí, tenemos 2 copias.")
+    reply = send_through_outbox(desk, adapter, f"fb:{KAY_THREAD}", "Sí, tenemos 2 copias.")
     assert reply.status is ReplyStatus.SENT
     assert reply.remote_id == recorded("send_ok")["message_id"]
     (sent,) = graph.requests("POST", f"{V}/{PAGE}/messages")
@@ -226,7 +216,7 @@ def test_past_24_hours_the_desk_refuses_before_anything_is_sent(graph: StandIn, 
     window = settings.window(sam, NOW)
     assert window is not None and window.refusal == CLOSED
     # A reply queued earlier (or by a script) is refused by the channel in the same words.
-    reply = queue_and_send(desk, adapter, sam.key, "Yes, twice.")
+    reply = send_through_outbox(desk, adapter, sam.key, "Yes, twice.")
     assert reply.status is ReplyStatus.FAILED
     assert reply.last_error == CLOSED
     assert graph.requests("POST", f"{V}/{PAGE}/messages") == []
@@ -240,7 +230,7 @@ def test_human_agent_answers_a_30_hour_old_thread_with_the_tag(graph: StandIn, d
     window = settings.window(sam, NOW)
     assert window is not None and window.refusal is None
     assert window.note == "past Messenger's 24 hours: goes with the HUMAN_AGENT tag, 5 d 18 h left"
-    reply = queue_and_send(desk, adapter, sam.key, "Yes, twice.")
+    reply = send_through_outbox(desk, adapter, sam.key, "Yes, twice.")
     assert reply.status is ReplyStatus.SENT
     (sent,) = graph.requests("POST", f"{V}/{PAGE}/messages")
     assert sent.json() == {
@@ -262,7 +252,7 @@ def test_metas_own_window_refusal_is_told_in_the_same_words(graph: StandIn, desk
     kay = desk.get(f"fb:{KAY_THREAD}")  # within the window by the desk's clock
     assert kay is not None
     assert adapter.reply_window(kay, NOW).refusal is None
-    reply = queue_and_send(desk, adapter, kay.key, "Sí")  # Meta refuses all the same
+    reply = send_through_outbox(desk, adapter, kay.key, "Sí")  # Meta refuses all the same
     assert len(graph.requests("POST", f"{V}/{PAGE}/messages")) == 1
     assert (reply.status, reply.last_error) == (
         ReplyStatus.FAILED,
@@ -349,7 +339,7 @@ def test_the_pages_copy_of_a_reply_askdesk_sent_is_not_shown_as_sent_elsewhere(
 ) -> None:
     adapter = ingest(desk, graph)
     key = f"fb:{KAY_THREAD}"
-    reply = queue_and_send(desk, adapter, key, "Sí, tenemos 2 copias.")
+    reply = send_through_outbox(desk, adapter, key, "Sí, tenemos 2 copias.")
     graph.on("GET", f"{V}/{PAGE}/conversations", ok("conversations_after_reply"))
     graph.on("GET", f"{V}/{KAY_THREAD}/messages", ok("messages_kay_after_reply"))
     clock.advance(minutes=2)

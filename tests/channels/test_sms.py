@@ -31,9 +31,10 @@ from askdesk.desk.retention import ANONYMIZED, RetentionPolicy, purge
 from askdesk.desk.sync import Poller
 from askdesk.desk.views import listed_author
 from askdesk.errors import ConfigError, CredentialsRejected, RateLimited
-from askdesk.model import Kind, Message, Outcome, QuestionType, Reply, ReplyStatus, Role, Status
+from askdesk.model import Kind, Message, Outcome, QuestionType, ReplyStatus, Role, Status
 from askdesk.model.replying import take_for_sending
 from askdesk.store import Store, TinyDBStore, open_store
+from tests.channels.outbox_send import send_through_outbox
 from tests.channels.standin import Answer, StandIn, serving
 from tests.conftest import NOW
 
@@ -94,17 +95,6 @@ def poll(desk: Desk, adapter: SmsChannel) -> None:
 def only(desk: Desk) -> Any:
     (conversation,) = [c for c in desk.live() if c.channel == "text"]
     return conversation
-
-
-def send(desk: Desk, adapter: SmsChannel, key: str, text: str) -> Reply:
-    outbox = Outbox(desk, {adapter.name: adapter})
-    _, reply = outbox.queue(key, text)
-    outbox.send(key, reply.id)
-    conversation = desk.get(key)
-    assert conversation is not None
-    found = conversation.reply(reply.id)
-    assert found is not None
-    return found
 
 
 # -- in ------------------------------------------------------------------------------------
@@ -257,7 +247,7 @@ def test_stop_is_recorded_and_a_reply_is_refused_before_it_is_sent(
     )
     assert settings.refusal("One more thing", rosa, False, clock.now()) == said
     desk.reopen(key)
-    reply = send(desk, adapter, key, "One more thing")
+    reply = send_through_outbox(desk, adapter, key, "One more thing")
     assert (reply.status, reply.last_error) == (ReplyStatus.FAILED, said)
     assert twilio.requests("POST", MESSAGES) == []
 
@@ -277,7 +267,9 @@ def test_start_lets_replies_go_again_to_the_number(
     rosa = only(desk)
     assert [m.role for m in rosa.messages][-2:] == [Role.OPT_OUT, Role.OPT_IN]
     assert rosa.opted_out_at is None
-    reply = send(desk, adapter, rosa.key, "Welcome back! Volcano books are at 551.21.")
+    reply = send_through_outbox(
+        desk, adapter, rosa.key, "Welcome back! Volcano books are at 551.21."
+    )
     assert reply.status is ReplyStatus.SENT and reply.remote_id == sid(0x99)
     (sent,) = twilio.requests("POST", MESSAGES)
     assert sent.form() == {
@@ -311,7 +303,7 @@ def test_a_stop_from_a_number_with_no_conversation_opens_none_and_is_never_answe
     )
     settings = reply_settings(load_config(None, env={}), {adapter.name: adapter})
     assert settings.refusal("We open at nine.", rosa, False, clock.now()) == said
-    reply = send(desk, adapter, rosa.key, "We open at nine.")
+    reply = send_through_outbox(desk, adapter, rosa.key, "We open at nine.")
     assert (reply.status, reply.last_error) == (ReplyStatus.FAILED, said)
     assert twilio.requests("POST", MESSAGES) == []
     # START lets replies go again.
@@ -319,7 +311,9 @@ def test_a_stop_from_a_number_with_no_conversation_opens_none_and_is_never_answe
     clock.advance(minutes=40)
     poll(desk, adapter)
     assert only(desk).opted_out_at is None
-    assert send(desk, adapter, rosa.key, "We open at nine.").status is ReplyStatus.SENT
+    assert (
+        send_through_outbox(desk, adapter, rosa.key, "We open at nine.").status is ReplyStatus.SENT
+    )
 
 
 def test_an_opt_out_outlives_the_anonymising_of_its_conversation(
@@ -342,7 +336,7 @@ def test_an_opt_out_outlives_the_anonymising_of_its_conversation(
     poll(desk, adapter)
     (rosa,) = [c for c in desk.live() if c.status is Status.NEW]
     assert [m.role for m in rosa.messages] == [Role.QUESTION, Role.OPT_OUT]
-    reply = send(desk, adapter, rosa.key, "Yes, it is on order.")
+    reply = send_through_outbox(desk, adapter, rosa.key, "Yes, it is on order.")
     assert reply.status is ReplyStatus.FAILED
     assert reply.last_error is not None and "texted STOP earlier" in reply.last_error
     assert twilio.requests("POST", MESSAGES) == []
@@ -352,7 +346,7 @@ def test_twilio_21610_says_the_patron_opted_out(twilio: StandIn, desk: Desk) -> 
     adapter = channel(twilio)
     poll(desk, adapter)
     twilio.on("POST", MESSAGES, Answer(400, recorded("error_21610")))
-    reply = send(desk, adapter, only(desk).key, "Hi")
+    reply = send_through_outbox(desk, adapter, only(desk).key, "Hi")
     assert reply.status is ReplyStatus.FAILED
     assert reply.last_error == (
         "+1 555-•••-4321 has opted out (texted STOP): no text can go to them until they "
@@ -586,7 +580,7 @@ def test_a_replys_delivery_is_asked_after_and_kept_on_the_reply(
     adapter = channel(twilio)
     poll(desk, adapter)
     key = only(desk).key
-    reply = send(desk, adapter, key, "Volcano books are at 551.21")
+    reply = send_through_outbox(desk, adapter, key, "Volcano books are at 551.21")
     fetch = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid(0x99)}.json"
     twilio.on("GET", fetch, Answer(200, recorded("fetch_delivered")))
     clock.advance(minutes=1)
