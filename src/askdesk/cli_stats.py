@@ -385,7 +385,7 @@ def run_handover(args: argparse.Namespace, desk: Desk, config: Config) -> int:
     since = (
         parse_when(args.since, tz, now) if args.since else day_start(now.astimezone(tz).date(), tz)
     )
-    mine = held(desk.live(), desk.staff)
+    mine = held(desk.live(), desk.staff, desk.team)
     note = args.note
     decisions: dict[str, Decision]
     if args.release_all:

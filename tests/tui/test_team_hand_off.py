@@ -84,3 +84,37 @@ async def test_the_handover_screen_refuses_a_name_off_the_list(
         await pilot.press("enter")
         await settle(pilot)
         assert screen.decisions[KEY].to == "bo"
+
+
+async def test_bo_works_what_bo_claimed_before_the_list(
+    store: TinyDBStore, clock: FixedClock, make_message
+) -> None:  # type: ignore[no-untyped-def]
+    """``Bo`` claimed two before the list; ``bo``'s desk treats them as ``bo``'s own.
+
+    ``c`` offers no take-over "from Bo", ``u`` releases one, and the handover
+    screen lists the other as held.
+    """
+    before_the_list = Desk(store, "Bo", clock)
+    before_the_list.ingest([make_message("1", "Are you open on Monday?"), make_message("2")])
+    before_the_list.claim(KEY)
+    before_the_list.claim("web:2")
+    app = make_app(Desk(store, "bo", clock, team=TEAM), clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("c")  # not a colleague's: nothing to take over
+        await settle(pilot)
+        assert isinstance(app.screen, DeskScreen)
+        await pilot.press("u")
+        await settle(pilot)
+        assert any("released" in n for n in notices(app))
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoverScreen)
+        assert [c.key for c in app.screen.conversations] == ["web:2"]
+    released = store.get(KEY)
+    assert released is not None and (released.status, released.holder) == (Status.NEW, None)
+    assert [(e.staff, e.action) for e in released.events[-2:]] == [
+        ("Bo", "claim"),
+        ("bo", "release"),
+    ]

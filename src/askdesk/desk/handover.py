@@ -59,9 +59,20 @@ class Decision:
 KEEP = Decision()
 
 
-def held(conversations: Iterable[Conversation], staff: str) -> list[Conversation]:
-    """What ``staff`` holds now, longest-waiting first."""
-    mine = [c for c in conversations if c.status is Status.CLAIMED and c.holder == staff]
+def held(
+    conversations: Iterable[Conversation], staff: str, team: Team | None = None
+) -> list[Conversation]:
+    """What ``staff`` holds now, longest-waiting first.
+
+    ``team``: the team list, by which a holder recorded before it (``Bo``) is
+    the member as listed (``bo``).
+    """
+    credited = (team or Team()).credited
+    mine = [
+        c
+        for c in conversations
+        if c.status is Status.CLAIMED and c.holder is not None and credited(c.holder) == staff
+    ]
     return sorted(mine, key=lambda c: c.waiting_since)
 
 
@@ -223,7 +234,7 @@ def shift_summary(
         by_channel=dict(sorted(Counter(t.channel for t in resolved).items())),
         by_read={str(n): read.get(str(n), 0) for n in READ_LEVELS if read.get(str(n))},
         by_outcome=dict(sorted(Counter(t.outcome.value for t in resolved).items())),
-        still_held=[c.key for c in held(open_now, staff)],
+        still_held=[c.key for c in held(open_now, staff, team)],
         desk_open=len(open_now),
         result=result,
         waiting=[i for i in items.values() if i.status is Status.NEW],

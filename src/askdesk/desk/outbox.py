@@ -110,7 +110,8 @@ class Outbox:
 
         def queue(c: Conversation) -> Conversation:
             self._check_route(c, private)
-            return r.queue_reply(c, reply, now, expected_version, refuse_repeat_within)
+            mine = self.desk.as_listed(c)  # held by "Bo" before the team list listed "bo"
+            return r.queue_reply(mine, reply, now, expected_version, refuse_repeat_within)
 
         conversation = self.desk.store.update(key, queue)
         self.desk.remember_me()

@@ -126,13 +126,35 @@ class Desk:
     def apply(self, key: str, step: Step) -> Conversation:
         """Make ``step`` so in the store, as this staff member, now (compare-and-set)."""
         now = self.clock.now()
-        changed = self.store.update(key, lambda c: step(c, self.staff, now))
+        changed = self.store.update(key, lambda c: step(self.as_listed(c), self.staff, now))
         self.remember_me()  # after: a refused or failed change leaves the store as it was
         return changed
 
     def preview(self, conversation: Conversation, step: Step) -> Conversation:
         """What ``step`` would make of ``conversation``; nothing is written."""
-        return step(conversation, self.staff, self.clock.now())
+        return step(self.as_listed(conversation), self.staff, self.clock.now())
+
+    def is_me(self, name: str | None) -> bool:
+        """Whether ``name``, as the store recorded it, is this staff member.
+
+        With a team list, a name recorded before it under another spelling
+        (``Bo``, now listed as ``bo``) is the member it is credited to, as in
+        the statistics (``Team.credited``).
+        """
+        return name is not None and self.team.credited(name) == self.staff
+
+    def as_listed(self, conversation: Conversation) -> Conversation:
+        """``conversation`` with this staff member's holder spelling made the listed one.
+
+        The state machine compares holders exactly, so ``bo`` could not release,
+        resolve, reply to or hand off what ``Bo`` claimed before the team list.
+        Given the conversation this way, a change ``bo`` makes is theirs and
+        names them as listed; the history still says ``Bo`` claimed it.
+        """
+        holder = conversation.holder
+        if holder is None or holder == self.staff or not self.is_me(holder):
+            return conversation
+        return replace(conversation, holder=self.staff)
 
     def claim(self, key: str) -> Conversation:
         return self.apply(key, transitions.claim)

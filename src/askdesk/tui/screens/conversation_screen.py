@@ -129,13 +129,13 @@ class ConversationScreen(Screen[None]):
     def _applies(self, action: str) -> bool:
         """Whether ``action`` can be done to the conversation under the cursor."""
         c = self.current()
-        me = self.desk_app.desk.staff
-        mine_or_free = c is not None and c.holder in (None, me)
+        desk = self.desk_app.desk
+        mine_or_free = c is not None and (c.holder is None or desk.is_me(c.holder))
         match action:
             case "claim":  # a colleague's conversation: offers to take it over
                 return c is not None and (c.status is Status.NEW or not mine_or_free)
             case "release":
-                return c is not None and c.status is Status.CLAIMED and c.holder == me
+                return c is not None and c.status is Status.CLAIMED and desk.is_me(c.holder)
             case "resolve" | "hand_off":
                 return (
                     c is not None
@@ -186,7 +186,7 @@ class ConversationScreen(Screen[None]):
         if c is None:
             return
         key, seen, holder = c.key, c.version, c.holder
-        if c.status is not Status.CLAIMED or holder is None:
+        if c.status is not Status.CLAIMED or holder is None or self.desk_app.desk.is_me(holder):
             self.desk_app.act(key, transitions.claim, "claimed", follow=True)
             return
 

@@ -265,15 +265,15 @@ class DeskScreen(ConversationScreen):
         if back is None or self.pane is not back.followed_to:
             return None
         c = self.desk_app.conversations.get(back.key)
-        me = self.desk_app.desk.staff
+        desk = self.desk_app.desk
         if (
             c is not None
             and c.status is back.followed_to
-            and (c.status is not Status.CLAIMED or c.holder == me)
+            and (c.status is not Status.CLAIMED or desk.is_me(c.holder))
         ):
             return None  # still where it was followed to, and not handed on: not done
         self._came_from = None
-        if back.refused or (c is not None and c.events and c.events[-1].staff == me):
+        if back.refused or (c is not None and c.events and desk.is_me(c.events[-1].staff)):
             return back
         return None  # a colleague's doing: stay, and ``_say_if_taken_away`` says so
 

@@ -104,7 +104,7 @@ class HandoverScreen(Screen[None]):
 
     def on_mount(self) -> None:
         app = self.desk_app
-        self.conversations = held(app.conversations.values(), app.desk.staff)
+        self.conversations = held(app.conversations.values(), app.desk.staff, app.desk.team)
         self.decisions = {c.key: KEEP for c in self.conversations}
         count = len(self.conversations)
         self.query_one("#handover-title", Static).update(
