@@ -9,14 +9,19 @@ spent, the library's fields, and ranges with and without ends.
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
+from storekit import OpenStore, make_message
 
+from askdesk.model import Outcome, QuestionType, transitions
 from askdesk.model.opening_hours import parse_hours
 from askdesk.model.transactions import transactions_of
 from askdesk.store import Store
+from askdesk.store.postgres_store import PostgresStore
 from askdesk.store.tally import Answer, Attribute, GroupKey, LocalTime, WithinHours, tally_of
 from tests.busy_fortnight import END, FIELD_NAMES, HOURS, START, fill
 
@@ -88,3 +93,59 @@ def test_a_team_list_credits_the_names_as_listed_on_both_backends(busy: Store) -
     figures = busy.tally(None, None, UTC, KEYS, KEYS, credit)
     assert figures == tally_of(every, UTC, KEYS, KEYS, credit)
     assert set(figures.counts[Attribute("staff")]) == {"ana", "CY", "DEE", "ED"}
+
+
+def test_a_tally_taken_while_a_colleague_resolves_is_of_one_moment(
+    busy: Store, open_store_here: OpenStore
+) -> None:
+    """Each group key's counts add up to the tally's transactions although another
+    desk resolves question after question meanwhile: every figure is read at one moment
+    (on PostgreSQL, its statements share one snapshot)."""
+    colleague = open_store_here()
+    done = threading.Event()
+
+    def resolve_questions() -> None:
+        for n in itertools.count():
+            if done.is_set():
+                return
+            at = END + timedelta(minutes=n)
+            late = make_message(f"late{n}", channel="chat", received_at=at)
+            colleague.ingest([late], at)
+            colleague.update(
+                late.key,
+                partial(
+                    transitions.resolve,
+                    staff="ed",
+                    at=at + timedelta(seconds=30),
+                    outcome=Outcome.ANSWERED,
+                    question_type=QuestionType.DIRECTIONAL,
+                    read_level=1,
+                ),
+            )
+
+    writer = threading.Thread(target=resolve_questions)
+    writer.start()
+    try:
+        seen = set()
+        for _ in range(40):
+            figures = busy.tally(None, None, UTC, KEYS)
+            seen.add(figures.transactions)
+            for key in KEYS:
+                assert sum(figures.counts[key].values()) == figures.transactions, key
+    finally:
+        done.set()
+        writer.join()
+    assert len(seen) > 1, "the colleague resolved nothing while the tallies were taken"
+
+
+def test_with_no_second_connection_to_spare_the_first_reads_everything(
+    postgres_url: str,
+) -> None:
+    """A pool of one: the tally's statements, meant for two connections, run on the one."""
+    store = PostgresStore(postgres_url, pool_size=1)
+    try:
+        fill(store, questions=40)
+        every = [t for c in store.history() for t in transactions_of(c)]
+        assert store.tally(None, None, UTC, KEYS, KEYS) == tally_of(every, UTC, KEYS, KEYS)
+    finally:
+        store.close()

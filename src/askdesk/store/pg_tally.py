@@ -1,10 +1,12 @@
 """A tally (``askdesk.store.tally``) worked out by PostgreSQL over the ``transactions`` table.
 
-Three statements, so Python receives a few hundred numbers and never the
-transactions: the counts of every group key (``GROUPING SETS``, hashed), the
-figures of the whole range (count, sums, ``percentile_cont`` for medians,
+A few statements, so Python receives a few hundred numbers and never the
+transactions: the counts of every group key (``GROUPING SETS``, hashed; a
+statement for the transactions' own values and one for each of their times),
+the figures of the whole range (count, sums, ``percentile_cont`` for medians,
 ``percentile_disc`` for the nearest-rank 90th percentile), and the medians of
-the keys that are timed. The values grouped and counted are the columns
+the keys that are timed. They run on two connections at once, reading one
+snapshot (``pg_snapshot``). The values grouped and counted are the columns
 askdesk's own rules wrote (``pg_transactions``); the SQL only groups and
 counts them, so the figures are those of ``tally_of`` (the tests compare them).
 """
@@ -20,6 +22,8 @@ import psycopg
 from psycopg import sql
 
 from askdesk.model.opening_hours import OpeningHours
+from askdesk.store import pg_snapshot
+from askdesk.store.pg_snapshot import Another, Rows, Statement
 from askdesk.store.tally import (
     WEEKDAYS,
     Answer,
@@ -38,6 +42,11 @@ Connection = psycopg.Connection[Any]
 WORK_MEM = "64MB"
 """Sorting 100,000 transactions' values for their medians fits in memory (the default, 4 MB,
 spills them to disk)."""
+SETTINGS = (
+    f"SET LOCAL work_mem = '{WORK_MEM}'",
+    # The plans are small; compiling them (JIT) took longer than running them.
+    "SET LOCAL jit = off",
+)
 
 _COLUMNS = {
     "channel": "channel",
@@ -72,37 +81,35 @@ def can_tally(conn: Connection, zone: str, keys: list[GroupKey]) -> bool:
 
 def tally(
     conn: Connection,
+    snapshot: str,
     since: datetime | None,
     until: datetime | None,
     zone: str,
     counted: list[GroupKey],
     timed: list[GroupKey],
     credit: Credit | None = None,
+    another: Another | None = None,
 ) -> Tally:
-    conn.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-    # The plans are small; compiling them (JIT) took longer than running them.
-    conn.execute("SET LOCAL jit = off")
+    """The tally, its statements run on ``conn`` and, when ``another`` lends one, on a
+    second connection at the same time, both reading ``snapshot`` (``pg_snapshot.begin``)."""
     in_range = sql.SQL(
         "FROM transactions WHERE resolved_at >= coalesce({}, '-infinity'::timestamptz) "
         "AND resolved_at < coalesce({}, 'infinity'::timestamptz)"
     ).format(sql.Literal(since), sql.Literal(until))
     staff = _credited_staff(conn, in_range, credit)
-    whole = conn.execute(
-        sql.SQL(
-            "SELECT count(*), count(*) FILTER (WHERE reference), count(*) FILTER (WHERE flagged), "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_s), "
-            "percentile_disc(0.9) WITHIN GROUP (ORDER BY first_response_s), "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s), "
-            "percentile_disc(0.9) WITHIN GROUP (ORDER BY resolve_s), "
-            "coalesce(sum(time_spent_min), 0), "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY time_spent_min), "
-            "count(time_spent_min) {}"
-        ).format(in_range)
-    ).fetchone()
-    assert whole is not None
-    total, reference, flagged, fr_med, fr_p90, rs_med, rs_p90, spent, spent_med, recorded = whole
-    counts = _counts(conn, in_range, zone, counted, staff)
+    whole: list[Any] = []
+    counts: dict[GroupKey, dict[str, int]] = {key: {} for key in counted}
     medians: dict[GroupKey, dict[str, Medians]] = {key: {} for key in timed}
+
+    def read_whole(rows: Rows) -> None:
+        whole.extend(rows[0])
+
+    def read_medians(rows: Rows) -> None:
+        for index, value, (first, resolve, first_p90) in _grouped_rows(rows, len(timed)):
+            medians[timed[index]][value] = Medians(
+                _float(first), _float(resolve), _float(first_p90)
+            )
+
     timing = (
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_s), "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s), "
@@ -110,8 +117,27 @@ def tally(
     )
     rows = sql.SQL("SELECT * {}").format(in_range)
     labels = [_expression(key, _local(key, zone), staff) for key in timed]
-    for index, value, (first, resolve, first_p90) in _grouped(conn, rows, labels, timing):
-        medians[timed[index]][value] = Medians(_float(first), _float(resolve), _float(first_p90))
+    # The sorts for medians take longest: first, so the other connection has the rest.
+    statements = [Statement(_grouped(rows, labels, timing), read_medians)] if timed else []
+    statements += _counts(counts, in_range, zone, counted, staff)
+    statements.append(
+        Statement(
+            sql.SQL(
+                "SELECT count(*), count(*) FILTER (WHERE reference), "
+                "count(*) FILTER (WHERE flagged), "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_s), "
+                "percentile_disc(0.9) WITHIN GROUP (ORDER BY first_response_s), "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s), "
+                "percentile_disc(0.9) WITHIN GROUP (ORDER BY resolve_s), "
+                "coalesce(sum(time_spent_min), 0), "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY time_spent_min), "
+                "count(time_spent_min) {}"
+            ).format(in_range),
+            read_whole,
+        )
+    )
+    pg_snapshot.run(conn, snapshot, statements, another, SETTINGS)
+    total, reference, flagged, fr_med, fr_p90, rs_med, rs_p90, spent, spent_med, recorded = whole
     return Tally(
         transactions=int(total),
         reference=int(reference),
@@ -127,22 +153,24 @@ def tally(
 
 
 def _counts(
-    conn: Connection,
+    out: dict[GroupKey, dict[str, int]],
     in_range: sql.Composable,
     zone: str,
     keys: list[GroupKey],
     staff: sql.Composable,
-) -> dict[GroupKey, dict[str, int]]:
-    """The counts of every key, a statement per family of keys: the transactions' own
-    values, and each of their times. Each first counts the transactions by all its
-    family's values at once (a few thousand combinations of channel, staff, type…;
-    a local hour for a time), then adds those counts up by each key: one hashing of
-    100,000 rows per family rather than one per key, twice as fast."""
-    out: dict[GroupKey, dict[str, int]] = {key: {} for key in keys}
+) -> list[Statement]:
+    """The statements that count every key into ``out``, one per family of keys: the
+    transactions' own values, and each of their times. Each first counts the
+    transactions by all its family's values at once (a few thousand combinations of
+    channel, staff, type…; a local hour for a time), then adds those counts up by
+    each key: one hashing of 100,000 rows per family rather than one per key, twice
+    as fast."""
     families: dict[str, list[GroupKey]] = {}
     for key in keys:
         families.setdefault(key.time if isinstance(key, LocalTime) else "", []).append(key)
-    for time, members in families.items():
+    statements = []
+    # The times' families first: theirs are the longer statements.
+    for time, members in sorted(families.items(), key=lambda family: not family[0]):
         if time:
             local = sql.Identifier("local")
             source = sql.SQL(
@@ -161,9 +189,13 @@ def _counts(
                 sql.SQL(", ").join(sql.Literal(i + 1) for i in range(len(members))),
             )
             labels = list(values)
-        for index, value, (n,) in _grouped(conn, source, labels, "sum(n)"):
-            out[members[index]][value] = int(n)
-    return out
+
+        def read(rows: Rows, members: list[GroupKey] = members) -> None:
+            for index, value, (n,) in _grouped_rows(rows, len(members)):
+                out[members[index]][value] = int(n)
+
+        statements.append(Statement(_grouped(source, labels, "sum(n)"), read))
+    return statements
 
 
 def _credited_staff(
@@ -182,20 +214,16 @@ def _credited_staff(
     return sql.SQL("coalesce({}::jsonb ->> staff, staff)").format(sql.Literal(json.dumps(renamed)))
 
 
-def _grouped(
-    conn: Connection, source: sql.Composable, labels: list[sql.Composable], aggregates: str
-) -> list[tuple[int, str, tuple[Any, ...]]]:
-    """``aggregates`` over ``source``'s rows by each of ``labels`` (SQL over its columns),
-    in one statement: (label's index, value, aggregates)."""
-    if not labels:
-        return []
+def _grouped(source: sql.Composable, labels: list[sql.Composable], aggregates: str) -> sql.Composed:
+    """The statement of ``aggregates`` over ``source``'s rows by each of ``labels`` (SQL
+    over its columns); ``_grouped_rows`` reads its rows."""
     names = [sql.Identifier(f"k{i}") for i in range(len(labels))]
     labelled = sql.SQL(", ").join(
         sql.SQL("{} AS {}").format(label, name) for label, name in zip(labels, names, strict=True)
     )
     # GROUPING(k) is 0 in the rows grouped by k: it says which key a row is about.
     which = sql.SQL(", ").join(sql.SQL("GROUPING({})").format(n) for n in names)
-    query = sql.SQL(
+    return sql.SQL(
         "SELECT {which}, {names}, {aggregates} FROM (SELECT {labelled}, * FROM ({source}) "
         "AS source) AS labelled GROUP BY GROUPING SETS ({sets})"
     ).format(
@@ -206,9 +234,13 @@ def _grouped(
         source=source,
         sets=sql.SQL(", ").join(sql.SQL("({})").format(n) for n in names),
     )
+
+
+def _grouped_rows(rows: Rows, n: int) -> list[tuple[int, str, tuple[Any, ...]]]:
+    """The rows of a statement ``_grouped`` made with ``n`` labels, as (label's index,
+    value, aggregates)."""
     out = []
-    n = len(labels)
-    for row in conn.execute(query).fetchall():
+    for row in rows:
         index = list(row[:n]).index(0)
         out.append((index, str(row[n + index]), tuple(row[2 * n :])))
     return out

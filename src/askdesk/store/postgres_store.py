@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -27,7 +27,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
-from askdesk.store import pg_schema, pg_tally, pg_transactions
+from askdesk.store import pg_schema, pg_snapshot, pg_tally, pg_transactions
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import from_dict, to_dict
 from askdesk.store.location import shown
@@ -210,6 +210,11 @@ class PostgresStore:
             ) from error
         except psycopg.Error as error:
             raise self._failed(error) from error
+
+    def _another(self) -> AbstractContextManager[Connection]:
+        """A second pooled connection for a read shared out between two (``pg_snapshot``);
+        while it comes (or if it does not), the first connection reads on alone."""
+        return self._pool.connection(timeout=CONNECT_TIMEOUT_S)
 
     def _listen(self) -> None:
         """Collect change notices; on a lost connection, say so and reconnect with backoff.
@@ -417,15 +422,18 @@ class PostgresStore:
         zone = pg_tally.zone_name(tz)
         if zone is not None:
             with self._transaction() as conn:
+                snapshot = pg_snapshot.begin(conn)
                 if pg_tally.can_tally(conn, zone, [*counted, *timed]):
                     return pg_tally.tally(
                         conn,
+                        snapshot,
                         resolved_since,
                         resolved_until,
                         zone,
                         list(counted),
                         list(timed),
                         credit,
+                        another=self._another,
                     )
         found = self.transactions(resolved_since, resolved_until)
         return tally_of(found, tz, counted, timed, credit)
