@@ -44,8 +44,10 @@ def record(conversation: Conversation) -> dict[str, Any]:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    # One write: json.dump writes every token on its own, and where stdout is
+    # unbuffered (PYTHONUNBUFFERED) each is a system call; a year's stats by day
+    # made 80,000 of them, a tenth of a second.
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def print_json_array(items: Iterable[dict[str, Any]]) -> None:

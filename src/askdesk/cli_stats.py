@@ -10,12 +10,11 @@ import argparse
 import codecs
 import csv
 import io
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -24,7 +23,7 @@ from rich.text import Text
 from askdesk.channels import Channel
 from askdesk.channels.base import Forgotten
 from askdesk.cli_log import forget_patrons
-from askdesk.cli_output import print_json_array, say
+from askdesk.cli_output import print_json, print_json_array, say
 from askdesk.config import Config, StatsField
 from askdesk.desk import Desk
 from askdesk.desk.export import export_row, spreadsheet_text, write_csv
@@ -139,7 +138,7 @@ def run_stats(args: argparse.Namespace, desk: Desk, config: Config) -> int:
         team=desk.team,
     )
     if args.format == "json":
-        _print_json(stats_record(stats, desk.clock.now(), fields, config.hours))
+        print_json(stats_record(stats, desk.clock.now(), fields, config.hours))
     elif args.format == "csv":
         if chosen is not None:
             _print_groups_csv(stats, [], [chosen])
@@ -297,11 +296,6 @@ def _num(value: float | None) -> str:
     if value is None:
         return ""
     return str(int(value)) if value == int(value) else str(value)
-
-
-def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 # -- export -------------------------------------------------------------------------------
