@@ -7,7 +7,22 @@
 - ``channel``: ``SmsChannel`` (fetch, send, reply_window) and its ``ADAPTER``.
 """
 
-from askdesk.channels.sms.channel import ADAPTER, SmsChannel
+from typing import TYPE_CHECKING, Any
+
 from askdesk.channels.sms.numbers import masked
 
+if TYPE_CHECKING:
+    from askdesk.channels.sms.channel import ADAPTER, SmsChannel
+
 __all__ = ["ADAPTER", "SmsChannel", "masked"]
+
+
+def __getattr__(name: str) -> Any:
+    """The channel and its adapter on first use: the desk's lists mask numbers and
+    count segments without loading Twilio's client (a command that talks to no
+    channel, such as ``stats``, starts without it)."""
+    if name in ("ADAPTER", "SmsChannel"):
+        from askdesk.channels.sms import channel
+
+        return getattr(channel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
