@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -37,6 +38,7 @@ from askdesk.errors import (
     RefusedByPlatform,
 )
 from askdesk.model import Conversation, Kind, Message, Reply, ReplyStatus, transitions
+from askdesk.model.replying import take_for_sending
 from tests.channels.mastodon_api import (
     LIBRARY_ID,
     MARISOL_FOLLOWUP,
@@ -422,6 +424,118 @@ def test_public_replies_when_configured(api: MastodonApi) -> None:
     )
     channel(reply_visibility="public").send(question, reply("Yes."), NOW)
     assert api.calls_to(STATUSES, "POST")[0].form["visibility"] == ["public"]
+
+
+OWN_STATUSES = f"/api/v1/accounts/{LIBRARY_ID}/statuses"
+POSTED_BEFORE = "113500000000000201"  # in account_statuses: the reply, under Marisol's question
+
+
+def cut_short(desk: Desk, clock: FixedClock, text: str) -> tuple[Outbox, str]:
+    """Marisol's question on the desk and a reply to it whose send died after posting."""
+    desk.ingest(
+        conversation_of(
+            MARISOL_QUESTION, kind=Kind.MENTION, author="@marisol@mastodon.social"
+        ).messages
+    )
+    outbox = Outbox(desk, {"mastodon": channel()})
+    key = f"mastodon:{MARISOL_QUESTION}"
+    _, queued = outbox.queue(key, text)
+    desk.store.update(key, lambda c: take_for_sending(c, queued.id, clock.now(), "gone:1"))
+    clock.advance(minutes=90)  # longer than Mastodon keeps an Idempotency-Key
+    return outbox, key
+
+
+def test_a_send_cut_short_is_found_among_the_accounts_own_statuses(
+    api: MastodonApi, desk: Desk, clock: FixedClock
+) -> None:
+    outbox, key = cut_short(desk, clock, "Yes! It is on hold for you at Millbrook.")
+    api.answer("verify_credentials")
+    api.answer("account_statuses")
+    (settled,) = outbox.recover()
+    assert (settled.status, settled.detail) == (ReplyStatus.SENT, "found on the platform")
+    stored = desk.get(key)
+    assert stored is not None and stored.replies[0].remote_id == POSTED_BEFORE
+    assert outbox.run_due() == []
+    assert api.calls_to(STATUSES, "POST") == []  # never posted twice
+    (lookup,) = api.calls_to(OWN_STATUSES)
+    assert lookup.params["exclude_reblogs"] == ["1"]
+
+
+def test_a_retry_after_a_lost_answer_returns_the_status_already_posted(api: MastodonApi) -> None:
+    api.answer("verify_credentials")
+    api.answer("account_statuses")
+    question = conversation_of(
+        MARISOL_QUESTION, kind=Kind.MENTION, author="@marisol@mastodon.social"
+    )
+    again = Reply(
+        id="r-7f3a",
+        text="Yes!   It is on hold\nfor you at Millbrook.",  # as typed; the instance reflows it
+        staff="ana",
+        created_at=NOW,
+        attempts=2,
+    )
+    assert channel().send(question, again, NOW).remote_id == POSTED_BEFORE
+    assert api.calls_to(STATUSES, "POST") == []
+
+
+def test_the_same_words_under_another_status_or_taken_by_another_reply_are_not_it(
+    api: MastodonApi,
+) -> None:
+    adapter = channel()
+    api.answer("verify_credentials")
+    api.answer("account_statuses")
+    tomas = conversation_of(TOMAS_DIRECT, kind=Kind.DIRECT, author="@tomas")
+    found = adapter.find_sent(tomas, reply("Yes! It is on hold for you at Millbrook."))
+    assert found is not None and found.remote_id == "113500000000000203"  # under his, not hers
+
+    question = conversation_of(
+        MARISOL_QUESTION, kind=Kind.MENTION, author="@marisol@mastodon.social"
+    )
+    earlier = Reply(
+        id="r-0001",
+        text="Yes! It is on hold for you at Millbrook.",
+        staff="bo",
+        created_at=NOW,
+        status=ReplyStatus.SENT,
+        remote_id=POSTED_BEFORE,
+    )
+    answered = dataclasses.replace(question, replies=(earlier,))
+    api.answer("account_statuses")
+    assert adapter.find_sent(answered, reply("Yes! It is on hold for you at Millbrook.")) is None
+    api.answer("account_statuses")
+    assert adapter.find_sent(question, reply("Three weeks.")) is None
+
+
+def test_a_reply_not_on_the_instance_is_queued_again_and_posted_once(
+    api: MastodonApi, desk: Desk, clock: FixedClock
+) -> None:
+    outbox, _ = cut_short(desk, clock, "Three weeks, and you can renew it twice.")
+    api.answer("verify_credentials")
+    api.answer("account_statuses")
+    (settled,) = outbox.recover()
+    assert (settled.status, settled.detail) == (ReplyStatus.PENDING, "not on the platform")
+    api.answer("instance_v2")
+    api.answer("status_posted")
+    (sent,) = outbox.run_due()
+    assert sent.status is ReplyStatus.SENT
+    assert len(api.calls_to(STATUSES, "POST")) == 1
+
+
+def test_more_statuses_since_the_reply_than_a_lookup_reads_are_left_to_staff(
+    api: MastodonApi, desk: Desk, clock: FixedClock
+) -> None:
+    outbox, _ = cut_short(desk, clock, "Three weeks, and you can renew it twice.")
+    template = api.recording("account_statuses")["response"]["json"][0]
+    api.answer("verify_credentials")
+    for page in range(5):
+        busy = [{**template, "id": str(113500000000100000 - page * 40 - n)} for n in range(40)]
+        api.answer("account_statuses", json_body=busy)
+    (settled,) = outbox.recover()
+    assert settled.status is ReplyStatus.UNCERTAIN
+    assert "more than 200 statuses since it was written" in settled.detail
+    lookups = api.calls_to(OWN_STATUSES)
+    assert [c.params.get("max_id") for c in lookups[:2]] == [None, ["113500000000099961"]]
+    assert api.calls_to(STATUSES, "POST") == []
 
 
 def test_the_instances_own_limit_counts_as_mastodon_does(api: MastodonApi) -> None:

@@ -4,7 +4,7 @@
 - ``payloads``: Mastodon's REST entities to ``Message``, talking to nobody;
 - ``client``: the requests, and the instance's answers as askdesk's errors;
 - ``text``: whom a reply addresses and how Mastodon counts its length;
-- ``channel``: ``MastodonChannel`` (fetch, send) and its ``ADAPTER``.
+- ``channel``: ``MastodonChannel`` (fetch, send, find_sent) and its ``ADAPTER``.
 """
 
 from askdesk.channels.mastodon.channel import ADAPTER, MastodonChannel

@@ -16,6 +16,7 @@ from typing import Any
 
 from askdesk.channels.base import Adapter, Fetched, Problem, Receipt
 from askdesk.channels.credentials import credential_options, load_secrets
+from askdesk.channels.html_text import html_to_text
 from askdesk.channels.mastodon.client import MastodonClient
 from askdesk.channels.mastodon.credentials import (
     ACCESS_TOKEN,
@@ -36,7 +37,7 @@ from askdesk.channels.mastodon.payloads import (
     replied_to,
     thread_root,
 )
-from askdesk.channels.mastodon.text import addressed, status_length
+from askdesk.channels.mastodon.text import addressed, posted_words, status_length
 from askdesk.channels.options import Options, Text, poll_seconds
 from askdesk.errors import (
     ChannelError,
@@ -60,6 +61,10 @@ FIRST_RUN_PAGES = 5
 BACKOFF_CAP = timedelta(minutes=15)
 """The longest wait between tries while the instance or the network keeps failing."""
 VISIBILITIES = ("public", "unlisted")
+SENT_SLACK = timedelta(minutes=10)
+"""How much earlier than the reply was queued its status may be dated (clocks differ)."""
+SENT_PAGES = 5
+"""Pages of the account's own statuses a sent-reply lookup reads back at most (200)."""
 LIMITS_MAX_AGE = timedelta(days=1)
 """How long the instance's limits, kept in the cursor, are trusted before they are asked again."""
 
@@ -167,17 +172,21 @@ class MastodonChannel:
     def _library(self, state: Cursor) -> Account:
         """The library's own account: from the cursor, else ``verify_credentials`` (once)."""
         if state.account is None:
-            if self._account is None:
-                raw = self._client.call("looking up the account", "account_verify_credentials")
-                try:
-                    self._account = account_of(raw)
-                except BadItem as error:
-                    raise UnexpectedPayload(
-                        f"{self._client.host} answered looking up the account oddly: {error}"
-                    ) from None
-            state.account = self._account
+            state.account = self._own_account()
         self._account = state.account
         return state.account
+
+    def _own_account(self) -> Account:
+        """The account as this process knows it, else as ``verify_credentials`` says (once)."""
+        if self._account is None:
+            raw = self._client.call("looking up the account", "account_verify_credentials")
+            try:
+                self._account = account_of(raw)
+            except BadItem as error:
+                raise UnexpectedPayload(
+                    f"{self._client.host} answered looking up the account oddly: {error}"
+                ) from None
+        return self._account
 
     def _read(
         self, state: Cursor, account: Account, problems: list[Problem], now: datetime
@@ -325,9 +334,14 @@ class MastodonChannel:
 
         An answer to a ``direct`` status (or a private answer) is ``direct``;
         anything else is ``reply_visibility``. The Idempotency-Key is the
-        reply's id, so a retry after a lost answer cannot post it twice.
+        reply's id, but Mastodon keeps it about an hour: a retry first looks
+        for what the attempt before may have posted (``find_sent``).
         """
         del now
+        if reply.attempts > 1:
+            found = self.find_sent(conversation, reply)
+            if found is not None:
+                return found
         target = conversation.latest
         status_id = ident(target.remote_id)
         if status_id is None or target.channel != self.name:
@@ -357,6 +371,61 @@ class MastodonChannel:
                 f"{self._client.host} did not give the id of the reply it posted"
             )
         return Receipt(remote_id=remote_id)
+
+    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
+        """Whether ``reply`` is on the instance already: a status of the account's own, made
+        since the reply was queued, under one of the conversation's statuses, with its words.
+
+        The account's statuses are read newest first until they are older than
+        the reply. A status another reply of the conversation already has is
+        not this one. When ``SENT_PAGES`` pages do not reach back that far, it
+        cannot tell, and says so (``ChannelError``): the outbox then asks staff.
+        """
+        targets = {m.remote_id for m in conversation.messages if m.channel == self.name}
+        taken = {r.remote_id for r in conversation.replies if r.remote_id and r.id != reply.id}
+        words, since = posted_words(reply.text), reply.created_at - SENT_SLACK
+        account = self._own_account()
+        older: dict[str, str] = {}
+        for _ in range(SENT_PAGES):
+            page = self._client.call(
+                "checking whether a reply went out",
+                "account_statuses",
+                account.id,
+                exclude_reblogs=True,
+                limit=PAGE_SIZE,
+                **older,
+            )
+            if not isinstance(page, list):
+                raise UnexpectedPayload(
+                    f"{self._client.host} answered checking whether a reply went out with "
+                    "something that is not a list of statuses"
+                )
+            ids: list[str] = []
+            reached = len(page) < PAGE_SIZE
+            for status in page:
+                status_id = ident(status.get("id")) if isinstance(status, Mapping) else None
+                if status_id is None:
+                    continue
+                ids.append(status_id)
+                created = parse_time(status.get("created_at"))
+                if created is None or created < since:
+                    reached = reached or created is not None
+                    continue
+                content = status.get("content")
+                if (
+                    status_id not in taken
+                    and replied_to(status) in targets
+                    and isinstance(content, str)
+                    and posted_words(html_to_text(content)) == words
+                ):
+                    return Receipt(remote_id=status_id)
+            if reached or not ids:
+                return None
+            older = {"max_id": min(ids, key=id_order)}
+        raise ChannelError(
+            f"could not tell whether the reply is on {self._client.host}: the account posted "
+            f"more than {SENT_PAGES * PAGE_SIZE} statuses since it was written"
+        )
 
 
 def _notification_id(raw: Any) -> str | None:

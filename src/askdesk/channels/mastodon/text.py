@@ -24,6 +24,8 @@ _REMOTE_MENTION = re.compile(
     r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.IGNORECASE
 )
 
+_LEADING_MENTIONS = re.compile(r"^(?:@[\w.-]+\s+)+")
+
 
 def status_length(text: str, url_length: int = URL_LENGTH) -> int:
     """How many characters Mastodon counts in ``text``."""
@@ -42,6 +44,18 @@ def status_length(text: str, url_length: int = URL_LENGTH) -> int:
     pieces.append(text[start:])
     countable = _REMOTE_MENTION.sub(r"@\1", "".join(pieces))
     return len(_GRAPHEME.findall(countable))
+
+
+def posted_words(text: str) -> str:
+    """The words of a reply as ``find_sent`` compares them, typed or as the instance shows them.
+
+    Mastodon shows a remote mention as its local part and links it, and its
+    HTML turns line breaks into paragraphs: so the leading @-mentions (the
+    address ``addressed`` adds) go, every mention keeps only its local part,
+    and whitespace is one space.
+    """
+    local = _REMOTE_MENTION.sub(r"@\1", text)
+    return " ".join(_LEADING_MENTIONS.sub("", local.strip()).split())
 
 
 def addressed(text: str, acct: str) -> str:
