@@ -24,10 +24,12 @@ from askdesk.clock import FixedClock
 from askdesk.config import ChannelConfig, load_config
 from askdesk.desk import Desk
 from askdesk.desk.outbox import Outbox
+from askdesk.desk.records import describe_event
 from askdesk.desk.settings import check_config
 from askdesk.desk.sync import Poller
 from askdesk.errors import ConfigError, CredentialsRejected
 from askdesk.model import Reply, ReplyStatus, Role, Status
+from askdesk.model.replying import take_for_sending
 from tests.channels.outbox_send import send_through_outbox
 from tests.channels.standin import Answer, StandIn, serving
 from tests.conftest import NOW
@@ -349,3 +351,37 @@ def test_the_pages_copy_of_a_reply_askdesk_sent_is_not_shown_as_sent_elsewhere(
     assert kay is not None
     assert reply.remote_id not in [m.remote_id for m in kay.messages]
     assert [m.remote_id for m in kay.messages if m.role is Role.SENT_ELSEWHERE] == ["m_page2"]
+
+
+def test_the_pages_copy_seen_before_an_interrupted_reply_was_recorded_shows_once(
+    graph: StandIn, desk: Desk, clock: FixedClock
+) -> None:
+    adapter = ingest(desk, graph)
+    key = f"fb:{KAY_THREAD}"
+    outbox = Outbox(desk, {adapter.name: adapter})
+    _, queued = outbox.queue(key, "Sí, tenemos 2 copias.")
+    # Meta sent it; the process died before recording the send.
+    desk.store.update(key, lambda c: take_for_sending(c, queued.id, clock.now(), "gone:1"))
+    graph.on("GET", f"{V}/{PAGE}/conversations", ok("conversations_after_reply"))
+    graph.on("GET", f"{V}/{KAY_THREAD}/messages", ok("messages_kay_after_reply"))
+    clock.advance(minutes=1)
+    poller = Poller(desk, [adapter])
+    assert poller.poll(adapter).joined == 1  # the copy, taken for a message sent elsewhere
+    clock.advance(minutes=5)
+    (settled,) = outbox.recover()
+    assert (settled.status, settled.detail) == (ReplyStatus.SENT, "found on the platform")
+
+    kay = desk.get(key)
+    assert kay is not None
+    (reply,) = kay.replies
+    assert reply.remote_id == recorded("send_ok")["message_id"]
+    assert reply.remote_id not in [m.remote_id for m in kay.messages]  # once: as the reply
+    assert [m.remote_id for m in kay.messages if m.role is Role.SENT_ELSEWHERE] == ["m_page2"]
+    assert kay.events[-1].details["echo"] == f"fb:{reply.remote_id}"
+    assert describe_event("reply", kay.events[-1].details) == (
+        "replied (the message listed earlier as sent outside askdesk was this reply)"
+    )
+    clock.advance(minutes=1)
+    assert poller.poll(adapter).joined == 0  # and a later poll does not bring it back
+    again = desk.get(key)
+    assert again is not None and again.messages == kay.messages

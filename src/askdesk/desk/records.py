@@ -104,7 +104,12 @@ def describe_event(action: str, details: dict[str, Any]) -> str:
                 else ""
             )
             route = " privately" if details.get("private") else ""
-            return f"replied{route}{via}"
+            echo = (
+                " (the message listed earlier as sent outside askdesk was this reply)"
+                if details.get("echo")
+                else ""
+            )
+            return f"replied{route}{via}{echo}"
         case "reply-retry":
             return "asked to send a reply again"
         case "reply-edit":

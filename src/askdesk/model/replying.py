@@ -12,7 +12,7 @@ from typing import Any
 
 from askdesk.errors import AlreadyClaimed, Collision, RepeatedReply, TransitionError
 from askdesk.model.conversation import Conversation
-from askdesk.model.message import Event, Status
+from askdesk.model.message import Event, Role, Status
 from askdesk.model.reply import Reply, ReplyStatus
 from askdesk.model.transitions import PATRON
 
@@ -184,7 +184,18 @@ def take_for_checking(
 
 
 def record_sent(c: Conversation, reply_id: str, at: datetime, remote_id: str) -> Conversation:
+    """The reply reached the platform as ``remote_id``.
+
+    A poll that ran before a cut-short send was settled may have taken the
+    platform's copy of it (a Page's thread lists its own messages) for a
+    message sent outside askdesk: that copy is this reply, so it leaves the
+    messages, and the ``reply`` event names it (``echo``).
+    """
     reply = _find(c, reply_id, ReplyStatus.SENDING, ReplyStatus.UNCERTAIN)
+    echoes = {
+        m.key for m in c.messages if m.role is Role.SENT_ELSEWHERE and m.remote_id == remote_id
+    }
+    echo = {"echo": sorted(echoes)[0]} if echoes else {}
     sent = replace(
         reply,
         status=ReplyStatus.SENT,
@@ -196,6 +207,7 @@ def record_sent(c: Conversation, reply_id: str, at: datetime, remote_id: str) ->
     )
     return replace(
         c,
+        messages=tuple(m for m in c.messages if m.key not in echoes),
         replies=_swap(c, sent),
         events=_event(
             c,
@@ -206,6 +218,7 @@ def record_sent(c: Conversation, reply_id: str, at: datetime, remote_id: str) ->
             remote_id=remote_id,
             templates=list(reply.templates),
             private=reply.private,
+            **echo,
         ),
     )
 
