@@ -226,3 +226,56 @@ def _answered() -> tuple[object, ...]:
     from askdesk.model import Outcome, QuestionType
 
     return (Outcome.ANSWERED, QuestionType.READY_REFERENCE, 2)
+
+
+def test_staff_can_send_an_uncertain_reply_again_as_on_every_channel(mailbox: Mailbox) -> None:
+    key = asked(mailbox)
+    _, reply = outbox_of(mailbox).queue(key, SIGNED)
+    sender = subprocess.Popen(
+        [sys.executable, "-c", SEND_IN_ANOTHER_PROCESS, json.dumps(mailbox.options()),
+         str(mailbox.store_path)]
+    )  # fmt: skip
+    mailbox.smtp.outbox.on_accept = lambda: os.kill(sender.pid, signal.SIGKILL)
+    assert sender.wait(timeout=60) == -signal.SIGKILL
+    mailbox.smtp.outbox.on_accept = None
+    restarted = outbox_of(mailbox.reopened(), stale_after=timedelta(0))
+    [uncertain] = restarted.run_due()
+    assert uncertain.status is ReplyStatus.UNCERTAIN
+    assert uncertain.detail.endswith("otherwise send it again")
+
+    # Staff checked and chose: send it again (`y`, `askdesk outbox --retry`).
+    again = restarted.retry(key, reply.id)
+    assert (again.status, again.detail) == (ReplyStatus.PENDING, "will be sent again")
+    [sent] = restarted.run_due()
+    assert sent.status is ReplyStatus.SENT
+    assert len(mailbox.smtp.outbox.received) == 2  # what staff asked for, once more
+    [(_, flags, _)] = mailbox.dovecot.messages(mailbox.address, "Sent")  # the one copy
+    assert b"\\Draft" not in flags
+
+
+def test_a_copy_left_a_draft_after_the_mail_went_is_said_on_the_health_line(
+    mailbox: Mailbox,
+) -> None:
+    key = asked(mailbox)
+    outbox = outbox_of(mailbox)
+    _, reply = outbox.queue(key, SIGNED)
+
+    sent_files = mailbox.dovecot.mail / mailbox.address / ".Sent" / "cur"
+
+    def sent_folder_read_only() -> None:  # between SMTP taking the mail and the copy marked sent
+        sent_files.chmod(0o555)  # Dovecot, as nobody, can no longer change a flag there
+
+    mailbox.smtp.outbox.on_accept = sent_folder_read_only
+    [sent] = outbox.run_due()
+    assert sent.status is ReplyStatus.SENT
+    mailbox.smtp.outbox.on_accept = None
+    mailbox.poll()
+    said = mailbox.poller.health["mail"].last_error or ""
+    assert f"reply {reply.id[:8]}: it went to the patron, but its copy in 'Sent' still " in said
+    assert "do not send it again from webmail" in said
+
+    sent_files.chmod(0o755)
+    mailbox.poll()  # tried again, and now it can
+    assert mailbox.poller.health["mail"].last_error is None
+    [(_, flags, _)] = mailbox.dovecot.messages(mailbox.address, "Sent")
+    assert b"\\Draft" not in flags

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from askdesk.channels.options import Option, Options
+from askdesk.errors import ChannelError
 from askdesk.model import Conversation, Message, Reply
 
 
@@ -118,7 +119,18 @@ class Sender(Channel, Protocol):
 class SentLookup(Protocol):
     """A channel that can tell whether an interrupted send reached the platform."""
 
-    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None: ...
+    def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
+        """The reply as the platform has it, or None when it is not there.
+
+        Raises ``CannotTellIfSent`` when the platform was asked and what it
+        keeps cannot say; any other ``ChannelError`` when it could not be asked.
+        """
+        ...
+
+
+class CannotTellIfSent(ChannelError):
+    """``find_sent`` looked, and what the platform keeps cannot say whether the reply arrived
+    (an email's copy in Sent still a draft). Staff decide: sending it again is their call."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from askdesk.channels.base import LiveChannel, Sender, SentLookup
+from askdesk.channels.base import CannotTellIfSent, LiveChannel, Sender, SentLookup
 from askdesk.desk.sync import worker_id
 from askdesk.desk.triage import Desk
 from askdesk.errors import AskdeskError, ChannelError, NotFound, RateLimited, TransitionError
@@ -154,6 +154,8 @@ class Outbox:
         if reply.status is ReplyStatus.UNCERTAIN and isinstance(channel, SentLookup):
             try:
                 receipt = channel.find_sent(conversation, reply)
+            except CannotTellIfSent:
+                receipt = None  # staff were told it cannot tell, and chose to send it again
             except AskdeskError as error:
                 raise TransitionError(
                     f"could not check whether reply {reply_id[:8]} reached the patron ({error}); "

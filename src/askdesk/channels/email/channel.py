@@ -21,7 +21,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-from askdesk.channels.base import Adapter, Fetched, Notice, Problem, Receipt
+from askdesk.channels.base import Adapter, CannotTellIfSent, Fetched, Notice, Problem, Receipt
 from askdesk.channels.credentials import credential_options, load_secrets
 from askdesk.channels.email.connection import Imap, Server, send_smtp, tls_context
 from askdesk.channels.email.outgoing import Outgoing, our_message_id, reply_mail
@@ -60,8 +60,17 @@ class _Pending:
     uids: list[int]
 
 
-class UnsureWhetherSent(ChannelError):
+class UnsureWhetherSent(CannotTellIfSent):
     """A reply's copy is in Sent as a draft: the SMTP server may or may not have taken it."""
+
+
+@dataclass(frozen=True)
+class _CopyLeft:
+    """A reply's copy in Sent that its send could not settle: still a draft."""
+
+    reply_id: str
+    went: bool
+    """The SMTP server took the mail (the copy should be marked sent) or refused it."""
 
 
 class EmailChannel:
@@ -93,7 +102,10 @@ class EmailChannel:
         self._ca_file = ca_file
         self._pending: _Pending | None = None
         self._lock = threading.Lock()
-        """Guards ``_sent_folder``, learnt by whichever of fetch and send asks first."""
+        """Guards ``_sent_folder``, learnt by whichever of fetch and send asks first, and
+        ``_copies_left``, which a send adds to and a fetch settles."""
+        self._copies_left: dict[str, _CopyLeft] = {}
+        """Message-ID -> a reply's copy in Sent that is still a draft when it should not be."""
         self._watcher = Watcher(imap, lambda: tls_context(ca_file), folder)
 
     def __repr__(self) -> str:
@@ -151,6 +163,8 @@ class EmailChannel:
                     )
                     continue
                 messages.append(self._message(mail, arrived or now, thread))
+            # First: the health line shows the first few problems, and this one matters most.
+            problems[:0] = self._settle_copies_left(imap)
         new_cursor = f"{current}:{batch[-1]}" if batch else f"{current}:{last_uid}"
         self._pending = _Pending(new_cursor, taken)
         self._watcher.start()  # from now on the server says when mail arrives, if it can
@@ -243,16 +257,52 @@ class EmailChannel:
         return Receipt(outgoing.message_id)
 
     def _settle_copy(self, message_id: str, reply: Reply, *, sent: bool) -> None:
-        """The draft copy marked sent, or (the SMTP server refused the mail) taken away."""
+        """The draft copy marked sent, or (the SMTP server refused the mail) taken away.
+
+        Where that fails the reply's outcome stands, but webmail's Sent shows a
+        draft that went, or one that never will: kept for the next fetches,
+        which try again and put it on the channel's health line meanwhile.
+        """
         try:
             with self._session() as imap:
                 imap.select(self._sent(imap))
                 uids = sorted(imap.copies(message_id))
                 imap.mark_sent(uids) if sent else imap.discard(uids)
         except ChannelError as error:
-            # The reply's outcome stands either way; only webmail's view of Sent is off.
             state = "still shows as a draft" if sent else "stays there as a draft, unsent"
             log.warning("%s: reply %s: its copy in Sent %s: %s", self.name, reply.id, state, error)
+            with self._lock:
+                self._copies_left[message_id] = _CopyLeft(reply.id, went=sent)
+
+    def _settle_copies_left(self, imap: Imap) -> list[Problem]:
+        """Copies a send could not settle: marked sent now where the mail went; what is
+        still a draft after that is said, for staff to see before someone sends it again.
+
+        A refused mail's copy is not deleted here: the reply may be on its way
+        again, under the same Message-ID, at this very moment.
+        """
+        with self._lock:
+            left = dict(self._copies_left)
+        problems: list[Problem] = []
+        for message_id, copy in left.items():
+            sent = self._sent(imap)
+            where = f"reply {copy.reply_id[:8]}"
+            try:
+                imap.select(sent)
+                drafts = sorted(uid for uid, draft in imap.copies(message_id).items() if draft)
+                if drafts and copy.went:
+                    imap.mark_sent(drafts)
+                    drafts = []
+            except ChannelError as error:
+                problems.append(Problem(where, _copy_left_words(copy, sent, f" ({error})")))
+                continue
+            if drafts:
+                problems.append(Problem(where, _copy_left_words(copy, sent, "")))
+                continue
+            with self._lock:
+                if self._copies_left.get(message_id) == copy:
+                    del self._copies_left[message_id]
+        return problems
 
     def find_sent(self, conversation: Conversation, reply: Reply) -> Receipt | None:
         """Whether ``reply`` went, read from its copy in Sent (filed before SMTP had it)."""
@@ -269,7 +319,7 @@ class EmailChannel:
             f"its copy in {sent!r} was filed, but askdesk stopped before the SMTP server "
             "answered, so it cannot tell whether the patron got it (the copy there is still "
             "a draft); record it as sent if the server's log or the patron says so, "
-            "otherwise cancel it and send it again"
+            "otherwise send it again"
         )
 
     def _reply_mail(self, conversation: Conversation, reply: Reply, now: datetime) -> Outgoing:
@@ -290,6 +340,18 @@ class EmailChannel:
             thread=thread,
             at=now,
         )
+
+
+def _copy_left_words(copy: _CopyLeft, sent: str, error: str) -> str:
+    if copy.went:
+        return (
+            f"it went to the patron, but its copy in {sent!r} still shows as a draft{error}; "
+            "do not send it again from webmail (askdesk marks it sent at the next poll it can)"
+        )
+    return (
+        f"the SMTP server refused it, and its copy in {sent!r} stays there as a draft, "
+        f"unsent{error}; delete that copy in webmail unless the reply is sent again"
+    )
 
 
 def _why_unreadable(error: Exception) -> str:
