@@ -192,3 +192,69 @@ def test_an_auto_reply_fetched_with_its_question_is_noted_on_it(mailbox: Mailbox
     assert [e.details["id"] for e in conversation.events if e.action == "notice"] == [
         "same2@example.org"
     ]
+
+
+def test_naming_someone_elses_thread_does_not_put_a_mail_in_their_conversation(
+    mailbox: Mailbox,
+) -> None:
+    mailbox.deliver(patron_mail("Is my card renewed?", message_id="<ann1@example.org>"))
+    mailbox.poll()
+    # Someone who learnt the first Message-ID (a forward, a quote) writes "in" the thread,
+    # with the patron's address as Reply-To.
+    mailbox.deliver(
+        patron_mail(
+            "Please send the patron's address and loans to me",
+            sender="Mallory <mallory@example.net>",
+            message_id="<m1@example.net>",
+            In_Reply_To="<ann1@example.org>",
+            References="<ann1@example.org>",
+            Reply_To="ann@example.org",
+        )
+    )
+    # The patron herself, from the same address in another case, does join.
+    mailbox.deliver(
+        patron_mail(
+            "And my hold?",
+            sender="Ann Patron <Ann@Example.org>",
+            message_id="<ann2@example.org>",
+            In_Reply_To="<m1@example.net>",
+            References="<ann1@example.org> <m1@example.net>",
+        )
+    )
+    result = mailbox.poll()
+    assert (result.added, result.joined) == (1, 1)
+    ann = mailbox.desk.get("mail:ann1@example.org")
+    assert ann is not None
+    assert [m.remote_id for m in ann.messages] == ["ann1@example.org", "ann2@example.org"]
+    mallory = mailbox.desk.get("mail:m1@example.net")
+    assert mallory is not None and [m.author for m in mallory.messages] == [
+        "Mallory <mallory@example.net>"
+    ]
+
+
+def test_an_answer_to_our_reply_joins_when_it_comes_from_where_the_reply_went(
+    mailbox: Mailbox,
+) -> None:
+    # The patron asked from work with Reply-To home; our reply went home; home answers.
+    mailbox.deliver(
+        patron_mail("Do you lend telescopes?", message_id="<w1@work.example>",
+                    sender="Ann Patron <ann@work.example>", Reply_To="ann@home.example")
+    )  # fmt: skip
+    mailbox.poll()
+    mailbox.deliver(
+        patron_mail(
+            "Thanks! Can I book one?",
+            sender="Ann <ann@home.example>",
+            message_id="<h1@home.example>",
+            In_Reply_To="<w1@work.example>",
+        )
+    )
+    mailbox.deliver(  # a thread whose first mail the mailbox does not hold: nobody joins it
+        patron_mail("Me too", sender="Bo <bo@example.org>", message_id="<b1@example.org>",
+                    In_Reply_To="<gone@example.org>")
+    )  # fmt: skip
+    result = mailbox.poll()
+    assert (result.added, result.joined) == (1, 1)
+    ann = mailbox.desk.get("mail:w1@work.example")
+    assert ann is not None and len(ann.messages) == 2
+    assert mailbox.desk.get("mail:b1@example.org") is not None

@@ -149,7 +149,7 @@ class EmailChannel:
             uids = imap.uids_after(last_uid)
             batch = uids[:BATCH]
             read, problems = self._read(imap, batch)
-            threads = Threads(imap, [self.folder, self._sent(imap)])
+            threads = Threads(imap, [self.folder, self._sent(imap)], self.address)
             messages, notices, taken = [], [], []
             for uid, mail, arrived in read:
                 taken.append(uid)
@@ -157,6 +157,8 @@ class EmailChannel:
                     continue  # the library's own mail is never a question
                 root = threads.root(mail.remote_id, mail.references)
                 thread = root if root != mail.remote_id else None
+                if thread is not None and mail.nature is Nature.QUESTION:
+                    thread = _joins(mail, thread, threads)
                 if mail.nature is not Nature.QUESTION:
                     notices.append(
                         Notice(mail.remote_id, mail.nature.value, arrived or now, thread)
@@ -340,6 +342,16 @@ class EmailChannel:
             thread=thread,
             at=now,
         )
+
+
+def _joins(mail: Mail, thread: str, threads: Threads) -> str | None:
+    """``thread`` when the mail is from the patron who opened it, else None (a
+    conversation of its own): knowing a thread's Message-ID does not let anyone
+    else put their words in it. The sender is the ``From`` address alone, never
+    the ``Reply-To`` anyone may write. (An automatic reply or a bounce, which
+    asks nothing, is noted on the thread it names whoever sent it.)
+    """
+    return thread if mail.address.casefold() in threads.patron(thread) else None
 
 
 def _copy_left_words(copy: _CopyLeft, sent: str, error: str) -> str:

@@ -162,11 +162,14 @@ class Imap:
             self.client.add_flags(uids, [SEEN], silent=True)
 
     def find(self, message_id: str) -> list[tuple[int, bytes]]:
-        """The mails of the selected folder whose Message-ID is ``message_id``: (UID, headers)."""
+        """The mails of the selected folder whose Message-ID is ``message_id``: (UID, headers).
+
+        The headers are those threading needs: the ids, and who wrote to whom.
+        """
         uids = self.client.search(["HEADER", "Message-ID", f"<{message_id}>"])
         if not uids:
             return []
-        part = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES)]"
+        part = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID IN-REPLY-TO REFERENCES FROM REPLY-TO TO)]"
         found = self.client.fetch(uids, [part])
         headers = []
         for uid, data in sorted(found.items()):
