@@ -6,6 +6,7 @@ Through the channel's real HTTP client against the Twilio stand-in on loopback, 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 import pytest
@@ -65,3 +66,31 @@ def test_an_mms_whose_media_cannot_be_listed_arrives_and_so_do_the_others(
         "[MMS media: 1 item not listed: Twilio refused listing an MMS's media (error 20404): "
         "not found]"
     )
+
+
+def test_a_media_count_that_is_a_digit_but_no_number_still_lists_the_media(
+    twilio: StandIn, desk: Desk
+) -> None:
+    """ "²" is a digit to ``str.isdigit`` and no number to ``int``: the texts still arrive,
+    the MMS with its media read from the list Twilio keeps."""
+    page = copy.deepcopy(recorded("messages_odd"))
+    for raw in page["messages"]:
+        raw["num_media"] = "²" if raw["sid"] == sid(12, "MM") else "0"
+    twilio.on("GET", MESSAGES, Answer(200, page))
+    media = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{sid(12, 'MM')}/Media.json"
+    twilio.on("GET", media, Answer(200, recorded("media_list")))
+    adapter = channel(twilio)
+    result = Poller(desk, [adapter]).poll(adapter)
+    assert result.error is None
+    texts = {m.remote_id: m.text for c in desk.live() for m in c.messages}
+    assert texts[sid(15)] == "[red]fine waived?[/red] \x1b[2J"
+    assert texts[sid(12, "MM")].startswith("[MMS media: image/jpeg ")
+
+
+def test_a_retry_after_that_is_a_digit_but_no_number_waits_the_usual_time(
+    twilio: StandIn, desk: Desk
+) -> None:
+    twilio.on("GET", MESSAGES, Answer(429, recorded("error_429"), {"Retry-After": "²"}))
+    adapter = channel(twilio)
+    result = Poller(desk, [adapter]).poll(adapter)
+    assert (result.error or "").startswith("Twilio says too many requests (429)")

@@ -106,9 +106,15 @@ def inbound(raw: Any, *, channel: str, number: str, media: list[str]) -> Message
     )
 
 
-def media_count(raw: Any) -> int:
+def media_count(raw: Any) -> int | None:
+    """``num_media``, a string of ASCII digits on Twilio: 0 when absent, None when it is
+    there but no count ("²" passes ``str.isdigit`` and fails ``int``): the list is read."""
     value = raw.get("num_media") if isinstance(raw, dict) else None
-    return int(value) if isinstance(value, str) and value.isdigit() else 0
+    if value is None:
+        return 0
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def media_item(raw: Any) -> tuple[str, str] | None:

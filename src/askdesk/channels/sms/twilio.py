@@ -114,7 +114,7 @@ class TwilioProvider:
                     return found
                 try:
                     count = media_count(raw)
-                    media = self._media(raw, count, now) if count else []
+                    media = self._media(raw, count, now) if count != 0 else []
                     message = inbound(raw, channel=channel, number=number, media=media)
                 except BadItem as error:
                     problems.append(Problem(_where(raw), str(error)))
@@ -126,7 +126,7 @@ class TwilioProvider:
         )
         return found
 
-    def _media(self, raw: dict[str, Any], count: int, now: datetime) -> list[str]:
+    def _media(self, raw: dict[str, Any], count: int | None, now: datetime) -> list[str]:
         """An MMS's media by type and address: the list is read, the media never fetched."""
         sid = sid_of(raw)
         if sid is None:
@@ -138,7 +138,7 @@ class TwilioProvider:
         except (RefusedByPlatform, UnexpectedPayload) as error:
             # Media deleted in Twilio's console: the text still arrives, and so do the
             # others (failing the fetch would stop every later poll at this one text).
-            how_many = "1 item" if count == 1 else f"{count} items"
+            how_many = "1 item" if count == 1 else f"{count} items" if count else "its items"
             return [f"{how_many} not listed: {error}"]
         items = payload.get("media_list")
         listed = [media_item(item) for item in items] if isinstance(items, list) else []
@@ -289,8 +289,9 @@ class TwilioProvider:
 
 
 def _retry_after(value: str | None) -> timedelta:
-    if value is not None and value.strip().isdigit():
-        return timedelta(seconds=min(int(value), 3600))
+    seconds = value.strip() if value is not None else ""
+    if seconds.isascii() and seconds.isdigit():  # "²" is a digit to isdigit, not to int
+        return timedelta(seconds=min(int(seconds), 3600))
     return RETRY_AFTER
 
 
