@@ -7,6 +7,7 @@ every other mention of the page arrives.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,3 +82,40 @@ def test_a_malformed_status_is_set_aside_and_the_others_arrive(
     texts, problems = fetch_with(api, change)
     assert len(texts) + len(problems) == 3
     assert len(texts) >= 2
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "<html><body>502 Bad Gateway</body></html>",  # a proxy's page, answered with 200
+        '{"ancestors": ' + "[" * 5_000 + "]" * 5_000 + "}",  # too deep for the JSON parser
+    ],
+    ids=["html", "nested"],
+)
+def test_a_thread_that_cannot_be_read_leaves_its_mention_alone_and_the_page_arrives(
+    api: MastodonApi, context: str
+) -> None:
+    page = mention_page(int(NEWEST_FIRST_RUN) + 1, 3)
+    reply = page[1]["status"]
+    reply["in_reply_to_id"] = "113400000000000001"
+    api.mock.add(
+        "GET",
+        f"{INSTANCE}/api/v1/statuses/{reply['id']}/context",
+        body=context,
+        status=200,
+        content_type="application/json",
+    )
+    api.answer("notifications_empty", json_body=page)
+    built = build_channel(
+        ChannelConfig(type="mastodon", name="mastodon", options={"instance": INSTANCE})
+    )
+    assert isinstance(built, MastodonChannel)
+    fetched = built.fetch(CURSOR, NOW)
+    assert [m.remote_id for m in fetched.messages] == [
+        str(item["status"]["id"]) for item in reversed(page)
+    ]
+    assert fetched.messages[1].conversation is None  # a conversation of its own
+    (problem,) = fetched.problems
+    assert str(problem).startswith(f"status {reply['id']}: ")
+    assert "it arrived as a conversation of its own" in str(problem)
+    assert json.loads(fetched.cursor or "")["min_id"] == str(page[0]["id"])  # later ones follow

@@ -293,7 +293,7 @@ class MastodonChannel:
                 numbered.append((notification_id, raw))
         for notification_id, raw in sorted(numbered, key=lambda pair: id_order(pair[0])):
             try:
-                found = self._message(raw, account)
+                found = self._message(raw, account, problems)
             except BadItem as error:
                 problems.append(Problem(f"notification {notification_id}", str(error)))
             else:
@@ -301,14 +301,14 @@ class MastodonChannel:
                     position.messages.append(found)
             position.min_id = notification_id
 
-    def _message(self, raw: Any, account: Account) -> Message | None:
+    def _message(self, raw: Any, account: Account, problems: list[Problem]) -> Message | None:
         status = mention_status(raw)
         if status is None:
             return None
         parent = replied_to(status)
         ancestors: list[Any] = []
         if parent is not None and ident(status.get("id")) is not None:
-            ancestors = self._ancestors(str(ident(status.get("id"))))
+            ancestors = self._ancestors(str(ident(status.get("id"))), problems)
         return message(
             status,
             account,
@@ -316,14 +316,29 @@ class MastodonChannel:
             conversation=thread_root(status, ancestors, account),
         )
 
-    def _ancestors(self, status_id: str) -> list[Any]:
-        """The statuses above a reply, oldest first (``/statuses/:id/context``)."""
+    def _ancestors(self, status_id: str, problems: list[Problem]) -> list[Any]:
+        """The statuses above a reply, oldest first (``/statuses/:id/context``).
+
+        A thread that is gone or hidden, or an answer that is not Mastodon's
+        JSON (an HTML error page, nesting too deep to parse), leaves none: the
+        mention starts its own conversation, and the rest of the page arrives.
+        Waiting for a thread that may never read would hold every later mention.
+        """
         try:
             context = self._client.call(
                 "reading the thread a mention answers", "status_context", status_id
             )
         except RefusedByPlatform:
             return []  # the thread is gone or hidden: the reply starts its own conversation
+        except UnexpectedPayload:
+            problems.append(
+                Problem(
+                    f"status {status_id}",
+                    f"{self._client.host} answered for the thread it answers with something "
+                    "that is not Mastodon's JSON; it arrived as a conversation of its own",
+                )
+            )
+            return []
         found = context.get("ancestors") if isinstance(context, Mapping) else None
         return found if isinstance(found, list) else []
 
