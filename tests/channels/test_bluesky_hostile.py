@@ -115,16 +115,19 @@ def nested(depth: int) -> Any:
     return deep
 
 
-@pytest.mark.parametrize(
+HOSTILE_JSON = pytest.mark.parametrize(
     "change",
     [{"embed": {"deep": nested(300)}}, {"text": "a lone \ud800 surrogate"}],
     ids=["nested 300 deep", "lone surrogate"],
 )
-def test_a_chat_the_service_cannot_hand_over_waits_and_the_rest_arrive(
+
+
+@HOSTILE_JSON
+def test_a_chat_message_the_sdks_parser_refuses_is_set_aside_and_the_rest_arrive(
     service: StandIn, change: dict[str, Any]
 ) -> None:
-    """A message the SDK's JSON parser refuses fails its conversation's page: that
-    conversation is named on the health line, the other chats and the mentions arrive."""
+    """The SDK's JSON parser refuses nesting past 200 and lone surrogates: the page is read
+    item by item, that one message is named on the health line, and the rest arrive."""
     convos = copy.deepcopy(recording("chat_convos"))
     other = copy.deepcopy(convos["convos"][0])
     other["id"] = "3lconvohostile"
@@ -132,20 +135,47 @@ def test_a_chat_the_service_cannot_hand_over_waits_and_the_rest_arrive(
     messages = copy.deepcopy(recording("chat_messages"))
     hostile = {**messages["messages"][0], "id": "3lhostile", **change}
     service.answer(CONVOS, convos)
-    service.answer(MESSAGES, {"messages": [hostile]})
+    service.answer(MESSAGES, {"messages": [hostile, *messages["messages"]]})
     service.answer(MESSAGES, recording("chat_messages"))
     service.answer(LIST, recorded="notifications_page1")
     service.answer(LIST, recorded="notifications_page2")
     fetched = channel(service).fetch(None, NOW)
     assert {m.conversation for m in fetched.messages if m.kind is Kind.DIRECT} == {
-        "chat:3lconvotomas"
+        "chat:3lconvotomas",
+        "chat:3lconvohostile",
     }
+    assert "3lhostile" not in {m.remote_id for m in fetched.messages}
     assert len([m for m in fetched.messages if m.kind is Kind.MENTION]) == 5
     [problem] = fetched.problems
     assert str(problem) == (
-        f"chat conversation 3lconvohostile: {service.url} answered reading direct messages "
-        "with JSON askdesk cannot read; skipped"
+        "chat message 3lhostile: the service sent it as JSON askdesk cannot read (nested "
+        "too deeply, or a lone surrogate); skipped"
     )
+
+
+@HOSTILE_JSON
+def test_a_notification_the_sdks_parser_refuses_is_skipped_and_mentions_go_on(
+    service: StandIn, change: dict[str, Any]
+) -> None:
+    """One post nested 300 deep (or with a lone surrogate) on a page of notifications:
+    that one is named and read past, the others arrive, and the next poll is not held."""
+    page = copy.deepcopy(recording("notifications_page1"))
+    hostile = next(n for n in page["notifications"] if n["reason"] == "mention")
+    hostile["record"].update(change)
+    service.answer(LIST, page)
+    service.answer(LIST, recorded="notifications_page2")
+    adapter = channel(service)
+    fetched = adapter.fetch(None, NOW)
+    assert hostile["uri"] not in {m.remote_id for m in fetched.messages}
+    assert len([m for m in fetched.messages if m.kind is Kind.MENTION]) == 4
+    assert [str(p) for p in fetched.problems if "notification" in str(p)] == [
+        f"notification {hostile['uri']}: the service sent it as JSON askdesk cannot read "
+        "(nested too deeply, or a lone surrogate); skipped"
+    ]
+    service.answer(LIST, page)  # the same page again: read already, nothing held
+    again = adapter.fetch(fetched.cursor, NOW)
+    assert [m for m in again.messages if m.kind is Kind.MENTION] == []
+    assert [str(p) for p in again.problems if "notification" in str(p)] == []
 
 
 @pytest.mark.parametrize(
@@ -166,3 +196,15 @@ def test_a_notification_whose_author_handle_is_no_handle_is_named_by_its_did(
     did = hostile["author"]["did"]
     assert (message.author, message.url) == (f"@{did}", post_url(did, hostile["uri"]))
     assert fetched.problems == []
+
+
+def test_a_page_no_parser_can_read_is_refused_whole() -> None:
+    """Nesting past what the standard library reads too: nothing to read item by item."""
+    from askdesk.channels.bluesky.lenient_json import read_page
+
+    with pytest.raises(ValueError):
+        read_page(b'{"notifications": ' + b"[" * 5_000 + b"]" * 5_000 + b"}")
+    assert read_page(b'{"cursor": "c1", "notifications": []}') == {
+        "cursor": "c1",
+        "notifications": [],
+    }

@@ -106,8 +106,8 @@ class BlueskyClient:
             try:
                 response = target.invoke_query(nsid, params=params)
             except ValueError:
-                # The SDK's JSON parser refuses a lone surrogate or nesting 200 deep, both
-                # of which a patron's own record or chat message could hold.
+                # Not even item by item (``lenient_json``): nesting too deep for any
+                # parser, or a hostile value outside the page's lists.
                 raise UnexpectedPayload(
                     f"{self.service} answered {what} with JSON askdesk cannot read"
                 ) from None
@@ -239,11 +239,12 @@ class BlueskyClient:
     def _new_client(self) -> Any:
         import httpx
         from atproto_client import Client
-        from atproto_client.request import Request
+
+        from askdesk.channels.bluesky.lenient_json import LenientRequest
 
         client = Client(
             base_url=self.service,
-            request=Request(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS)),
+            request=LenientRequest(timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS)),
         )
         client.on_session_change(self._save)
         return client

@@ -51,6 +51,14 @@ _DID = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]{1,2040}(?<!:)")
 model, and they become the author that a reply's ``{patron}`` names."""
 
 
+UNREADABLE = "askdesk:unreadable"
+"""Marks a stand-in for an item the SDK's JSON parser refused (``lenient_json``)."""
+_UNREADABLE_WORDS = (
+    "the service sent it as JSON askdesk cannot read (nested too deeply, or a lone "
+    "surrogate); skipped"
+)
+
+
 class BadItem(ValueError):
     """One notification or chat message that cannot become a message; the text says why."""
 
@@ -129,6 +137,8 @@ def notification(raw: Any, me: str, *, channel: str, models: Any) -> Message | N
     """The message for one notification; None for what is not a question (likes, ours)."""
     if not isinstance(raw, dict):
         raise BadItem("not a notification object")
+    if raw.get(UNREADABLE):
+        raise BadItem(_UNREADABLE_WORDS)
     reason = raw.get("reason")
     if reason in NOT_QUESTIONS:
         return None
@@ -188,6 +198,8 @@ def chat_message(
     """The message for one ``chat.bsky.convo.defs#messageView``; None for the account's own."""
     if not isinstance(raw, dict):
         raise BadItem("not a chat message object")
+    if raw.get(UNREADABLE):
+        raise BadItem(_UNREADABLE_WORDS)
     if raw.get("$type") == "chat.bsky.convo.defs#deletedMessageView":
         return None
     sender = raw.get("sender")
