@@ -31,6 +31,7 @@ from askdesk.store import pg_schema, pg_snapshot, pg_tally, pg_transactions
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import from_dict, to_dict
 from askdesk.store.location import shown
+from askdesk.store.pg_keys import DIGEST, indexed
 from askdesk.store.tally import Credit, GroupKey, Tally, tally_of
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def _columns(c: Conversation) -> tuple[Any, ...]:
     """
     resolved_at = c.resolutions[-1].at if c.status is Status.RESOLVED and c.resolutions else None
     return (
-        c.key,
+        indexed(c.key),
         c.channel,
         c.status.value,
         c.holder,
@@ -382,7 +383,7 @@ class PostgresStore:
 
     def get(self, key: str) -> Conversation | None:
         with self._transaction() as conn:
-            row = conn.execute(_FIND, {"key": key}).fetchone()
+            row = conn.execute(_FIND, {"key": indexed(key)}).fetchone()
         return from_dict(row[1]) if row else None
 
     def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
@@ -492,7 +493,7 @@ class PostgresStore:
 
     def update(self, key: str, change: Change) -> Conversation:
         with self._transaction() as conn:
-            row = conn.execute(_FIND + " FOR UPDATE", {"key": key}).fetchone()
+            row = conn.execute(_FIND + " FOR UPDATE", {"key": indexed(key)}).fetchone()
             if row is None:
                 raise NotFound(f"no conversation or message {key} in {self.location}")
             row_id, doc, rules = row
@@ -510,7 +511,7 @@ class PostgresStore:
         return updated
 
     def _save_message_keys(self, conn: Connection, row_id: int, c: Conversation) -> None:
-        keys = list(c.message_keys())
+        keys = [indexed(k) for k in c.message_keys()]
         conn.execute(
             "DELETE FROM message_keys WHERE conversation = %s AND key <> ALL(%s)", (row_id, keys)
         )
@@ -530,19 +531,23 @@ class PostgresStore:
         result = IngestResult()
         with self._transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK,))
-            keys = [m.key for m in messages]
+            keys = {indexed(m.key): m.key for m in messages}
             known = {
-                r[0]
+                keys[r[0]]
                 for r in conn.execute(
-                    "SELECT key FROM message_keys WHERE key = ANY(%s)", (keys,)
+                    "SELECT key FROM message_keys WHERE key = ANY(%s)", (list(keys),)
                 ).fetchall()
             }
-            wanted = list({m.conversation_key for m in messages if m.key not in known})
+            wanted = {
+                indexed(m.conversation_key): m.conversation_key
+                for m in messages
+                if m.key not in known
+            }
             existing: dict[str, tuple[int, dict[str, Any]]] = {
-                key: (row_id, doc)
+                wanted[key]: (row_id, doc)
                 for row_id, key, doc in conn.execute(
                     "SELECT id, key, doc FROM conversations WHERE key = ANY(%s) FOR UPDATE",
-                    (wanted,),
+                    (list(wanted),),
                 ).fetchall()
             }
             changed: dict[str, Conversation] = {}
@@ -586,7 +591,7 @@ class PostgresStore:
                     )
                     ids += [existing[k][0] for k in changed]
                 new_keys = [
-                    (m.key, row_id)
+                    (indexed(m.key), row_id)
                     for row_id, c in zip(ids, [*fresh.values(), *changed.values()], strict=True)
                     for m in c.messages
                     if m.key in seen
@@ -621,22 +626,27 @@ class PostgresStore:
     def save_draft(self, key: str, staff: str, text: str | None) -> None:
         with self._transaction() as conn:
             if text is None or not text.strip():
-                conn.execute("DELETE FROM drafts WHERE key = %s AND staff = %s", (key, staff))
+                conn.execute(
+                    "DELETE FROM drafts WHERE key = %s AND staff = %s", (indexed(key), staff)
+                )
             else:
                 conn.execute(
                     "INSERT INTO drafts (key, staff, text) VALUES (%s, %s, %s) "
                     "ON CONFLICT (key, staff) DO UPDATE SET text = EXCLUDED.text",
-                    (key, staff, text),
+                    (indexed(key), staff, text),
                 )
             self._notify(conn, None)  # the same person's other desk shows the draft mark
 
     def drafts(self, staff: str | None = None) -> dict[tuple[str, str], str]:
         with self._transaction() as conn:
+            # A key indexed by its digest is read from its conversation.
             rows = conn.execute(
-                "SELECT key, staff, text FROM drafts WHERE %s::text IS NULL OR staff = %s",
-                (staff, staff),
+                "SELECT d.key, d.staff, d.text, CASE WHEN strpos(d.key, %s) > 0 THEN c.doc END "
+                "FROM drafts d LEFT JOIN conversations c ON c.key = d.key "
+                "WHERE %s::text IS NULL OR d.staff = %s",
+                (DIGEST, staff, staff),
             ).fetchall()
-        return {(key, who): text for key, who, text in rows}
+        return {(doc["key"] if doc else key, who): text for key, who, text, doc in rows}
 
     def save_health(self, channel: str, health: dict[str, Any]) -> None:
         with self._transaction() as conn:
@@ -711,7 +721,7 @@ class PostgresStore:
             cur.executemany(
                 "INSERT INTO message_keys (key, conversation) VALUES (%s, %s)",
                 [
-                    (key, row_id)
+                    (indexed(key), row_id)
                     for row_id, c in zip(ids, conversations, strict=True)
                     for key in c.message_keys()
                 ],
@@ -775,7 +785,7 @@ class PostgresStore:
                         continue
                     if updated.key != current.key:
                         taken = conn.execute(
-                            "SELECT 1 FROM conversations WHERE key = %s", (updated.key,)
+                            "SELECT 1 FROM conversations WHERE key = %s", (indexed(updated.key),)
                         ).fetchone()
                         if taken:
                             raise StoreError(
