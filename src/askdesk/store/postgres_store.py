@@ -46,19 +46,30 @@ INGEST_LOCK = 0x61736B65
 """Ingests take turns (one poller per channel does them): two batches holding
 the same new message must not both start a conversation for it."""
 DISK_FULL = "53100"
+LOCK_NOT_AVAILABLE = "55P03"
 CONNECTION_LOST = ("08", "57P")
 """SQLSTATE classes of a connection that failed or a server that shut down."""
 CONNECT_TIMEOUT_S = 5
 UNREACHABLE_TIMEOUT_S = 0.5
 REWRITE_BATCH = 500
 """Conversations rewritten per transaction: colleagues' claims wait for one batch at most."""
+LOCK_WAIT_S = 5
+"""How long a change waits for a row another desk is changing before it gives up and says so."""
+IDLE_IN_TRANSACTION_S = 60
+"""How long the server lets a desk stopped in the middle of a change (a laptop closed, a
+process suspended) hold what it locked before ending its session and undoing the change."""
 BACKOFF_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 """Waits between reconnect attempts: seconds at most, so a desk is back soon after its server."""
 
 CONNECT_OPTIONS: dict[str, Any] = {
     "connect_timeout": CONNECT_TIMEOUT_S,
-    # Times come back in UTC, as the TinyDB store writes them.
-    "options": "-c TimeZone=UTC",
+    # Times come back in UTC, as the TinyDB store writes them. A colleague's
+    # transaction left open never makes a desk wait for ever (its worker, its
+    # pooled connection and the staff member all stuck without a word).
+    "options": (
+        f"-c TimeZone=UTC -c lock_timeout={LOCK_WAIT_S}s "
+        f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_S}s"
+    ),
     # A server that vanishes without closing the socket is noticed within seconds.
     "keepalives": 1,
     "keepalives_idle": 5,
@@ -189,6 +200,11 @@ class PostgresStore:
             return StoreError(
                 f"the store {self.location} did not save it: the database server's disk is full "
                 f"({reason(error)})"
+            )
+        if state == LOCK_NOT_AVAILABLE:
+            return StoreError(
+                f"the store {self.location} did not save it: another desk held what it "
+                f"needed for more than {LOCK_WAIT_S} s; try again ({reason(error)})"
             )
         if isinstance(error, psycopg.OperationalError) and (
             state is None or state.startswith(CONNECTION_LOST)
