@@ -14,6 +14,7 @@ from datetime import timedelta
 import pg_server
 import psycopg
 import pytest
+from psycopg import sql
 from storekit import T0, make_message
 
 from askdesk.errors import StoreError
@@ -240,3 +241,57 @@ def test_a_full_disk_is_said_and_nothing_staff_did_is_shown_as_done(postgres_url
     assert desk.claim("demo:q1").holder == "ana"
     assert desk.ingest([make_message("q2")], cursor=("demo", "c2")).added == ["demo:q2"]
     store.close()
+
+
+ODD_PASSWORD = "50%off two@words"
+"""Typed into the URL as it is: a ``%`` libpq cannot decode, a space, an ``@``."""
+
+
+@pytest.fixture
+def odd_clerk(postgres: pg_server.Server) -> str:
+    """A login whose password libpq could not read from a URL, and so quoted in its error."""
+    hba = postgres.data / "pg_hba.conf"
+    rule = "host all odd_clerk 127.0.0.1/32 scram-sha-256\n"
+    if rule not in hba.read_text():
+        hba.write_text(rule + hba.read_text())
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'odd_clerk'").fetchone():
+            conn.execute(
+                sql.SQL("CREATE ROLE odd_clerk LOGIN PASSWORD {} IN ROLE askdesk").format(
+                    ODD_PASSWORD
+                )
+            )
+        conn.execute("SELECT pg_reload_conf()")
+    return "odd_clerk"
+
+
+def test_a_password_libpq_cannot_read_is_never_quoted_and_works_as_typed(
+    odd_clerk: str, postgres_url: str
+) -> None:
+    wrong = "wr%ng pass@word"
+    for url in (
+        postgres_url.replace("askdesk@", f"{odd_clerk}:{wrong}@"),
+        postgres_url.replace("askdesk@", f"{odd_clerk}@") + f"?password={wrong}",
+        f"postgresql://{odd_clerk}:{wrong}@[::1/desk",  # a bracket left open
+    ):
+        with pytest.raises(StoreError) as info:
+            open_store(url)
+        message = str(info.value)
+        assert not any(part in message for part in ("wr%ng", "pass@word", "ng pass")), message
+        assert message.startswith(f"cannot reach the store {shown(url)}: ") or (
+            message.startswith("the store postgresql://… is not a URL askdesk can read: ")
+        )
+    with pytest.raises(StoreError) as info:
+        pg_schema.migrate_database(postgres_url.replace("askdesk@", f"{odd_clerk}:{wrong}@"), "x")
+    assert "wr%ng" not in str(info.value) and 'for user "odd_clerk"' in str(info.value)
+
+    store = open_store(postgres_url.replace("askdesk@", f"{odd_clerk}:{ODD_PASSWORD}@"))
+    store.ingest([make_message("q1")], AT)
+    assert [c.key for c in store.live()] == ["demo:q1"]
+    store.close()
+
+
+def test_a_password_parameter_spelled_with_an_escape_is_not_shown() -> None:
+    assert shown("postgresql://db/desk?pass%77ord=s3cret&sslmode=require") == (
+        "postgresql://db/desk?sslmode=require"
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from askdesk.errors import StoreError
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -33,6 +36,36 @@ def shown(location: str | Path) -> str:
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}@{host}" if user else host
     query = "&".join(
-        pair for pair in parts.query.split("&") if pair and not pair.lower().startswith("password=")
+        pair for pair in parts.query.split("&") if pair and not _is_password(pair.split("=")[0])
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _is_password(name: str) -> bool:
+    return unquote(name).lower() == "password"  # libpq decodes ``pass%77ord`` too
+
+
+def connection_target(url: str) -> tuple[str, dict[str, Any]]:
+    """What libpq is given to connect to ``url``: the URL without its password
+    (``shown``), and the password apart, as a keyword.
+
+    libpq quotes a URL it cannot read in its error, and the password with it
+    (a ``%`` or a space typed in it, a bracket left open), and no error can
+    quote what it was never given. Read here, a password holding an ``@`` or
+    a ``%`` also works as typed.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise StoreError(
+            f"the store {shown(url)} is not a URL askdesk can read: {error}"
+        ) from error
+    password: str | None = None
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at and ":" in userinfo:
+        password = unquote(userinfo.split(":", 1)[1])
+    for pair in parts.query.split("&"):
+        name, _, value = pair.partition("=")
+        if _is_password(name):
+            password = unquote(value)
+    return shown(url), ({} if password is None else {"password": password})

@@ -100,10 +100,12 @@ def newer_schema(location: str, current: int) -> StoreError:
 
 def migrate_database(url: str, location: str) -> list[str]:
     """``askdesk migrate``: connect to ``url`` and apply what is missing."""
+    from askdesk.store.location import connection_target
     from askdesk.store.postgres_store import CONNECT_OPTIONS, reason
 
+    target, password = connection_target(url)
     try:
-        with psycopg.connect(url, autocommit=True, **CONNECT_OPTIONS) as conn:
+        with psycopg.connect(target, autocommit=True, **CONNECT_OPTIONS, **password) as conn:
             return migrate(conn, location)
     except psycopg.Error as error:
         raise StoreError(f"cannot migrate the store {location}: {reason(error)}") from error

@@ -30,7 +30,7 @@ from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transacti
 from askdesk.store import pg_schema, pg_snapshot, pg_tally, pg_transactions
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import from_dict, to_dict
-from askdesk.store.location import shown
+from askdesk.store.location import connection_target, shown
 from askdesk.store.pg_keys import DIGEST, indexed
 from askdesk.store.tally import Credit, GroupKey, Tally, tally_of
 
@@ -132,6 +132,7 @@ class PostgresStore:
     def __init__(self, url: str, *, pool_size: int = 4) -> None:
         self.url = url
         self.location = shown(url)
+        self._target, self._password = connection_target(url)
         self._mutex = threading.RLock()
         self._live: dict[int, Conversation] | None = None
         self._live_list: list[Conversation] = []
@@ -155,10 +156,10 @@ class PostgresStore:
             raise
         self._listener: Connection | None = listener
         self._pool = ConnectionPool(
-            url,
+            self._target,
             min_size=1,
             max_size=pool_size,
-            kwargs=CONNECT_OPTIONS,
+            kwargs={**CONNECT_OPTIONS, **self._password},
             configure=_configure,
             timeout=CONNECT_TIMEOUT_S,
             name="askdesk",
@@ -179,7 +180,9 @@ class PostgresStore:
 
     def _connect(self) -> Connection:
         try:
-            conn = psycopg.connect(self.url, autocommit=True, **CONNECT_OPTIONS)
+            conn = psycopg.connect(
+                self._target, autocommit=True, **CONNECT_OPTIONS, **self._password
+            )
         except psycopg.Error as error:
             raise self._unreachable(error) from error
         _configure(conn)
