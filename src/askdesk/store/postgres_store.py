@@ -230,6 +230,11 @@ class PostgresStore:
             ) from error
         except psycopg.Error as error:
             raise self._failed(error) from error
+        except orjson.JSONEncodeError as error:
+            # What the TinyDB store says of the same record (a lone surrogate in it).
+            raise StoreError(
+                f"could not encode a record for the store {self.location}: {error}"
+            ) from error
 
     def _another(self) -> AbstractContextManager[Connection]:
         """A second pooled connection for a read shared out between two (``pg_snapshot``);
