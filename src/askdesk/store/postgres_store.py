@@ -47,6 +47,7 @@ INGEST_LOCK = 0x61736B65
 the same new message must not both start a conversation for it."""
 DISK_FULL = "53100"
 LOCK_NOT_AVAILABLE = "55P03"
+READ_ONLY = "25006"
 CONNECTION_LOST = ("08", "57P")
 """SQLSTATE classes of a connection that failed or a server that shut down."""
 CONNECT_TIMEOUT_S = 5
@@ -203,6 +204,11 @@ class PostgresStore:
             return StoreError(
                 f"the store {self.location} did not save it: the database server's disk is full "
                 f"({reason(error)})"
+            )
+        if state == READ_ONLY:
+            return StoreError(
+                f"the store {self.location} did not save it: the database is read-only "
+                f"(a standby server, or set read-only by its administrator) ({reason(error)})"
             )
         if state == LOCK_NOT_AVAILABLE:
             return StoreError(
