@@ -251,3 +251,33 @@ def test_transactions_from_older_rules_are_worked_out_by_migrate_or_the_first_st
     )
     assert re.sub(r'"(generated_at|oldest_s|as_of)": [^,\n]*', "", out) == before
     assert snapshot(capsys, postgres_url)["stats"] == before  # said once: no sentence now
+
+
+def test_a_copy_that_stops_halfway_says_the_target_holds_part_of_the_desk(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str], make_message
+) -> None:
+    """The conversations are committed, then the server's disk fills before the
+    channel records (its disk-full error, raised by a trigger)."""
+    path = tmp_path / "desk.json"
+    store = open_store(path)
+    store.ingest([make_message("1"), make_message("2")], NOW, cursor=("web", "c7"))
+    store.close()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$; "
+            "CREATE TRIGGER full_disk BEFORE INSERT OR UPDATE ON channels "
+            "FOR EACH ROW EXECUTE FUNCTION full_disk()"
+        )
+    code, out, err = run(
+        capsys, "store", "copy", "--to", with_password(postgres_url), "--store", str(path)
+    )
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "askdesk: the copy stopped after 2 conversations (2 messages, 2 events, 0 replies) "
+        f"and 0 channel records (the store {postgres_url} did not save it: the database "
+        "server's disk is full (could not extend file; CONTEXT:  PL/pgSQL function "
+        f"full_disk() line 1 at RAISE)): {postgres_url} holds part of the desk; empty it "
+        "(a new file, or drop the database, create it again and run `askdesk migrate`) "
+        "before copying again"
+    )

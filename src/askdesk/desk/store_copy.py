@@ -18,6 +18,8 @@ from askdesk.errors import StoreError
 from askdesk.model import Conversation
 from askdesk.store import Store
 
+Drafts = dict[tuple[str, str], str]
+
 BATCH = 2000
 """Conversations written per transaction: memory stays flat over 100,000."""
 
@@ -74,18 +76,9 @@ def _is_empty(store: Store) -> bool:
     return all(False for _ in store.history())
 
 
-def copy_store(source: Store, target: Store, archive_before: datetime) -> Counts:
-    """Copy everything from ``source`` into the empty ``target``; returns the verified counts.
-
-    Raises ``StoreError`` if ``target`` is not empty, or if the counts read
-    back from it differ from what was copied.
-    """
-    if not _is_empty(target):
-        raise StoreError(
-            f"the store {target.location} is not empty: copy only into a new store "
-            "(a new file, or a database just made with `askdesk migrate`)"
-        )
-    copied = Counts()
+def _copy(source: Store, target: Store, archive_before: datetime, copied: Counts) -> Drafts:
+    """Write everything into ``target``, counting in ``copied`` as it is committed;
+    returns the drafts copied."""
     for batch in _batches(source.history()):
         target.add_conversations(batch)
         for conversation in batch:
@@ -105,6 +98,34 @@ def copy_store(source: Store, target: Store, archive_before: datetime) -> Counts
     drafts = source.drafts()
     for (key, staff), text in drafts.items():
         target.save_draft(key, staff, text)
+    return drafts
+
+
+def copy_store(source: Store, target: Store, archive_before: datetime) -> Counts:
+    """Copy everything from ``source`` into the empty ``target``; returns the verified counts.
+
+    Raises ``StoreError`` if ``target`` is not empty, or if the counts read
+    back from it differ from what was copied.
+    """
+    if not _is_empty(target):
+        raise StoreError(
+            f"the store {target.location} is not empty: copy only into a new store "
+            "(a new file, or a database just made with `askdesk migrate`)"
+        )
+    copied = Counts()
+    try:
+        drafts = _copy(source, target, archive_before, copied)
+    except (StoreError, KeyboardInterrupt) as error:
+        if not copied.conversations and not copied.channel_records:
+            raise  # nothing was written: the target is as empty as before
+        # Each batch is committed as it goes: say so, or the next try is told only
+        # that the target "is not empty", with no word of why.
+        why = str(error) if isinstance(error, StoreError) else "interrupted"
+        raise StoreError(
+            f"the copy stopped after {copied.summary()} ({why}): {target.location} holds "
+            "part of the desk; empty it (a new file, or drop the database, create it "
+            "again and run `askdesk migrate`) before copying again"
+        ) from error
 
     found = count(target)
     if target.drafts() != drafts:
