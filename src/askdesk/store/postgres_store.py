@@ -296,10 +296,16 @@ class PostgresStore:
             self._notices += 1
             if payload == "-":
                 return
-            if not payload:
+            try:
+                ids = [int(i) for i in payload.split(",")] if payload else None
+            except ValueError:
+                # Not one of ours (a newer askdesk's, a NOTIFY typed by hand): read
+                # everything again rather than let it end this desk's live updates.
+                ids = None
+            if ids is None:
                 self._reload = True
-                return
-            self._dirty.update(int(i) for i in payload.split(","))
+            else:
+                self._dirty.update(ids)
 
     def _unreachable_now(self) -> str:
         return f"no connection to the store {self.location}; reconnecting"
