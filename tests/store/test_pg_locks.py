@@ -13,7 +13,7 @@ from storekit import T0, make_message
 from askdesk.errors import StoreError
 from askdesk.model import Conversation
 from askdesk.model import transitions as t
-from askdesk.store import postgres_store, shown
+from askdesk.store import pg_schema, postgres_store, shown
 from askdesk.store.postgres_store import LOCK_WAIT_S, PostgresStore
 
 AT = T0 + timedelta(hours=1)
@@ -91,3 +91,13 @@ def test_a_desk_stopped_in_the_middle_of_a_change_lets_go_of_the_row(
     assert found is not None and found.holder == "bo"
     frozen_desk.close()
     colleague.close()
+
+
+def test_a_second_migrate_waits_for_the_first_however_long_it_takes(postgres_url: str) -> None:
+    with psycopg.connect(postgres_url) as first:
+        # The first migrate, still at work past the usual lock wait.
+        first.execute("SELECT pg_advisory_xact_lock(%s)", (pg_schema.MIGRATE_LOCK,))
+        threading.Timer(LOCK_WAIT_S + 1, first.rollback).start()
+        started = time.monotonic()
+        assert pg_schema.migrate_database(postgres_url, "here") == []
+        assert time.monotonic() - started >= LOCK_WAIT_S + 1

@@ -54,7 +54,10 @@ def migrate(conn: psycopg.Connection[Any], location: str) -> list[str]:
     """Apply what is missing; returns the names of the migrations applied (none: up to date)."""
     done: list[str] = []
     with conn.transaction():
+        # The other migrate may take minutes: wait for it, beyond the usual lock_timeout.
+        conn.execute("SET LOCAL lock_timeout = 0")
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
+        conn.execute("SET LOCAL lock_timeout TO DEFAULT")
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
             "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
