@@ -18,6 +18,9 @@ from askdesk.errors import StoreError
 
 VERSION_TABLE = "askdesk_schema"
 MIGRATE_LOCK = 0x61736B64  # "askd": two `askdesk migrate` at once take turns
+NOTICES = "askdesk"
+"""The channel the store announces changes on (``postgres_store``); a migrate
+announces a new schema there, so open desks look at it again."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def migrate(conn: psycopg.Connection[Any], location: str) -> list[str]:
                     f"INSERT INTO {VERSION_TABLE} (version) VALUES (%s)", (migration.number,)
                 )
             done.append(migration.name)
+        if done:
+            conn.execute("SELECT pg_notify(%s, %s)", (NOTICES, f"schema:{latest()}"))
     return done
 
 

@@ -38,9 +38,10 @@ log = logging.getLogger(__name__)
 
 Connection = psycopg.Connection[Any]
 
-NOTICES = "askdesk"
+NOTICES = pg_schema.NOTICES
 """The NOTIFY channel; a payload is the changed rows' ids, ``-`` (channel
-records only) or empty (too many rows to name: reload everything)."""
+records only), or anything else (too many rows to name, a new schema: reload
+everything)."""
 NOTICE_MAX_BYTES = 7000  # PostgreSQL's payload limit is 8000 bytes
 INGEST_LOCK = 0x61736B65
 """Ingests take turns (one poller per channel does them): two batches holding
@@ -144,6 +145,8 @@ class PostgresStore:
         self._reload = False
         self._notices = 0
         self._problem: str | None = None
+        self._outdated: str | None = None
+        """Why this askdesk may only read: a newer one upgraded the schema meanwhile."""
         self._closed = threading.Event()
         listener = self._connect()
         try:
@@ -205,6 +208,8 @@ class PostgresStore:
                 f"the store {self.location} did not save it: the database server's disk is full "
                 f"({reason(error)})"
             )
+        if state == READ_ONLY and self._outdated is not None:
+            return StoreError(f"{self._outdated}; this was not saved")
         if state == READ_ONLY:
             return StoreError(
                 f"the store {self.location} did not save it: the database is read-only "
@@ -229,6 +234,9 @@ class PostgresStore:
         timeout = CONNECT_TIMEOUT_S if self.problem() is None else UNREACHABLE_TIMEOUT_S
         try:
             with self._pool.connection(timeout=timeout) as conn:
+                if self._outdated is not None:
+                    # Written the old way, a change would be lost to the newer desks.
+                    conn.read_only = True
                 yield conn
         except PoolTimeout as error:
             raise StoreError(
@@ -336,11 +344,11 @@ class PostgresStore:
 
     def version(self) -> Hashable:
         with self._notes:
-            return (self._notices, self._problem)
+            return (self._notices, self._problem, self._outdated)
 
     def problem(self) -> str | None:
         with self._notes:
-            return self._problem
+            return self._outdated or self._problem
 
     def live(self) -> list[Conversation]:
         with self._mutex:
@@ -376,11 +384,15 @@ class PostgresStore:
         with self._transaction() as conn:
             conn.isolation_level = IsolationLevel.REPEATABLE_READ
             seen = conn.execute("SELECT coalesce(max(seq), 0) FROM conversations").fetchone()
+            # Each reload (on reconnecting, on migrate's notice) looks at the schema again.
+            schema = pg_schema.applied(conn)
             rows = conn.execute(
                 "SELECT id, doc FROM conversations WHERE NOT archived ORDER BY id"
             ).fetchall()
         self._live = {row[0]: from_dict(row[1]) for row in rows}
         self._seen = int(seen[0]) if seen else 0
+        if schema > pg_schema.latest():
+            self._outdated = str(pg_schema.newer_schema(self.location, schema))
         self._live_list = list(self._live.values())
 
     def _load_changes(self, dirty: set[int]) -> None:
