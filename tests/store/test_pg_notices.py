@@ -33,3 +33,25 @@ def test_a_notice_in_a_form_this_askdesk_does_not_know_is_read_as_reload_everyth
     assert [c.holder for c in desk.live()] == ["cy", None]
     desk.close()
     colleague.close()
+
+
+def test_a_conversation_written_malformed_is_named_in_the_header_not_a_lost_connection(
+    postgres_url: str,
+) -> None:
+    desk = PostgresStore(postgres_url)
+    desk.ingest([make_message("q1"), make_message("q2")], AT)
+    shown_before = desk.live()
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        # Written by hand, or by a program that is not askdesk.
+        conn.execute(
+            'UPDATE conversations SET doc = \'{"key": "demo:q2"}\', '
+            "seq = nextval('conversation_changes') WHERE key = 'demo:q2'"
+        )
+        conn.execute("SELECT pg_notify(%s, %s)", (NOTICES, ""))
+    deadline = time.monotonic() + 2
+    while desk.problem() is None and time.monotonic() < deadline:
+        desk.live()
+        time.sleep(0.01)
+    assert desk.live() == shown_before
+    assert desk.problem() == "conversation 'demo:q2' in the store is malformed (no 'channel')"
+    desk.close()

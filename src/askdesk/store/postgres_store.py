@@ -29,7 +29,7 @@ from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
 from askdesk.store import pg_schema, pg_snapshot, pg_tally, pg_transactions
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
-from askdesk.store.codec import from_dict, to_dict
+from askdesk.store.codec import MalformedRecord, from_dict, to_dict
 from askdesk.store.location import connection_target, shown
 from askdesk.store.pg_keys import DIGEST, indexed
 from askdesk.store.tally import Credit, GroupKey, Tally, tally_of
@@ -359,7 +359,8 @@ class PostgresStore:
                     raise
                 # Keep showing what we had; the header says why it may be stale.
                 log.warning("%s", error)
-                self._set_problem(self._unreachable_now())
+                malformed = isinstance(error, MalformedRecord)
+                self._set_problem(str(error) if malformed else self._unreachable_now())
             else:
                 if self._listener is not None:  # the notices never stopped: all is well again
                     self._clear_problem()
