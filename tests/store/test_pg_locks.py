@@ -101,3 +101,17 @@ def test_a_second_migrate_waits_for_the_first_however_long_it_takes(postgres_url
         started = time.monotonic()
         assert pg_schema.migrate_database(postgres_url, "here") == []
         assert time.monotonic() - started >= LOCK_WAIT_S + 1
+
+
+def test_a_batch_waits_for_another_channels_batch_longer_than_staff_would(
+    postgres_url: str,
+) -> None:
+    store = PostgresStore(postgres_url)
+    with psycopg.connect(postgres_url) as other_poller:
+        # Another channel's first fetch, still being stored.
+        other_poller.execute("SELECT pg_advisory_xact_lock(%s)", (postgres_store.INGEST_LOCK,))
+        threading.Timer(LOCK_WAIT_S + 1, other_poller.rollback).start()
+        started = time.monotonic()
+        assert store.ingest([make_message("q1")], AT).added == ["demo:q1"]
+        assert time.monotonic() - started >= LOCK_WAIT_S + 1
+    store.close()

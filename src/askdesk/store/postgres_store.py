@@ -57,6 +57,8 @@ REWRITE_BATCH = 500
 """Conversations rewritten per transaction: colleagues' claims wait for one batch at most."""
 LOCK_WAIT_S = 5
 """How long a change waits for a row another desk is changing before it gives up and says so."""
+INGEST_WAIT_S = 60
+"""How long a poller's batch waits for another's to be stored."""
 IDLE_IN_TRANSACTION_S = 60
 """How long the server lets a desk stopped in the middle of a change (a laptop closed, a
 process suspended) hold what it locked before ending its session and undoing the change."""
@@ -579,7 +581,11 @@ class PostgresStore:
     ) -> IngestResult:
         result = IngestResult()
         with self._transaction() as conn:
+            # A poller, not staff, waits here: longer than an action would, for another
+            # channel's big first fetch.
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{INGEST_WAIT_S}s",))
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (INGEST_LOCK,))
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{LOCK_WAIT_S}s",))
             keys = {indexed(m.key): m.key for m in messages}
             known = {
                 keys[r[0]]
