@@ -273,11 +273,13 @@ def test_a_password_libpq_cannot_read_is_never_quoted_and_works_as_typed(
         postgres_url.replace("askdesk@", f"{odd_clerk}:{wrong}@"),
         postgres_url.replace("askdesk@", f"{odd_clerk}@") + f"?password={wrong}",
         f"postgresql://{odd_clerk}:{wrong}@[::1/desk",  # a bracket left open
+        # libpq takes only a lower-case scheme for a URL, else reads (and quotes) it whole.
+        postgres_url.replace("askdesk@", f"{odd_clerk}:{wrong}@").upper(),
     ):
         with pytest.raises(StoreError) as info:
             open_store(url)
         message = str(info.value)
-        assert not any(part in message for part in ("wr%ng", "pass@word", "ng pass")), message
+        assert not any(part in message.lower() for part in ("wr%ng", "pass@word", "ng pass"))
         assert message.startswith(f"cannot reach the store {shown(url)}: ") or (
             message.startswith("the store postgresql://… is not a URL askdesk can read: ")
         )
