@@ -42,10 +42,10 @@ def test_migrate_tells_open_desks_and_one_older_than_the_schema_goes_read_only(
     assert desk.live() == shown_before and desk.problem() is None
 
     # ... as a newer askdesk's does, past what this one knows.
+    before = desk.version()
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("INSERT INTO askdesk_schema (version) VALUES (%s)", (latest + 1,))
         conn.execute("SELECT pg_notify(%s, %s)", (NOTICES, f"schema:{latest + 1}"))
-    before = desk.version()
     assert moved_on(desk, before)
     assert desk.live() == shown_before  # still shown
     newer = (
