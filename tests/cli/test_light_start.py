@@ -61,3 +61,8 @@ def test_every_type_still_has_its_adapter() -> None:
     assert {kind: adapter.type for kind, adapter in ADAPTERS.items()} == {
         kind: kind for kind in ADAPTERS
     }
+
+
+def test_checking_the_config_does_not_load_the_grapheme_counter() -> None:
+    """``regex`` (Bluesky's and Mastodon's grapheme counts) loads when a reply is measured."""
+    assert "regex" not in imported_modules()

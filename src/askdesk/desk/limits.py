@@ -10,8 +10,8 @@ which the sms channel checks again before sending).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import regex  # type: ignore[import-untyped, unused-ignore]  # stubs are the optional types-regex
+from functools import cache
+from typing import Any
 
 from askdesk.channels.sms.segments import Segments, segments
 
@@ -25,8 +25,6 @@ BLUESKY_CHAT_LIMIT = 1000
 FACEBOOK_LIMIT = 2000
 URL_LENGTH = 23
 """What a link costs on Twitter/X (t.co) and on Mastodon, however long it is."""
-
-_GRAPHEME = regex.compile(r"\X")
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,16 @@ def measure(
 
 def graphemes(text: str) -> int:
     """The user-perceived characters in ``text``: a flag or a family emoji is one."""
-    return len(_GRAPHEME.findall(text))
+    return len(_grapheme().findall(text))
+
+
+@cache
+def _grapheme() -> Any:
+    """``regex``'s ``\\X``, compiled when first counted: a command that measures no reply
+    (``stats``, which checks the templates' config) starts without the package."""
+    import regex  # type: ignore[import-untyped, unused-ignore]  # stubs: optional types-regex
+
+    return regex.compile(r"\X")
 
 
 def _twitter_length(text: str) -> int:
