@@ -14,11 +14,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from askdesk.channels import Channel
 from askdesk.channels.base import Forgotten
@@ -56,6 +52,10 @@ from askdesk.errors import AskdeskError
 from askdesk.model import Conversation
 from askdesk.model.opening_hours import OpeningHours
 from askdesk.store import Store
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.text import Text
 
 BY_TITLES = {
     "channel": "channel",
@@ -145,6 +145,9 @@ def run_stats(args: argparse.Namespace, desk: Desk, config: Config) -> int:
         else:
             _print_groups_csv(stats, [args.by] if args.by else list(DIMENSIONS), fields)
     else:
+        # Rich's console and tables only for the tables: JSON and CSV start without them.
+        from rich.console import Console
+
         console = Console(highlight=False)
         console.print(_summary_table(stats, config.hours))
         if chosen is not None:
@@ -193,6 +196,8 @@ def _range_label(stats: Stats) -> str:
 
 
 def _summary_table(stats: Stats, hours: OpeningHours | None = None) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"Reference statistics, {_range_label(stats)}", show_header=False)
     table.add_column("figure", style="bold")
     table.add_column("value", justify="right")
@@ -241,6 +246,8 @@ def _group_table(stats: Stats, dimension: str, *, detail: bool) -> Table:
 def _field_table(groups: list[Group], title: str, *, detail: bool) -> Table:
     """One breakdown: a built-in dimension's, or a ``[[stats.fields]]``'s (its title from
     the config, so shown inert)."""
+    from rich.table import Table
+
     table = Table(title=inert_text(f"By {title}", keep_newlines=False))
     table.add_column(inert_text(title[0].upper() + title[1:], keep_newlines=False))
     table.add_column("Transactions", justify="right")

@@ -66,3 +66,8 @@ def test_every_type_still_has_its_adapter() -> None:
 def test_checking_the_config_does_not_load_the_grapheme_counter() -> None:
     """``regex`` (Bluesky's and Mastodon's grapheme counts) loads when a reply is measured."""
     assert "regex" not in imported_modules()
+
+
+def test_stats_as_json_does_not_load_richs_console() -> None:
+    """Rich's console and tables are for the tables ``stats`` prints, not for its JSON."""
+    assert {"rich.console", "rich.table"} & imported_modules() == set()
