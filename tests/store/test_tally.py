@@ -12,15 +12,18 @@ import itertools
 import threading
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
+from psycopg import sql
 from storekit import OpenStore, make_message
 
 from askdesk.model import Outcome, QuestionType, transitions
 from askdesk.model.opening_hours import parse_hours
 from askdesk.model.transactions import transactions_of
-from askdesk.store import Store
+from askdesk.store import Store, pg_snapshot
 from askdesk.store.postgres_store import PostgresStore
 from askdesk.store.tally import Answer, Attribute, GroupKey, LocalTime, WithinHours, tally_of
 from tests.busy_fortnight import END, FIELD_NAMES, HOURS, START, fill
@@ -149,3 +152,20 @@ def test_with_no_second_connection_to_spare_the_first_reads_everything(
         assert store.tally(None, None, UTC, KEYS, KEYS) == tally_of(every, UTC, KEYS, KEYS)
     finally:
         store.close()
+
+
+def test_a_statement_that_fails_on_the_second_connection_fails_the_read(
+    postgres_url: str,
+) -> None:
+    """The first connection sleeps while the second, come meanwhile, takes the next
+    statement, which fails: the caller hears of it, not a figure short."""
+    rows: list[pg_snapshot.Rows] = []
+    slow = pg_snapshot.Statement(sql.SQL("SELECT pg_sleep(1)").format(), rows.append)
+    failing = pg_snapshot.Statement(sql.SQL("SELECT 1 / 0").format(), rows.append)
+
+    def another() -> psycopg.Connection[Any]:
+        return psycopg.connect(postgres_url)
+
+    with psycopg.connect(postgres_url) as conn, pytest.raises(psycopg.errors.DivisionByZero):
+        snapshot = pg_snapshot.begin(conn)
+        pg_snapshot.run(conn, snapshot, [slow, failing], another)
