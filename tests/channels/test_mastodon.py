@@ -503,7 +503,31 @@ def test_the_same_words_under_another_status_or_taken_by_another_reply_are_not_i
     api.answer("account_statuses")
     assert adapter.find_sent(answered, reply("Yes! It is on hold for you at Millbrook.")) is None
     api.answer("account_statuses")
+    api.answer("status_source")  # hers, not taken, other words: asked how it was typed
     assert adapter.find_sent(question, reply("Three weeks.")) is None
+
+
+def test_a_reply_the_server_rendered_otherwise_is_found_by_how_it_was_typed(
+    api: MastodonApi,
+) -> None:
+    """A server that renders Markdown (glitch-soc, Akkoma) shows **Yes!** as bold "Yes!":
+    the status under her question is asked for its source before the reply is taken as lost."""
+    page = api.recording("account_statuses")["response"]["json"]
+    page[1]["content"] = (
+        '<p><span class="h-card"><a href="https://mastodon.social/@marisol" class="u-url '
+        'mention">@<span>marisol</span></a></span> <strong>Yes!</strong> It is on hold for '
+        "you at Millbrook.</p>"
+    )
+    source = api.recording("status_source")["response"]["json"]
+    source["text"] = "@marisol@mastodon.social **Yes!** It is on hold for you at Millbrook."
+    api.answer("verify_credentials")
+    api.answer("account_statuses", json_body=page)
+    api.answer("status_source", json_body=source)
+    question = conversation_of(
+        MARISOL_QUESTION, kind=Kind.MENTION, author="@marisol@mastodon.social"
+    )
+    found = channel().find_sent(question, reply("**Yes!** It is on hold for you at Millbrook."))
+    assert found is not None and found.remote_id == POSTED_BEFORE
 
 
 def test_a_reply_not_on_the_instance_is_queued_again_and_posted_once(
@@ -512,6 +536,7 @@ def test_a_reply_not_on_the_instance_is_queued_again_and_posted_once(
     outbox, _ = cut_short(desk, clock, "Three weeks, and you can renew it twice.")
     api.answer("verify_credentials")
     api.answer("account_statuses")
+    api.answer("status_source")
     (settled,) = outbox.recover()
     assert (settled.status, settled.detail) == (ReplyStatus.PENDING, "not on the platform")
     api.answer("instance_v2")

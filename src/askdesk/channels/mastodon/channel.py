@@ -426,13 +426,11 @@ class MastodonChannel:
                 if created is None or created < since:
                     reached = reached or created is not None
                     continue
+                if status_id in taken or replied_to(status) not in targets:
+                    continue
                 content = status.get("content")
-                if (
-                    status_id not in taken
-                    and replied_to(status) in targets
-                    and isinstance(content, str)
-                    and posted_words(html_to_text(content)) == words
-                ):
+                shown = posted_words(html_to_text(content)) if isinstance(content, str) else None
+                if shown == words or self._typed_words(status_id) == words:
                     return Receipt(remote_id=status_id)
             if reached or not ids:
                 return None
@@ -441,6 +439,21 @@ class MastodonChannel:
             f"could not tell whether the reply is on {self._client.host}: the account posted "
             f"more than {SENT_PAGES * PAGE_SIZE} statuses since it was written"
         )
+
+    def _typed_words(self, status_id: str) -> str | None:
+        """The words of one of the account's statuses as they were typed (``/source``).
+
+        Asked only for a status under the conversation whose HTML reads otherwise
+        (a server that renders Markdown, say); None where the server keeps no source.
+        """
+        try:
+            source = self._client.call(
+                "checking whether a reply went out", "status_source", status_id
+            )
+        except RefusedByPlatform:
+            return None  # before Mastodon 3.5, or a server without the endpoint
+        text = source.get("text") if isinstance(source, Mapping) else None
+        return posted_words(text) if isinstance(text, str) else None
 
 
 def _notification_id(raw: Any) -> str | None:
