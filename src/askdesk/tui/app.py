@@ -6,6 +6,7 @@ messages; only handlers here change what the screens show.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -20,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from askdesk.clock import Clock
 from askdesk.config import StatsField
 from askdesk.desk import Desk
-from askdesk.desk.answering import ReplyNotSent, send_then_resolve
+from askdesk.desk.answering import SEND_WAIT_S, ReplyNotSent, send_then_resolve
 from askdesk.desk.compose import ReplySettings
 from askdesk.desk.health import summary
 from askdesk.desk.live import ON_SHIFT_WITHIN, LiveRunner
@@ -61,6 +62,8 @@ from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog
 
 log = logging.getLogger(__name__)
 
+WRITES = frozenset({"desk", "handover"})
+"""The worker groups that write what staff did; quitting waits for them."""
 HEARTBEAT_SECONDS = 5.0
 """How often the desk tells the store it is open (``ON_SHIFT_WITHIN`` forgets it)."""
 
@@ -662,6 +665,26 @@ class AskdeskApp(App[None]):
     def action_channels(self) -> None:
         if self.channel_health() and not isinstance(self.screen, ChannelsScreen):
             self.push_screen(ChannelsScreen())
+
+    async def action_quit(self) -> None:
+        """Leave once the store has every change already shown as made.
+
+        A claim is drawn first and written just after that frame (``act``), so
+        a ``q`` pressed at once must not end the desk, and close the store,
+        before the write: the claim would be lost behind a screen that said it
+        was made. Called behind the callbacks already queued, the writes they
+        start are counted too.
+        """
+        self.call_after_refresh(self._quit_when_written)
+
+    @work(exclusive=True, group="quit", exit_on_error=False)
+    async def _quit_when_written(self) -> None:
+        writing = [w for w in self.workers if w.group in WRITES and not w.is_finished]
+        if writing:
+            self.notify("Saving your last change, then askdesk closes…", timeout=SEND_WAIT_S)
+            # A write that fails is reported by its own worker; leave all the same.
+            await asyncio.gather(*(w.wait() for w in writing), return_exceptions=True)
+        self.exit()
 
     def on_unmount(self) -> None:
         self._collector.stop()
