@@ -27,6 +27,7 @@ from askdesk.desk.health import summary
 from askdesk.desk.live import ON_SHIFT_WITHIN, LiveRunner
 from askdesk.desk.outbox import Outbox
 from askdesk.desk.retention import Forget, RetentionPolicy, purge
+from askdesk.desk.shift import Shift, shift_of
 from askdesk.desk.sync import ChannelHealth, Poller, worker_id
 from askdesk.desk.templates import Template
 from askdesk.desk.text import inert
@@ -140,8 +141,8 @@ class AskdeskApp(App[None]):
         self._collector = IdleCollector()
         self._previews: dict[str, Conversation] = {}
         """What ``act`` shows while its store write is on its way, by key."""
-        self.on_shift: list[str] = []
-        """Colleagues with a desk open on the store right now (not this one)."""
+        self.on_shift = Shift()
+        """The other desks open on the store right now: colleagues', and this staff member's."""
         self._desk_id = worker_id()
         self._channels_shown = ""
         """The status bar's channel words as last drawn, so it is redrawn when they change."""
@@ -240,11 +241,9 @@ class AskdeskApp(App[None]):
         """Tell the store this desk is open, and learn who else is on shift."""
         store, now = self.desk.store, self.clock.now()
         store.heartbeat(self.desk.staff, self._desk_id, now)
-        others = sorted(
-            {d.staff for d in store.on_shift(now, ON_SHIFT_WITHIN) if d.holder != self._desk_id}
-        )
-        if others != self.on_shift:
-            self.post_message(ShiftChanged(others))
+        shift = shift_of(store.on_shift(now, ON_SHIFT_WITHIN), self._desk_id, self.desk.is_me)
+        if shift != self.on_shift:
+            self.post_message(ShiftChanged(shift))
 
     @work(thread=True, exclusive=True, group="retention", exit_on_error=False)
     def purge_expired(self, policy: RetentionPolicy) -> None:
@@ -612,7 +611,7 @@ class AskdeskApp(App[None]):
 
     @on(ShiftChanged)
     def _shift_changed(self, message: ShiftChanged) -> None:
-        self.on_shift = message.colleagues
+        self.on_shift = message.shift
         self._refresh_status()
 
     def _refresh_status(self) -> None:

@@ -8,6 +8,7 @@ from textual.message import Message
 
 from askdesk.desk.outbox import SendResult
 from askdesk.desk.retention import PurgeResult
+from askdesk.desk.shift import Shift
 from askdesk.desk.sync import PollResult
 from askdesk.model import Conversation
 from askdesk.tui.screens.composer import Draft
@@ -94,9 +95,9 @@ class RepliesSent(Message):
 
 @dataclass
 class ShiftChanged(Message):
-    """Who else has a desk open on the store changed (names, sorted)."""
+    """Who else has a desk open on the store changed."""
 
-    colleagues: list[str]
+    shift: Shift
 
 
 @dataclass

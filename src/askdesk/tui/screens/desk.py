@@ -314,9 +314,11 @@ class DeskScreen(ConversationScreen):
             text.append(" (esc clears)")
         text.append(inert(f" · {app.library} · you are ", keep_newlines=False))
         text.append(inert(app.desk.staff, keep_newlines=False), "bold")
-        if app.on_shift:
+        if mine := app.on_shift.my_desks_words():
+            text.append(f" ({mine})")
+        if colleagues := app.on_shift.colleague_words():
             text.append(" · on shift: ")
-            text.append(", ".join(inert(name, keep_newlines=False) for name in app.on_shift))
+            text.append(inert(colleagues, keep_newlines=False))
         health = app.channel_summary()
         if health:
             text.append(inert(f" · {health}", keep_newlines=False))
