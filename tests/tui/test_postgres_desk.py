@@ -119,6 +119,12 @@ async def test_the_status_bar_says_when_the_database_is_away_and_when_it_is_back
             assert "s3cret" not in refused.reason
             assert await wait_until(pilot, lambda: new_pane_keys(app) == ["web:1", "web:2"], 3)
 
+            beat = app.heartbeat()  # its timer's, every 5 s: it fails while the server is away
+            assert await wait_until(pilot, lambda: beat.is_finished, 3)
+            await pilot.pause()  # its state change handled
+            # The header says so; no red toast from each heartbeat, poll and send.
+            assert [n for n in recorder.notifications() if n[0] == "error"] == []
+
             server.come_up()
             assert await wait_until(pilot, lambda: "no connection" not in status_bar(app), 15)
         desk.store.close()

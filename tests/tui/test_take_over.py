@@ -99,3 +99,26 @@ async def test_claim_on_a_colleagues_conversation_offers_to_take_it_over(
     stored = seeded.get(KEY)
     assert stored is not None and (stored.status, stored.holder) == (Status.CLAIMED, "ana")
     assert (stored.events[-1].action, stored.events[-1].details) == ("take-over", {"from": "bo"})
+
+
+async def test_a_colleagues_hand_off_to_you_is_said_wherever_the_cursor_is(
+    seeded: Desk, store: TinyDBStore, clock: FixedClock, make_message
+) -> None:  # type: ignore[no-untyped-def]
+    """ana hands bo the question bo's cursor is on, then another: bo is told who handed
+    what, once each, not that it "is now claimed by bo"."""
+    seeded.ingest([make_message("2", "Parking?", author="@driver")])
+    bo = Desk(TinyDBStore(store.path), "bo", clock)
+    app = make_app(bo, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seeded.hand_off(KEY, "bo")
+        app.check_store()
+        await settle(pilot)
+        seeded.hand_off("web:2", "bo")
+        app.check_store()
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+    assert said == [
+        "ana handed you @reader · web:1 (2: Claimed)",
+        "ana handed you @driver · web:2 (2: Claimed)",
+    ]

@@ -18,7 +18,15 @@ from askdesk.desk import staff
 from askdesk.desk.retention import RETENTION_STAFF
 from askdesk.desk.text import well_formed
 from askdesk.errors import TransitionError
-from askdesk.model import Conversation, Message, Outcome, QuestionType, replying, transitions
+from askdesk.model import (
+    Conversation,
+    Message,
+    Outcome,
+    QuestionType,
+    Status,
+    replying,
+    transitions,
+)
 from askdesk.model.message import key_for
 from askdesk.store import IngestResult, Store
 
@@ -142,6 +150,21 @@ class Desk:
         the statistics (``Team.credited``).
         """
         return name is not None and self.team.credited(name) == self.staff
+
+    def handed_me_by(self, before: Conversation | None, after: Conversation) -> str | None:
+        """The colleague who handed ``after`` to this staff member since ``before``, if one did.
+
+        ``before``: the conversation as the desk last showed it (``None``: not
+        shown, e.g. a new one assigned straight away).
+        """
+        if after.status is not Status.CLAIMED or not self.is_me(after.holder):
+            return None
+        if before is not None and before.status is Status.CLAIMED and self.is_me(before.holder):
+            return None  # already theirs
+        last = after.events[-1] if after.events else None
+        if last is None or last.action != "hand-off" or self.is_me(last.staff):
+            return None
+        return last.staff
 
     def as_listed(self, conversation: Conversation) -> Conversation:
         """``conversation`` with this staff member's holder spelling made the listed one.

@@ -34,7 +34,7 @@ from askdesk.desk.text import inert
 from askdesk.desk.time_spent import TimeOnConversations
 from askdesk.desk.triage import Step, handing_to, unchanged_since
 from askdesk.desk.views import listed_author
-from askdesk.errors import AskdeskError, Collision
+from askdesk.errors import AskdeskError, Collision, StoreError
 from askdesk.model import Conversation, ReplyStatus, Resolution
 from askdesk.model.opening_hours import OpeningHours
 from askdesk.tui.collector import IdleCollector
@@ -63,6 +63,8 @@ from askdesk.tui.screens.prompts import ResolveChoice, ResolveDialog
 
 log = logging.getLogger(__name__)
 
+BACKGROUND = frozenset({"refresh", "poll", "live", "shift", "retention", "outbox"})
+"""The worker groups that run on a timer, not because staff pressed a key."""
 WRITES = frozenset({"desk", "handover"})
 """The worker groups that write what staff did; quitting waits for them."""
 HEARTBEAT_SECONDS = 5.0
@@ -560,6 +562,10 @@ class AskdeskApp(App[None]):
         unchanged = conversations.keys() == self.conversations.keys() and all(
             self.conversations[key] is c for key, c in conversations.items()
         )
+        for c in message.conversations:
+            if by := self.desk.handed_me_by(self.conversations.get(c.key), c):
+                # Wherever the cursor is: a patron now waits on this staff member.
+                self.notify(f"{by} handed you {listed_author(c)} · {c.key} (2: Claimed)", timeout=8)
         if message.drafts is not None and message.drafts != self.drafts:
             self.drafts = message.drafts
             unchanged = False
@@ -629,6 +635,15 @@ class AskdeskApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
+            if (
+                event.worker.group in BACKGROUND
+                and isinstance(error, StoreError)
+                and self.desk.store_problem() is not None
+            ):
+                # The header says the store is away; the heartbeat, poll and outbox
+                # failing on it every second would bury the desk in red toasts.
+                log.warning("worker %s: %s", event.worker.name, error)
+                return
             log.error("worker %s failed", event.worker.name, exc_info=error)
             text = str(error) if isinstance(error, AskdeskError) else f"unexpected error: {error!r}"
             self.notify(text, title="Something went wrong", severity="error", timeout=10)

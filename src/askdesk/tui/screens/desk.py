@@ -289,8 +289,9 @@ class DeskScreen(ConversationScreen):
         if (shown is not None and shown.key == row.key) or c is None or c.status is row.status:
             return  # still there, gone from the desk, or only hidden by the filter
         by = c.events[-1].staff if c.events else None
-        if by == self.desk_app.desk.staff:
-            return
+        desk = self.desk_app.desk
+        if desk.is_me(by) or desk.handed_me_by(None, c):
+            return  # our own doing, or a colleague's hand-off to us, which the app says
         if c.status is Status.CLAIMED and c.holder:
             now = f"claimed by {c.holder}"
         elif by == PATRON:
