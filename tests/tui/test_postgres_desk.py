@@ -14,15 +14,17 @@ import pg_server
 import psycopg
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
-from tuikit import Recorder, settle
+from textual.widgets import Static, TextArea
+from tuikit import Recorder, settle, type_text
 
 from askdesk.clock import FixedClock
 from askdesk.desk import Desk
+from askdesk.desk.outbox import Outbox
 from askdesk.store import pg_schema, shown
 from askdesk.store.postgres_store import PostgresStore
 from askdesk.tui.app import AskdeskApp
-from askdesk.tui.messages import ActionRefused
+from askdesk.tui.messages import ActionRefused, ReplyRefused
+from askdesk.tui.screens.composer import ComposerScreen
 from askdesk.tui.widgets.conversation_list import ConversationList
 
 SIZE = (120, 34)
@@ -30,9 +32,9 @@ BUDGET_S = 1.0
 """DESIGN.md: a colleague's claim shows on every desk within 1 s, across machines."""
 
 
-def make_app(desk: Desk, clock: FixedClock) -> AskdeskApp:
+def make_app(desk: Desk, clock: FixedClock, outbox: Outbox | None = None) -> AskdeskApp:
     # The app's own store check, at its default interval: what staff get.
-    app = AskdeskApp(desk, clock=clock, poller=None, refresh_seconds=0.5)
+    app = AskdeskApp(desk, clock=clock, poller=None, outbox=outbox, refresh_seconds=0.5)
     app.animation_level = "none"
     return app
 
@@ -43,6 +45,14 @@ def new_pane_keys(app: AskdeskApp) -> list[str]:
 
 def status_bar(app: AskdeskApp) -> str:
     return str(app.screen.query_one("#status-bar", Static).render())
+
+
+def composer_text(app: AskdeskApp) -> str | None:
+    """The words in the open composer, or ``None`` while none is open (and drawn)."""
+    if not isinstance(app.screen, ComposerScreen):
+        return None
+    areas = app.screen.query(TextArea)
+    return areas.first().text if areas else None
 
 
 async def wait_until(pilot: Pilot[None], condition: object, seconds: float) -> bool:
@@ -98,7 +108,7 @@ async def test_the_status_bar_says_when_the_database_is_away_and_when_it_is_back
         pg_schema.migrate_database(url, shown(url))
         desk = Desk(PostgresStore(url), "ana", clock)
         desk.ingest([make_message("1"), make_message("2")])
-        app = make_app(desk, clock)
+        app = make_app(desk, clock, Outbox(desk, {}))
         recorder = Recorder()
         async with app.run_test(size=SIZE, message_hook=recorder) as pilot:
             await settle(pilot)
@@ -124,6 +134,13 @@ async def test_the_status_bar_says_when_the_database_is_away_and_when_it_is_back
             await pilot.pause()  # its state change handled
             # The header says so; no red toast from each heartbeat, poll and send.
             assert [n for n in recorder.notifications() if n[0] == "error"] == []
+
+            await pilot.press("r")  # a reply sent while the store is away comes back, unsent
+            await type_text(pilot, "We open at 9.")
+            await pilot.press("ctrl+s")
+            assert await wait_until(pilot, lambda: recorder.of(ReplyRefused), 5)
+            assert await wait_until(pilot, lambda: composer_text(app) == "We open at 9.", 3)
+            await pilot.press("escape")
 
             server.come_up()
             assert await wait_until(pilot, lambda: "no connection" not in status_bar(app), 15)

@@ -49,6 +49,7 @@ from askdesk.tui.messages import (
     RepliesSent,
     ReplyCollided,
     ReplyQueued,
+    ReplyRefused,
     SendAndResolveSettled,
     ShiftChanged,
 )
@@ -316,7 +317,7 @@ class AskdeskApp(App[None]):
         except Collision as collision:
             self.post_message(ReplyCollided(key, draft, collision.changes))
         except AskdeskError as error:
-            self.post_message(ActionRefused(str(error)))
+            self.post_message(ReplyRefused(key, draft, str(error)))
         else:
             self.post_message(ReplyQueued(conversation, draft, reply.id))
 
@@ -512,6 +513,16 @@ class AskdeskApp(App[None]):
         on_top = self.screen
         if message.reply_failed and not (isinstance(on_top, DetailScreen) and on_top.key == key):
             self.push_screen(DetailScreen(key))  # the failed reply, with its keys
+
+    @on(ReplyRefused)
+    def _reply_refused(self, message: ReplyRefused) -> None:
+        """The words come back: the composer had closed as if the reply were on its way."""
+        key, text = message.key, message.draft.text
+        self.notify(f"Reply to {key} not sent: {message.reason}", severity="warning", timeout=8)
+        if isinstance(self.screen, ConversationScreen):
+            self.open_composer(key, text=text)  # to send again, or esc to keep them
+        else:
+            self.keep_draft(key, text)  # staff went on elsewhere: a draft, marked ✎ on its row
 
     @on(ReplyCollided)
     def _reply_collided(self, message: ReplyCollided) -> None:

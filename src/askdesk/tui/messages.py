@@ -80,6 +80,15 @@ class SendAndResolveSettled(Message):
 
 
 @dataclass
+class ReplyRefused(Message):
+    """The store did not take the reply (it is away, or the question left); nothing was stored."""
+
+    key: str
+    draft: Draft
+    reason: str
+
+
+@dataclass
 class ReplyCollided(Message):
     """The conversation changed while the reply was written; nothing was stored."""
 
