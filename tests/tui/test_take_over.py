@@ -122,3 +122,20 @@ async def test_a_colleagues_hand_off_to_you_is_said_wherever_the_cursor_is(
         "ana handed you @reader · web:1 (2: Claimed)",
         "ana handed you @driver · web:2 (2: Claimed)",
     ]
+
+
+async def test_a_colleagues_take_over_of_yours_is_said_even_where_the_row_stays(
+    seeded: Desk, store: TinyDBStore, clock: FixedClock
+) -> None:
+    """bo takes over what ana holds and her cursor is on: the row stays in Claimed (bo's
+    now), so only the notice tells her that the reply she was about to write is not hers."""
+    seeded.claim(KEY)
+    app = make_app(seeded, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        Desk(TinyDBStore(store.path), "bo", clock).take_over(KEY)
+        app.check_store()
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+    assert said == ["bo took over @reader · web:1 from you"]

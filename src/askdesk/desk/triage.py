@@ -20,6 +20,7 @@ from askdesk.desk.text import well_formed
 from askdesk.errors import TransitionError
 from askdesk.model import (
     Conversation,
+    Event,
     Message,
     Outcome,
     QuestionType,
@@ -151,20 +152,26 @@ class Desk:
         """
         return name is not None and self.team.credited(name) == self.staff
 
-    def handed_me_by(self, before: Conversation | None, after: Conversation) -> str | None:
-        """The colleague who handed ``after`` to this staff member since ``before``, if one did.
+    def colleague_moved(self, before: Conversation | None, after: Conversation) -> Event | None:
+        """A colleague's hand-off that put ``after`` in this staff member's hands since
+        ``before``, or their take-over that took it out of them; else ``None``.
 
         ``before``: the conversation as the desk last showed it (``None``: not
         shown, e.g. a new one assigned straight away).
         """
-        if after.status is not Status.CLAIMED or not self.is_me(after.holder):
-            return None
-        if before is not None and before.status is Status.CLAIMED and self.is_me(before.holder):
-            return None  # already theirs
         last = after.events[-1] if after.events else None
-        if last is None or last.action != "hand-off" or self.is_me(last.staff):
+        if last is None or self.is_me(last.staff):
             return None
-        return last.staff
+        was_mine = before is not None and self.holds(before)
+        if last.action == "hand-off" and self.holds(after) and not was_mine:
+            return last
+        if last.action == "take-over" and was_mine and not self.holds(after):
+            return last
+        return None
+
+    def holds(self, conversation: Conversation) -> bool:
+        """Whether ``conversation`` is claimed by this staff member (``is_me``)."""
+        return conversation.status is Status.CLAIMED and self.is_me(conversation.holder)
 
     def as_listed(self, conversation: Conversation) -> Conversation:
         """``conversation`` with this staff member's holder spelling made the listed one.

@@ -574,9 +574,14 @@ class AskdeskApp(App[None]):
             self.conversations[key] is c for key, c in conversations.items()
         )
         for c in message.conversations:
-            if by := self.desk.handed_me_by(self.conversations.get(c.key), c):
-                # Wherever the cursor is: a patron now waits on this staff member.
-                self.notify(f"{by} handed you {listed_author(c)} · {c.key} (2: Claimed)", timeout=8)
+            # Said wherever the cursor is: a patron now waits on this staff member,
+            # or no longer does (a reply half written to them is now a colleague's).
+            if moved := self.desk.colleague_moved(self.conversations.get(c.key), c):
+                who = f"{listed_author(c)} · {c.key}"
+                if moved.action == "hand-off":
+                    self.notify(f"{moved.staff} handed you {who} (2: Claimed)", timeout=8)
+                else:
+                    self.notify(f"{moved.staff} took over {who} from you", timeout=8)
         if message.drafts is not None and message.drafts != self.drafts:
             self.drafts = message.drafts
             unchanged = False

@@ -135,7 +135,7 @@ class ConversationScreen(Screen[None]):
             case "claim":  # a colleague's conversation: offers to take it over
                 return c is not None and (c.status is Status.NEW or not mine_or_free)
             case "release":
-                return c is not None and c.status is Status.CLAIMED and desk.is_me(c.holder)
+                return c is not None and desk.holds(c)
             case "resolve" | "hand_off":
                 return (
                     c is not None

@@ -290,7 +290,7 @@ class DeskScreen(ConversationScreen):
             return  # still there, gone from the desk, or only hidden by the filter
         by = c.events[-1].staff if c.events else None
         desk = self.desk_app.desk
-        if desk.is_me(by) or desk.handed_me_by(None, c):
+        if desk.is_me(by) or desk.colleague_moved(None, c):
             return  # our own doing, or a colleague's hand-off to us, which the app says
         if c.status is Status.CLAIMED and c.holder:
             now = f"claimed by {c.holder}"
