@@ -18,7 +18,7 @@ from psycopg.types.json import Json, Jsonb
 
 from askdesk.model import Conversation
 from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
-from askdesk.store.codec import from_dict
+from askdesk.store import pg_documents
 from askdesk.store.transaction_record import from_record, to_record
 
 Connection = psycopg.Connection[Any]
@@ -105,10 +105,11 @@ def refresh_batch(conn: Connection, after: int) -> list[int]:
     # Looked for unlocked first: with nothing to do, a read-only standby serves `stats` too.
     if not conn.execute(f"SELECT 1 {stale}", params).fetchone():
         return []
-    rows = conn.execute(f"SELECT id, doc {stale} FOR UPDATE", params).fetchall()
+    rows = conn.execute(f"SELECT id {stale} FOR UPDATE", params).fetchall()
     if not rows:
         return []
-    written = [(int(row_id), from_dict(doc)) for row_id, doc in rows]
+    stored = pg_documents.read(conn, [row_id for (row_id,) in rows])
+    written = [(int(row_id), stored[row_id]) for (row_id,) in rows]
     save(conn, written, new=False)
     with conn.cursor() as cur:
         cur.executemany(

@@ -27,9 +27,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
-from askdesk.store import pg_schema, pg_snapshot, pg_tally, pg_transactions
+from askdesk.store import pg_documents, pg_schema, pg_snapshot, pg_tally, pg_transactions
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
-from askdesk.store.codec import MalformedRecord, from_dict, to_dict
+from askdesk.store.codec import MalformedRecord
 from askdesk.store.location import connection_target, shown
 from askdesk.store.pg_keys import DIGEST, indexed
 from askdesk.store.tally import Credit, GroupKey, Tally, tally_of
@@ -82,11 +82,13 @@ CONNECT_OPTIONS: dict[str, Any] = {
     "application_name": "askdesk",
 }
 
-_FIND = (
-    "SELECT id, doc, transaction_rules FROM conversations WHERE id = coalesce("
-    "(SELECT conversation FROM message_keys WHERE key = %(key)s), "
+_HOLDING = (
+    "c.id = coalesce((SELECT conversation FROM message_keys WHERE key = %(key)s), "
     "(SELECT id FROM conversations WHERE key = %(key)s))"
 )
+"""The conversation ``c`` with this conversation key or message key."""
+_FIND = f"SELECT {pg_documents.COLUMNS} FROM conversations c WHERE {_HOLDING}"
+_LOCK = f"SELECT c.id, c.transaction_rules FROM conversations c WHERE {_HOLDING} FOR UPDATE"
 _WRITE = (
     "UPDATE conversations SET key = %s, channel = %s, status = %s, holder = %s, "
     "resolved_at = %s, opened_at = %s, transaction_rules = %s, doc = %s, archived = %s, "
@@ -112,7 +114,8 @@ def _configure(conn: Connection) -> None:
 
 
 def _columns(c: Conversation) -> tuple[Any, ...]:
-    """The columns the database indexes, then the whole conversation as JSON.
+    """The columns the database indexes, then the conversation as JSON without
+    its events and replies, which are rows of their own (``pg_documents``).
 
     ``json``, not ``jsonb``: it keeps the order of keys, so a conversation
     reads back exactly as it was written (migration 0002). Every write of a
@@ -128,7 +131,7 @@ def _columns(c: Conversation) -> tuple[Any, ...]:
         resolved_at,
         pg_transactions.opened_at(c),
         TRANSACTION_RULES,
-        Json(to_dict(c)),
+        pg_documents.document(c),
     )
 
 
@@ -390,9 +393,10 @@ class PostgresStore:
             # Each reload (on reconnecting, on migrate's notice) looks at the schema again.
             schema = pg_schema.applied(conn)
             rows = conn.execute(
-                "SELECT id, doc FROM conversations WHERE NOT archived ORDER BY id"
+                f"SELECT c.id, {pg_documents.COLUMNS} FROM conversations c "
+                "WHERE NOT c.archived ORDER BY c.id"
             ).fetchall()
-        self._live = {row[0]: from_dict(row[1]) for row in rows}
+        self._live = {row[0]: pg_documents.assemble(*row[1:]) for row in rows}
         self._seen = int(seen[0]) if seen else 0
         if schema > pg_schema.latest():
             self._outdated = str(pg_schema.newer_schema(self.location, schema))
@@ -408,19 +412,20 @@ class PostgresStore:
         assert self._live is not None
         with self._transaction() as conn:
             rows = conn.execute(
-                "SELECT id, seq, archived, doc FROM conversations WHERE seq > %s "
-                "UNION ALL SELECT id, seq, archived, doc FROM conversations "
-                "WHERE id = ANY(%s) AND seq <= %s",
+                f"SELECT c.id, c.seq, c.archived, {pg_documents.COLUMNS} FROM conversations c "
+                "WHERE c.seq > %s UNION ALL "
+                f"SELECT c.id, c.seq, c.archived, {pg_documents.COLUMNS} FROM conversations c "
+                "WHERE c.id = ANY(%s) AND c.seq <= %s",
                 (self._seen, list(dirty), self._seen),
             ).fetchall()
         if not rows:
             return
-        for row_id, seq, archived, doc in rows:
+        for row_id, seq, archived, doc, events, replies in rows:
             self._seen = max(self._seen, seq)
             if archived:
                 self._live.pop(row_id, None)
             else:
-                self._live[row_id] = from_dict(doc)
+                self._live[row_id] = pg_documents.assemble(doc, events, replies)
         self._live = dict(sorted(self._live.items()))
         self._live_list = list(self._live.values())
 
@@ -435,19 +440,21 @@ class PostgresStore:
     def get(self, key: str) -> Conversation | None:
         with self._transaction() as conn:
             row = conn.execute(_FIND, {"key": indexed(key)}).fetchone()
-        return from_dict(row[1]) if row else None
+        return pg_documents.assemble(*row) if row else None
 
     def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
         """Every conversation, streamed from a server-side cursor (never all in memory)."""
         params: tuple[Any, ...]
         where, params = "", ()
         if resolved_since is not None:
-            where, params = "WHERE resolved_at IS NULL OR resolved_at >= %s", (resolved_since,)
+            where, params = "WHERE c.resolved_at IS NULL OR c.resolved_at >= %s", (resolved_since,)
         with self._transaction() as conn, conn.cursor(name="askdesk_history") as cursor:
             cursor.itersize = 2000
-            cursor.execute(f"SELECT doc FROM conversations {where} ORDER BY id", params)
-            for (doc,) in cursor:
-                yield from_dict(doc)
+            cursor.execute(
+                f"SELECT {pg_documents.COLUMNS} FROM conversations c {where} ORDER BY c.id", params
+            )
+            for doc, events, replies in cursor:
+                yield pg_documents.assemble(doc, events, replies)
 
     def transactions(
         self, resolved_since: datetime | None = None, resolved_until: datetime | None = None
@@ -510,13 +517,15 @@ class PostgresStore:
         with self._transaction() as conn, conn.cursor(name="askdesk_open_at") as cursor:
             cursor.itersize = 2000
             cursor.execute(
-                "SELECT doc FROM conversations WHERE NOT archived AND status <> %(resolved)s "
-                "UNION ALL SELECT doc FROM conversations WHERE status = %(resolved)s "
-                "AND resolved_at > %(as_of)s AND (opened_at IS NULL OR opened_at <= %(as_of)s)",
+                f"SELECT {pg_documents.COLUMNS} FROM conversations c "
+                "WHERE NOT c.archived AND c.status <> %(resolved)s "
+                f"UNION ALL SELECT {pg_documents.COLUMNS} FROM conversations c "
+                "WHERE c.status = %(resolved)s AND c.resolved_at > %(as_of)s "
+                "AND (c.opened_at IS NULL OR c.opened_at <= %(as_of)s)",
                 {"resolved": Status.RESOLVED.value, "as_of": as_of},
             )
-            for (doc,) in cursor:
-                yield from_dict(doc)
+            for doc, events, replies in cursor:
+                yield pg_documents.assemble(doc, events, replies)
 
     def cursor(self, channel: str) -> str | None:
         with self._transaction() as conn:
@@ -544,14 +553,15 @@ class PostgresStore:
 
     def update(self, key: str, change: Change) -> Conversation:
         with self._transaction() as conn:
-            row = conn.execute(_FIND + " FOR UPDATE", {"key": indexed(key)}).fetchone()
+            row = conn.execute(_LOCK, {"key": indexed(key)}).fetchone()
             if row is None:
                 raise NotFound(f"no conversation or message {key} in {self.location}")
-            row_id, doc, rules = row
-            current = from_dict(doc)
+            row_id, rules = row
+            current = pg_documents.read(conn, [row_id])[row_id]
             updated = change(current)
             # Any change brings an archived conversation back to the desk.
             conn.execute(_WRITE, (*_columns(updated), False, row_id))
+            pg_documents.save_parts(conn, [(row_id, current, updated)])
             if updated.message_keys() != current.message_keys():
                 self._save_message_keys(conn, row_id, updated)
             # Most changes (a claim, a note) leave the transactions as they were.
@@ -598,12 +608,12 @@ class PostgresStore:
                 for m in messages
                 if m.key not in known
             }
-            existing: dict[str, tuple[int, dict[str, Any]]] = {
-                wanted[key]: (row_id, doc)
-                for row_id, key, doc in conn.execute(
-                    "SELECT id, key, doc FROM conversations WHERE key = ANY(%s) FOR UPDATE",
-                    (list(wanted),),
-                ).fetchall()
+            locked = conn.execute(
+                "SELECT id FROM conversations WHERE key = ANY(%s) FOR UPDATE", (list(wanted),)
+            ).fetchall()
+            existing: dict[str, tuple[int, Conversation]] = {
+                c.key: (row_id, c)
+                for row_id, c in pg_documents.read(conn, [r[0] for r in locked]).items()
             }
             changed: dict[str, Conversation] = {}
             fresh: dict[str, Conversation] = {}
@@ -621,7 +631,7 @@ class PostgresStore:
                     continue
                 current = changed.get(conversation_key)
                 if current is None and conversation_key in existing:
-                    current = from_dict(existing[conversation_key][1])
+                    current = existing[conversation_key][1]
                 if current is None:
                     fresh[conversation_key] = transitions.start(message, at)
                     result.added.append(conversation_key)
@@ -655,6 +665,13 @@ class PostgresStore:
                     cur.executemany(
                         "INSERT INTO message_keys (key, conversation) VALUES (%s, %s)", new_keys
                     )
+            pg_documents.save_parts(
+                conn,
+                [
+                    *((i, None, c) for i, c in zip(ids[: len(fresh)], fresh.values(), strict=True)),
+                    *((existing[k][0], existing[k][1], c) for k, c in changed.items()),
+                ],
+            )
             pg_transactions.save(
                 conn, list(zip(ids[: len(fresh)], fresh.values(), strict=True)), new=True
             )
@@ -781,6 +798,9 @@ class PostgresStore:
                     for key in c.message_keys()
                 ],
             )
+            pg_documents.save_parts(
+                conn, [(row_id, None, c) for row_id, c in zip(ids, conversations, strict=True)]
+            )
             pg_transactions.save(conn, list(zip(ids, conversations, strict=True)), new=True)
             self._notify(conn, ids)
 
@@ -809,20 +829,20 @@ class PostgresStore:
     ) -> list[str]:
         """Rewrite in batches by row, each one transaction; the old row versions are dead
         tuples until VACUUM reclaims them (docs/postgresql.md)."""
-        conditions: list[str] = ["id > %s"]
+        conditions: list[str] = ["c.id > %s"]
         params: list[Any] = []
         if resolved_by is not None or resolved_after is not None:
-            conditions.append("status = %s")
+            conditions.append("c.status = %s")
             params.append(Status.RESOLVED.value)
         if resolved_by is not None:
-            conditions.append("resolved_at <= %s")
+            conditions.append("c.resolved_at <= %s")
             params.append(resolved_by)
         if resolved_after is not None:
-            conditions.append("resolved_at > %s")
+            conditions.append("c.resolved_at > %s")
             params.append(resolved_after)
         query = (
-            f"SELECT id, archived, doc FROM conversations WHERE {' AND '.join(conditions)} "
-            f"ORDER BY id LIMIT {REWRITE_BATCH} FOR UPDATE"
+            f"SELECT c.id, c.archived FROM conversations c "
+            f"WHERE {' AND '.join(conditions)} ORDER BY c.id LIMIT {REWRITE_BATCH} FOR UPDATE"
         )
         changed: list[str] = []
         last = 0
@@ -832,9 +852,10 @@ class PostgresStore:
                 if not rows:
                     break
                 last = rows[-1][0]
-                written: list[tuple[int, Conversation]] = []
-                for row_id, archived, doc in rows:
-                    current = from_dict(doc)
+                stored = pg_documents.read(conn, [row_id for row_id, _ in rows])
+                written: list[tuple[int, Conversation, Conversation]] = []
+                for row_id, archived in rows:
+                    current = stored[row_id]
                     updated = change(current)
                     if updated is None:
                         continue
@@ -851,11 +872,12 @@ class PostgresStore:
                     conn.execute(_WRITE, (*_columns(updated), archived, row_id))
                     if updated.message_keys() != current.message_keys():
                         self._save_message_keys(conn, row_id, updated)
-                    written.append((row_id, updated))
+                    written.append((row_id, current, updated))
                     changed.append(updated.key)
                 if written:
-                    pg_transactions.save(conn, written, new=False)
-                    self._notify(conn, [row_id for row_id, _ in written])
+                    pg_documents.save_parts(conn, written)
+                    pg_transactions.save(conn, [(i, c) for i, _, c in written], new=False)
+                    self._notify(conn, [row_id for row_id, _, _ in written])
         return changed
 
     def close(self) -> None:

@@ -1,0 +1,62 @@
+"""The PostgreSQL store's ``events`` table: a conversation's history, one row per event.
+
+Events are appended: a change writes only the events it added. Only
+retention's rewrite alters earlier ones (it blanks the words in their
+details), and then just the rows that differ are rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Json
+
+from askdesk.model import Event
+
+Connection = psycopg.Connection[Any]
+
+AS_JSON = (
+    "(SELECT json_agg(json_build_object('at', e.at, 'staff', e.staff, 'action', e.kind, "
+    "'details', e.details) ORDER BY e.ordinal) FROM events e WHERE e.conversation = c.id)"
+)
+"""The events of conversation ``c`` as the JSON list ``codec.from_dict`` reads (null: none)."""
+
+_INSERT = (
+    "INSERT INTO events (conversation, ordinal, at, staff, kind, details) "
+    "VALUES (%s, %s, %s, %s, %s, %s)"
+)
+_REPLACE = (
+    "UPDATE events SET at = %s, staff = %s, kind = %s, details = %s "
+    "WHERE conversation = %s AND ordinal = %s"
+)
+
+EventChange = tuple[int, Sequence[Event], Sequence[Event]]
+"""A conversation's row id, its events as stored, and as they are to be."""
+
+
+def save(conn: Connection, changes: Sequence[EventChange]) -> None:
+    """Bring each conversation's rows from its stored events to its new ones."""
+    added: list[tuple[Any, ...]] = []
+    replaced: list[tuple[Any, ...]] = []
+    cut: list[tuple[int, int]] = []
+    for row_id, before, after in changes:
+        for ordinal, event in enumerate(after):
+            if ordinal >= len(before):
+                added.append((row_id, ordinal, *_values(event)))
+            elif before[ordinal] != event:
+                replaced.append((*_values(event), row_id, ordinal))
+        if len(before) > len(after):
+            cut.append((row_id, len(after)))
+    with conn.cursor() as cur:
+        if cut:
+            cur.executemany("DELETE FROM events WHERE conversation = %s AND ordinal >= %s", cut)
+        if replaced:
+            cur.executemany(_REPLACE, replaced)
+        if added:
+            cur.executemany(_INSERT, added)
+
+
+def _values(event: Event) -> tuple[Any, ...]:
+    return (event.at, event.staff, event.action, Json(event.details))

@@ -1,0 +1,92 @@
+"""The PostgreSQL store's ``outbox`` table: every reply, one row each, from queued to sent.
+
+A change writes only the replies it touched (queued, taken for sending,
+sent, failed …). The replies not yet settled, on every machine, are one
+indexed query (``open_replies``) instead of a read of every conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Json
+
+from askdesk.model import Reply
+from askdesk.model.reply import OPEN_REPLY_STATUSES
+
+Connection = psycopg.Connection[Any]
+
+AS_JSON = (
+    "(SELECT json_agg(json_build_object('id', o.reply_id, 'text', o.text, 'staff', o.staff, "
+    "'created_at', o.created_at, 'status', o.state, 'private', o.private, "
+    "'templates', o.templates, 'attempts', o.attempts, 'next_attempt_at', o.next_attempt_at, "
+    "'last_error', o.last_error, 'sending_since', o.sending_since, "
+    "'sending_by', o.sending_by, 'remote_id', o.remote_id, 'sent_at', o.sent_at, "
+    "'delivery', o.delivery) ORDER BY o.ordinal) FROM outbox o WHERE o.conversation = c.id)"
+)
+"""The replies of conversation ``c`` as the JSON list ``codec.from_dict`` reads (null: none)."""
+
+OPEN_STATES = tuple(sorted(s.value for s in OPEN_REPLY_STATUSES))
+"""The states the ``outbox_open`` index holds (migration 0007): it must list exactly these."""
+
+_UPSERT = (
+    "INSERT INTO outbox (conversation, reply_id, ordinal, state, attempts, next_attempt_at, "
+    "private, text, staff, created_at, templates, last_error, sending_since, sending_by, "
+    "remote_id, sent_at, delivery) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (conversation, reply_id) DO UPDATE SET ordinal = EXCLUDED.ordinal, "
+    "state = EXCLUDED.state, attempts = EXCLUDED.attempts, "
+    "next_attempt_at = EXCLUDED.next_attempt_at, private = EXCLUDED.private, "
+    "text = EXCLUDED.text, staff = EXCLUDED.staff, created_at = EXCLUDED.created_at, "
+    "templates = EXCLUDED.templates, last_error = EXCLUDED.last_error, "
+    "sending_since = EXCLUDED.sending_since, sending_by = EXCLUDED.sending_by, "
+    "remote_id = EXCLUDED.remote_id, sent_at = EXCLUDED.sent_at, delivery = EXCLUDED.delivery"
+)
+
+ReplyChange = tuple[int, Sequence[Reply], Sequence[Reply]]
+"""A conversation's row id, its replies as stored, and as they are to be."""
+
+
+def save(conn: Connection, changes: Sequence[ReplyChange]) -> None:
+    """Write the replies that are new or changed, and drop those the conversation no longer has."""
+    written: list[tuple[Any, ...]] = []
+    dropped: list[tuple[int, list[str]]] = []
+    for row_id, before, after in changes:
+        stored = {reply.id: (ordinal, reply) for ordinal, reply in enumerate(before)}
+        for ordinal, reply in enumerate(after):
+            if stored.get(reply.id) != (ordinal, reply):
+                written.append(_row(row_id, ordinal, reply))
+        kept = {reply.id for reply in after}
+        if any(reply_id not in kept for reply_id in stored):
+            dropped.append((row_id, sorted(kept)))
+    with conn.cursor() as cur:
+        if dropped:
+            cur.executemany(
+                "DELETE FROM outbox WHERE conversation = %s AND reply_id <> ALL(%s)", dropped
+            )
+        if written:
+            cur.executemany(_UPSERT, written)
+
+
+def _row(row_id: int, ordinal: int, r: Reply) -> tuple[Any, ...]:
+    return (
+        row_id,
+        r.id,
+        ordinal,
+        r.status.value,
+        r.attempts,
+        r.next_attempt_at,
+        r.private,
+        r.text,
+        r.staff,
+        r.created_at,
+        Json(list(r.templates)),
+        r.last_error,
+        r.sending_since,
+        r.sending_by,
+        r.remote_id,
+        r.sent_at,
+        r.delivery,
+    )
