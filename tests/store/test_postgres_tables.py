@@ -6,6 +6,8 @@ after retention.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -17,6 +19,7 @@ from psycopg.types.json import Json
 from storekit import T0, make_message
 
 from askdesk.desk.retention import anonymize
+from askdesk.errors import AlreadyClaimed
 from askdesk.model import Conversation, Outcome, QuestionType, Reply, ReplyStatus
 from askdesk.model import replying as r
 from askdesk.model import transitions as t
@@ -205,3 +208,30 @@ def test_migrate_moves_the_events_and_replies_out_of_the_documents_once(
         assert stored is not None and list(stored.events[-1].details) == ["z", "a"]
     finally:
         s.close()
+
+
+def test_a_desk_that_loaded_its_conversations_is_told_who_won_a_claim_race(
+    store: PostgresStore, postgres_url: str
+) -> None:
+    """The desk's first load reads in one snapshot (REPEATABLE READ); the pooled connection
+    it used must go back to READ COMMITTED, or a claim that waited for a colleague's lock
+    fails with a serialization error instead of naming who won."""
+    store.ingest([make_message("q1")], AT)
+    store.live()
+    colleague = open_store(postgres_url)
+    holding = threading.Event()
+
+    def slow_claim(c: Conversation) -> Conversation:
+        holding.set()
+        time.sleep(0.5)  # the row stays locked while ours waits for it
+        return t.claim(c, "cy", AT)
+
+    racer = threading.Thread(target=colleague.update, args=("demo:q1", slow_claim))
+    racer.start()
+    try:
+        assert holding.wait(5)
+        with pytest.raises(AlreadyClaimed, match="cy"):
+            store.update("demo:q1", lambda c: t.claim(c, "bo", AT))
+    finally:
+        racer.join()
+        colleague.close()

@@ -20,7 +20,6 @@ from typing import Any
 
 import orjson
 import psycopg
-from psycopg import IsolationLevel
 from psycopg.types.json import Json, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -388,7 +387,11 @@ class PostgresStore:
 
     def _load_all(self) -> None:
         with self._transaction() as conn:
-            conn.isolation_level = IsolationLevel.REPEATABLE_READ
+            # One snapshot for both reads, in this transaction only: set on the
+            # connection, it stayed with the pooled connection, and a claim that
+            # waited there for a colleague's row lock failed to serialize instead
+            # of seeing who won (writes lock, then read the newest rows).
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             seen = conn.execute("SELECT coalesce(max(seq), 0) FROM conversations").fetchone()
             # Each reload (on reconnecting, on migrate's notice) looks at the schema again.
             schema = pg_schema.applied(conn)
