@@ -504,6 +504,42 @@ def test_only_one_process_takes_a_pending_reply_for_sending(
     assert stored is not None and stored.replies[0].remote_id == "remote-1"
 
 
+def test_with_open_replies_are_the_live_conversations_with_a_reply_not_settled(
+    store: Store, open_store_here: OpenStore
+) -> None:
+    store.ingest([make_message(f"q{n}", n) for n in range(1, 6)], AT)
+
+    def reply(key: str, reply_id: str, *steps: Any) -> None:
+        queued = Reply(id=reply_id, text="Open 9-5.", staff="ana", created_at=AT)
+        store.update(key, lambda c: r.queue_reply(c, queued, AT))
+        for step in steps:
+            store.update(key, step)
+
+    def take(reply_id: str) -> Any:
+        return lambda c: r.take_for_sending(c, reply_id, AT, "host:1")
+
+    reply("demo:q4", "pending")
+    reply(
+        "demo:q1",
+        "failed",
+        take("failed"),
+        lambda c: r.record_failure(c, "failed", AT, "refused", None),
+    )
+    reply("demo:q2", "sent", take("sent"), lambda c: r.record_sent(c, "sent", AT, "remote-1"))
+    reply("demo:q3", "cancelled", lambda c: r.cancel_reply(c, "cancelled", "ana", AT))
+    reply("demo:q3", "sending", take("sending"))
+    other = open_store_here()
+
+    for s in (store, other):
+        found = s.with_open_replies()
+        assert [c.key for c in found] == ["demo:q1", "demo:q3", "demo:q4"]
+        assert found == [c for c in s.live() if c.open_replies]
+    # Sent, the reply leaves the outbox's work for every process.
+    other.update("demo:q4", lambda c: r.take_for_sending(c, "pending", AT, "host:2"))
+    other.update("demo:q4", lambda c: r.record_sent(c, "pending", AT, "remote-2"))
+    assert [c.key for c in store.with_open_replies()] == ["demo:q1", "demo:q3"]
+
+
 # -- many writers at once ----------------------------------------------------------------
 
 

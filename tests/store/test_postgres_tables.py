@@ -23,7 +23,7 @@ from askdesk.errors import AlreadyClaimed
 from askdesk.model import Conversation, Outcome, QuestionType, Reply, ReplyStatus
 from askdesk.model import replying as r
 from askdesk.model import transitions as t
-from askdesk.store import open_store, pg_schema
+from askdesk.store import open_store, pg_outbox, pg_schema
 from askdesk.store.codec import to_dict
 from askdesk.store.postgres_store import PostgresStore
 
@@ -208,6 +208,25 @@ def test_migrate_moves_the_events_and_replies_out_of_the_documents_once(
         assert stored is not None and list(stored.events[-1].details) == ["z", "a"]
     finally:
         s.close()
+
+
+def test_the_replies_not_settled_are_found_through_the_outbox_index(
+    store: PostgresStore, postgres_url: str
+) -> None:
+    """One indexed query on every machine, not a read of every conversation."""
+    store.ingest([make_message("q1"), make_message("q2")], AT)
+    reply = Reply(id="r1", text="Open at nine", staff="bo", created_at=AT)
+    store.update("demo:q2", lambda c: r.queue_reply(c, reply, AT))
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("SET enable_seqscan = off")  # a table this small is read whole otherwise
+        plan = "\n".join(row[0] for row in conn.execute(f"EXPLAIN {pg_outbox.OPEN}").fetchall())
+        (count,) = conn.execute(f"SELECT count(*) FROM ({pg_outbox.OPEN}) o").fetchone() or (0,)
+    assert "outbox_open" in plan
+    assert count == 1
+    assert [c.key for c in store.with_open_replies()] == ["demo:q2"]
+    assert set(pg_outbox.OPEN_STATES) == {
+        s.value for s in ReplyStatus if Reply("", "", "", AT, s).open
+    }
 
 
 def test_a_desk_that_loaded_its_conversations_is_told_who_won_a_claim_race(

@@ -201,7 +201,7 @@ class Outbox:
     # -- worker side ---------------------------------------------------------------
 
     def open_replies(self) -> list[tuple[Conversation, Reply]]:
-        return [(c, reply) for c in self.desk.live() for reply in c.open_replies]
+        return [(c, reply) for c in self.desk.store.with_open_replies() for reply in c.open_replies]
 
     def send(self, key: str, reply_id: str) -> SendResult:
         """Send one due reply; another process that got there first makes this a no-op."""

@@ -65,6 +65,15 @@ class Store(Protocol):
         """New, claimed and recently resolved conversations: what the desk shows."""
         ...
 
+    def with_open_replies(self) -> list[Conversation]:
+        """The live conversations with a reply not yet settled (pending, sending, failed,
+        uncertain), as ``live`` orders them: what the outbox sends, settles and lists.
+
+        A store that keeps replies in a table of their own (PostgreSQL) finds them
+        with one indexed query; the others pick them out of ``live``.
+        """
+        ...
+
     def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
         """Every conversation, archives included, for statistics and exports.
 

@@ -2,7 +2,7 @@
 
 A change writes only the replies it touched (queued, taken for sending,
 sent, failed …). The replies not yet settled, on every machine, are one
-indexed query (``open_replies``) instead of a read of every conversation.
+indexed query (``OPEN``) instead of a read of every conversation.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import psycopg
 from psycopg.types.json import Json
 
 from askdesk.model import Reply
-from askdesk.model.reply import OPEN_REPLY_STATUSES
 
 Connection = psycopg.Connection[Any]
 
@@ -28,8 +27,11 @@ AS_JSON = (
 )
 """The replies of conversation ``c`` as the JSON list ``codec.from_dict`` reads (null: none)."""
 
-OPEN_STATES = tuple(sorted(s.value for s in OPEN_REPLY_STATUSES))
-"""The states the ``outbox_open`` index holds (migration 0007): it must list exactly these."""
+OPEN_STATES = ("pending", "sending", "failed", "uncertain")
+"""The states of the replies not settled (``OPEN_REPLY_STATUSES``), as the
+``outbox_open`` index (migration 0007) lists them."""
+OPEN = f"SELECT conversation FROM outbox WHERE state IN {OPEN_STATES!r}"
+"""The conversations with a reply not settled: one scan of the ``outbox_open`` index."""
 
 _UPSERT = (
     "INSERT INTO outbox (conversation, reply_id, ordinal, state, attempts, next_attempt_at, "

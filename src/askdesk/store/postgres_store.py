@@ -26,7 +26,14 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from askdesk.errors import NotFound, StoreError
 from askdesk.model import Conversation, Message, Status, transitions
 from askdesk.model.transactions import TRANSACTION_RULES, Transaction, transactions_of
-from askdesk.store import pg_documents, pg_schema, pg_snapshot, pg_tally, pg_transactions
+from askdesk.store import (
+    pg_documents,
+    pg_outbox,
+    pg_schema,
+    pg_snapshot,
+    pg_tally,
+    pg_transactions,
+)
 from askdesk.store.base import PRESENCE_KEPT, Change, IngestResult, OnShift, Rewrite
 from askdesk.store.codec import MalformedRecord
 from askdesk.store.location import connection_target, shown
@@ -444,6 +451,17 @@ class PostgresStore:
         with self._transaction() as conn:
             row = conn.execute(_FIND, {"key": indexed(key)}).fetchone()
         return pg_documents.assemble(*row) if row else None
+
+    def with_open_replies(self) -> list[Conversation]:
+        """Found through the small ``outbox_open`` index (``pg_outbox.OPEN``): neither
+        the desk's copy nor every conversation is read. Fresh from the server, so a
+        reply a colleague's desk queued a moment ago is here before its notice."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                f"SELECT {pg_documents.COLUMNS} FROM conversations c "
+                f"WHERE NOT c.archived AND c.id IN ({pg_outbox.OPEN}) ORDER BY c.id"
+            ).fetchall()
+        return [pg_documents.assemble(*row) for row in rows]
 
     def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
         """Every conversation, streamed from a server-side cursor (never all in memory)."""

@@ -140,6 +140,9 @@ class TinyDBStore:
         """A file on this machine is never unreachable for a while: its errors are raised."""
         return None
 
+    def with_open_replies(self) -> list[Conversation]:
+        return [c for c in self.live() if c.open_replies]
+
     @_naming_the_file
     def live(self) -> list[Conversation]:
         with self._mutex:
