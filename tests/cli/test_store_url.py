@@ -70,11 +70,11 @@ def test_migrate_then_the_commands_work_on_the_url(
     assert out.strip() == (
         "applied 0001_conversations.sql, 0002_conversations_as_written.sql, "
         "0003_presence.sql, 0004_drafts.sql, 0005_transactions.sql, "
-        "0006_transaction_columns.sql, 0007_events_and_outbox.sql: "
-        f"the store {empty_url} has schema version 7"
+        "0006_transaction_columns.sql, 0007_events_and_outbox.sql, "
+        f"0008_words_kept_exactly.sql: the store {empty_url} has schema version 8"
     )
     code, out, _ = run(capsys, "migrate", "--store", url)
-    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 7)")
+    assert (code, out.strip()) == (0, f"the store {empty_url} is up to date (schema version 8)")
 
     store = open_store(url)
     store.ingest([make_message("7", "Are you open on Monday?")], NOW)

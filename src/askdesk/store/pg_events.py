@@ -59,4 +59,6 @@ def save(conn: Connection, changes: Sequence[EventChange]) -> None:
 
 
 def _values(event: Event) -> tuple[Any, ...]:
-    return (event.at, event.staff, event.action, Json(event.details))
+    # The author as a JSON string (migration 0008): a library's own message
+    # sent elsewhere records the handle it came from, which may hold a NUL.
+    return (event.at, Json(event.staff), event.action, Json(event.details))

@@ -73,6 +73,8 @@ def save(conn: Connection, changes: Sequence[ReplyChange]) -> None:
 
 
 def _row(row_id: int, ordinal: int, r: Reply) -> tuple[Any, ...]:
+    """The reply's words and the platform's answers as JSON strings (migration 0008):
+    PostgreSQL's text refuses the NUL that a paste or a platform may bring."""
     return (
         row_id,
         r.id,
@@ -81,14 +83,18 @@ def _row(row_id: int, ordinal: int, r: Reply) -> tuple[Any, ...]:
         r.attempts,
         r.next_attempt_at,
         r.private,
-        r.text,
+        Json(r.text),
         r.staff,
         r.created_at,
         Json(list(r.templates)),
-        r.last_error,
+        _json_or_null(r.last_error),
         r.sending_since,
         r.sending_by,
-        r.remote_id,
+        _json_or_null(r.remote_id),
         r.sent_at,
-        r.delivery,
+        _json_or_null(r.delivery),
     )
+
+
+def _json_or_null(value: str | None) -> Json | None:
+    return None if value is None else Json(value)
