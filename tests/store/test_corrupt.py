@@ -149,3 +149,22 @@ def test_a_damaged_archive_file_is_reported_with_its_path(
             READERS[name][reader](s)
         assert_explains(info.value, target)
     assert folder_listing(folder) == before
+
+
+def test_a_record_number_that_is_no_number_is_a_store_error_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    # "²" passes str.isdigit() but not int(): a hand-edited file raised ValueError.
+    path = tmp_path / "desk.json"
+    store = TinyDBStore(path)
+    store.ingest([make_message("q1")], AT)
+    store.close()
+    bad = path.read_bytes().replace(b'{"conversations":{"1":', b'{"conversations":{"\\u00b2":')
+    assert bad != path.read_bytes()
+    path.write_bytes(bad)
+    store = TinyDBStore(path)
+    with pytest.raises(StoreError) as info:
+        store.update("demo:q1", lambda c: t.claim(c, "ana", AT))
+    assert "malformed" in str(info.value)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == bad

@@ -18,7 +18,7 @@ def pick(field: StatsField, typed: str) -> str | None:
     typed = typed.strip()
     if not typed:
         return None
-    if typed.isdigit():
+    if typed.isascii() and typed.isdigit():  # "²" is a digit to isdigit, not to int
         number = int(typed)
         return field.choices[number - 1] if 1 <= number <= len(field.choices) else None
     folded = typed.casefold()

@@ -291,4 +291,5 @@ def _resolved(doc: dict[str, Any]) -> bool:
 
 
 def _doc_order(doc_id: str) -> tuple[int, str]:
-    return (int(doc_id), doc_id) if doc_id.isdigit() else (0, doc_id)
+    numeric = doc_id.isascii() and doc_id.isdigit()  # "²" is a digit to isdigit, not to int
+    return (int(doc_id), doc_id) if numeric else (0, doc_id)

@@ -51,6 +51,8 @@ class _Index:
         self.doc_ids: dict[str, int] = {}
         self.conversation_of: dict[str, str] = {}
         for doc_id, doc in table.items():
+            if not (doc_id.isascii() and doc_id.isdigit()):  # a file edited by hand
+                raise MalformedRecord(str(doc.get("key", "?")), f"record number {doc_id!r}")
             self.doc_ids[doc["key"]] = int(doc_id)
             for m in doc["messages"]:
                 self.conversation_of[f"{m['channel']}:{m['remote_id']}"] = doc["key"]
