@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 
 from askdesk.desk.outbox import Outbox
-from askdesk.model import ReplyStatus, replying
+from askdesk.model import Reply, ReplyStatus, replying
 from tests.mail.mailkit import Mailbox, patron_mail
 
 SIGNED = "Yes, we open at 10 on Sundays.\n\nBest wishes,\nana\nAnytown Public Library"
@@ -172,16 +172,23 @@ Outbox(desk, {"mail": channel}).run_due()
 """
 
 
-def test_an_askdesk_killed_once_smtp_has_the_mail_never_sends_it_twice(mailbox: Mailbox) -> None:
+def sent_by_an_askdesk_killed_once_smtp_has_the_mail(mailbox: Mailbox) -> tuple[str, Reply]:
+    """A patron's mail and a reply queued to it, sent by another askdesk process that
+    is killed -9 the moment the SMTP server has the mail, before it hears "250"."""
     key = asked(mailbox)
     _, reply = outbox_of(mailbox).queue(key, SIGNED)
     sender = subprocess.Popen(
         [sys.executable, "-c", SEND_IN_ANOTHER_PROCESS, json.dumps(mailbox.options()),
          str(mailbox.store_path)]
     )  # fmt: skip
-    # kill -9 the moment the SMTP server has the mail, before askdesk hears "250".
     mailbox.smtp.outbox.on_accept = lambda: os.kill(sender.pid, signal.SIGKILL)
     assert sender.wait(timeout=60) == -signal.SIGKILL
+    mailbox.smtp.outbox.on_accept = None
+    return key, reply
+
+
+def test_an_askdesk_killed_once_smtp_has_the_mail_never_sends_it_twice(mailbox: Mailbox) -> None:
+    key, reply = sent_by_an_askdesk_killed_once_smtp_has_the_mail(mailbox)
     assert len(mailbox.smtp.outbox.received) == 1
 
     restarted = outbox_of(mailbox.reopened(), stale_after=timedelta(0))
@@ -229,15 +236,7 @@ def _answered() -> tuple[object, ...]:
 
 
 def test_staff_can_send_an_uncertain_reply_again_as_on_every_channel(mailbox: Mailbox) -> None:
-    key = asked(mailbox)
-    _, reply = outbox_of(mailbox).queue(key, SIGNED)
-    sender = subprocess.Popen(
-        [sys.executable, "-c", SEND_IN_ANOTHER_PROCESS, json.dumps(mailbox.options()),
-         str(mailbox.store_path)]
-    )  # fmt: skip
-    mailbox.smtp.outbox.on_accept = lambda: os.kill(sender.pid, signal.SIGKILL)
-    assert sender.wait(timeout=60) == -signal.SIGKILL
-    mailbox.smtp.outbox.on_accept = None
+    key, reply = sent_by_an_askdesk_killed_once_smtp_has_the_mail(mailbox)
     restarted = outbox_of(mailbox.reopened(), stale_after=timedelta(0))
     [uncertain] = restarted.run_due()
     assert uncertain.status is ReplyStatus.UNCERTAIN
