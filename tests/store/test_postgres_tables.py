@@ -254,3 +254,40 @@ def test_a_desk_that_loaded_its_conversations_is_told_who_won_a_claim_race(
     finally:
         racer.join()
         colleague.close()
+
+
+def test_reading_every_conversation_gives_each_as_reading_it_by_key(
+    store: PostgresStore,
+) -> None:
+    """``history()`` over everything gathers the events and replies in bulk
+    (``pg_documents.EVERY``), reading one by key looks them up: the same
+    conversations either way, events and replies in order, none where there are none."""
+
+    def made(name: str, events: bool, replies: bool) -> Conversation:
+        c = t.claim(t.start(make_message(name), AT), "bo", AT)
+        c = t.note(c, "bo", AT, f"{NOTE_WORDS} ({name})")
+        for n in range(3 if replies else 0):
+            reply = Reply(id=f"{name}-{n}", text=f"{REPLY_WORDS} {n}", staff="bo", created_at=AT)
+            c = r.take_for_sending(r.queue_reply(c, reply, AT), reply.id, AT, "host:1")
+        if replies:
+            c = r.record_sent(c, f"{name}-0", AT, "platform-0")
+            c = r.record_failure(c, f"{name}-1", AT, PLATFORM_ERROR, None)
+        return c if events else replace(c, events=())
+
+    written = [
+        made(f"q{n}-{events}-{replies}", events, replies)
+        for n in range(3)
+        for events in (True, False)
+        for replies in (True, False)
+    ]
+    store.add_conversations(written)
+    # Events and replies added by a later change, after those written with the row.
+    late = Reply(id="late", text=REPLY_WORDS, staff="bo", created_at=AT)
+    store.update(written[1].key, lambda c: r.queue_reply(c, late, AT))
+
+    every = list(store.history())
+    assert every == [store.get(c.key) for c in written]
+    assert [c.key for c in every] == [c.key for c in written]
+    assert sum(not c.events and not c.replies for c in every) == 3
+    assert every[1].replies == (late,) and every[1].events[-1].action == "reply-queued"
+    assert every[2:] == written[2:] and every[0] == written[0]

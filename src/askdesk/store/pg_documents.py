@@ -25,7 +25,18 @@ PARTS = ("events", "replies")
 """The keys of ``codec.to_dict`` that live in tables of their own."""
 
 COLUMNS = f"c.doc, {pg_events.AS_JSON}, {pg_outbox.AS_JSON}"
-"""What to select from ``conversations c`` to ``assemble`` a conversation."""
+"""What to select from ``conversations c`` to ``assemble`` a conversation: gathers
+each one's events and replies with an index lookup per row, for reading a few."""
+
+EVERY = (
+    "SELECT c.doc, ev.list, re.list FROM conversations c "
+    f"LEFT JOIN ({pg_events.BY_CONVERSATION}) ev ON ev.conversation = c.id "
+    f"LEFT JOIN ({pg_outbox.BY_CONVERSATION}) re ON re.conversation = c.id"
+)
+"""Every conversation, to ``assemble``: reading them all, the server gathers the
+events and replies in one pass over each table, in order of conversation, and
+joins them to the rows (a merge join), instead of ``COLUMNS``' lookup per row,
+which took it four times as long. Rows ``c``, to filter and order by."""
 
 
 def assemble(

@@ -17,11 +17,17 @@ from askdesk.model import Event
 
 Connection = psycopg.Connection[Any]
 
-AS_JSON = (
-    "(SELECT json_agg(json_build_object('at', e.at, 'staff', e.staff, 'action', e.kind, "
-    "'details', e.details) ORDER BY e.ordinal) FROM events e WHERE e.conversation = c.id)"
+_LIST = (
+    "json_agg(json_build_object('at', e.at, 'staff', e.staff, 'action', e.kind, "
+    "'details', e.details) ORDER BY e.ordinal)"
 )
-"""The events of conversation ``c`` as the JSON list ``codec.from_dict`` reads (null: none)."""
+"""Events ``e`` as the JSON list ``codec.from_dict`` reads."""
+
+AS_JSON = f"(SELECT {_LIST} FROM events e WHERE e.conversation = c.id)"
+"""The events of conversation ``c`` (null: none), one index lookup: for a few conversations."""
+
+BY_CONVERSATION = f"SELECT e.conversation, {_LIST} AS list FROM events e GROUP BY e.conversation"
+"""Every conversation's events, one pass over the table: to join with all conversations."""
 
 _INSERT = (
     "INSERT INTO events (conversation, ordinal, at, staff, kind, details) "

@@ -17,15 +17,21 @@ from askdesk.model import Reply
 
 Connection = psycopg.Connection[Any]
 
-AS_JSON = (
-    "(SELECT json_agg(json_build_object('id', o.reply_id, 'text', o.text, 'staff', o.staff, "
+_LIST = (
+    "json_agg(json_build_object('id', o.reply_id, 'text', o.text, 'staff', o.staff, "
     "'created_at', o.created_at, 'status', o.state, 'private', o.private, "
     "'templates', o.templates, 'attempts', o.attempts, 'next_attempt_at', o.next_attempt_at, "
     "'last_error', o.last_error, 'sending_since', o.sending_since, "
     "'sending_by', o.sending_by, 'remote_id', o.remote_id, 'sent_at', o.sent_at, "
-    "'delivery', o.delivery) ORDER BY o.ordinal) FROM outbox o WHERE o.conversation = c.id)"
+    "'delivery', o.delivery) ORDER BY o.ordinal)"
 )
-"""The replies of conversation ``c`` as the JSON list ``codec.from_dict`` reads (null: none)."""
+"""Replies ``o`` as the JSON list ``codec.from_dict`` reads."""
+
+AS_JSON = f"(SELECT {_LIST} FROM outbox o WHERE o.conversation = c.id)"
+"""The replies of conversation ``c`` (null: none), one index lookup: for a few conversations."""
+
+BY_CONVERSATION = f"SELECT o.conversation, {_LIST} AS list FROM outbox o GROUP BY o.conversation"
+"""Every conversation's replies, one pass over the table: to join with all conversations."""
 
 OPEN_STATES = ("pending", "sending", "failed", "uncertain")
 """The states of the replies not settled (``OPEN_REPLY_STATUSES``), as the

@@ -466,14 +466,17 @@ class PostgresStore:
     def history(self, resolved_since: datetime | None = None) -> Iterator[Conversation]:
         """Every conversation, streamed from a server-side cursor (never all in memory)."""
         params: tuple[Any, ...]
-        where, params = "", ()
+        query, params = f"{pg_documents.EVERY} ORDER BY c.id", ()
         if resolved_since is not None:
-            where, params = "WHERE c.resolved_at IS NULL OR c.resolved_at >= %s", (resolved_since,)
+            # Few rows of many: each one's events and replies looked up by its id.
+            query = (
+                f"SELECT {pg_documents.COLUMNS} FROM conversations c "
+                "WHERE c.resolved_at IS NULL OR c.resolved_at >= %s ORDER BY c.id"
+            )
+            params = (resolved_since,)
         with self._transaction() as conn, conn.cursor(name="askdesk_history") as cursor:
             cursor.itersize = 2000
-            cursor.execute(
-                f"SELECT {pg_documents.COLUMNS} FROM conversations c {where} ORDER BY c.id", params
-            )
+            cursor.execute(query, params)
             for doc, events, replies in cursor:
                 yield pg_documents.assemble(doc, events, replies)
 
