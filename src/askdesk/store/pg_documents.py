@@ -2,9 +2,10 @@
 
 ``conversations.doc`` holds the conversation without its events and replies;
 those are rows of ``events`` and ``outbox`` (migration 0007), each stored
-once. A read selects ``COLUMNS`` (the document and both lists, aggregated by
-the server in the same statement, so loading many conversations is one
-query, never one per conversation) and ``assemble`` puts them together.
+once. A read selects ``COLUMNS``, or ``EVERY`` when it reads every
+conversation (the document and both lists, aggregated by the server in the
+same statement, so loading many conversations is one query, never one per
+conversation), and ``assemble`` puts them together.
 """
 
 from __future__ import annotations
