@@ -17,20 +17,19 @@ from askdesk.model import Reply
 
 Connection = psycopg.Connection[Any]
 
-_LIST = (
-    "json_agg(json_build_object('id', o.reply_id, 'text', o.text, 'staff', o.staff, "
-    "'created_at', o.created_at, 'status', o.state, 'private', o.private, "
-    "'templates', o.templates, 'attempts', o.attempts, 'next_attempt_at', o.next_attempt_at, "
-    "'last_error', o.last_error, 'sending_since', o.sending_since, "
-    "'sending_by', o.sending_by, 'remote_id', o.remote_id, 'sent_at', o.sent_at, "
-    "'delivery', o.delivery) ORDER BY o.ordinal)"
+_ROWS = (
+    "outbox o, LATERAL (SELECT o.reply_id AS id, o.text, o.staff, o.created_at, "
+    "o.state AS status, o.private, o.templates, o.attempts, o.next_attempt_at, o.last_error, "
+    "o.sending_since, o.sending_by, o.remote_id, o.sent_at, o.delivery) AS reply"
 )
-"""Replies ``o`` as the JSON list ``codec.from_dict`` reads."""
+"""Each reply ``o`` as the object ``codec.from_dict`` reads: a row whose columns are
+its keys, in order (``pg_events._ROWS`` says why)."""
+_LIST = "json_agg(reply ORDER BY o.ordinal)"
 
-AS_JSON = f"(SELECT {_LIST} FROM outbox o WHERE o.conversation = c.id)"
+AS_JSON = f"(SELECT {_LIST} FROM {_ROWS} WHERE o.conversation = c.id)"
 """The replies of conversation ``c`` (null: none), one index lookup: for a few conversations."""
 
-BY_CONVERSATION = f"SELECT o.conversation, {_LIST} AS list FROM outbox o GROUP BY o.conversation"
+BY_CONVERSATION = f"SELECT o.conversation, {_LIST} AS list FROM {_ROWS} GROUP BY o.conversation"
 """Every conversation's replies, one pass over the table: to join with all conversations."""
 
 OPEN_STATES = ("pending", "sending", "failed", "uncertain")
