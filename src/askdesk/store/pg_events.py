@@ -19,8 +19,9 @@ Connection = psycopg.Connection[Any]
 
 _ROWS = "events e, LATERAL (SELECT e.at, e.staff, e.kind AS action, e.details) AS event"
 """Each event ``e`` as the object ``codec.from_dict`` reads: a row whose columns are
-its keys, in order, which ``json_agg`` writes out for a third of what building
-each object with ``json_build_object`` costs the server."""
+its keys, in order, which ``json_agg`` writes out as that object. Cheaper for
+the server than ``json_build_object``, which works out how to write each of its
+arguments again for every row (aggregating every event: 0.43 s instead of 0.64 s)."""
 _LIST = "json_agg(event ORDER BY e.ordinal)"
 
 AS_JSON = f"(SELECT {_LIST} FROM {_ROWS} WHERE e.conversation = c.id)"
