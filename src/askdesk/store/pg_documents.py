@@ -36,8 +36,9 @@ EVERY = (
 )
 """Every conversation, to ``assemble``: reading them all, the server gathers the
 events and replies in one pass over each table, in order of conversation, and
-joins them to the rows (a merge join), instead of ``COLUMNS``' lookup per row,
-which took it four times as long. Rows ``c``, to filter and order by."""
+joins them to the rows (a merge join), instead of ``COLUMNS``' lookup per row:
+at 99,830 conversations 1.6 to 1.8 s of server CPU against 2.4 to 2.9 s, and a plan
+cheap enough not to be JIT-compiled first. Rows ``c``, to filter and order by."""
 
 
 def assemble(
